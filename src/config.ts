@@ -1,0 +1,230 @@
+// The one schema of every setting: flag, environment variable, config file key, default, validation.
+// The Helm chart's values map onto these keys (chart/README.md), so adding a setting here is the
+// only place a new knob starts.
+import convict from 'convict';
+import { parseFile } from './config-file.js';
+import { parseGoDuration } from './duration.js';
+
+convict.addFormat({
+  name: 'go-duration',
+  validate(value: unknown) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new Error('must be a Go duration such as 30s, 5m or 1h30m');
+    }
+  },
+  coerce(value: unknown) {
+    if (typeof value === 'number') return value;
+    try {
+      return parseGoDuration(String(value).trim());
+    } catch {
+      return Number.NaN;
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'comma-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw new Error('must be a comma-separated list of strings');
+    }
+  },
+  coerce(value: unknown) {
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((item) => item.trim()).filter((item) => item !== '');
+  },
+});
+
+convict.addFormat({
+  name: 'bind-address',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(value)) {
+      throw new Error('must be host:port or :port, e.g. :8080 or 127.0.0.1:9100');
+    }
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    if (port > 65535) throw new Error('port must be at most 65535');
+  },
+});
+
+convict.addFormat({
+  name: 'disabled-controller-kinds',
+  validate(value: unknown) {
+    const allowed = ['*', 'deployment', 'statefulset', 'daemonset', 'cronjob'];
+    if (!Array.isArray(value) || value.some((item) => !allowed.includes(item))) {
+      throw new Error(`must be a comma-separated list of ${allowed.join(', ')}`);
+    }
+  },
+  coerce(value: unknown) {
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+  },
+});
+
+export const schema = {
+  bindAddress: {
+    doc: 'Address the HTTP server (/metrics, /healthz, /readyz) listens on.',
+    format: 'bind-address',
+    default: ':8080',
+    arg: 'bind-address',
+    env: 'IAE_BIND_ADDRESS',
+  },
+  checkInterval: {
+    doc: 'How often every image is checked again (Go duration).',
+    format: 'go-duration',
+    default: '5m',
+    arg: 'check-interval',
+    env: 'IAE_CHECK_INTERVAL',
+  },
+  ignoredImages: {
+    doc: 'Images not to check: comma-separated patterns matched against the image as written in the workload and its normalised form; * matches any run of characters, everything else is literal.',
+    format: 'comma-list',
+    default: [] as string[],
+    arg: 'ignored-images',
+    env: 'IAE_IGNORED_IMAGES',
+  },
+  forceCheckDisabledControllers: {
+    doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
+    format: 'disabled-controller-kinds',
+    default: [] as string[],
+    arg: 'force-check-disabled-controllers',
+    env: 'IAE_FORCE_CHECK_DISABLED_CONTROLLERS',
+  },
+  registryRequestTimeout: {
+    doc: 'Time limit of one registry request, token requests included (Go duration).',
+    format: 'go-duration',
+    default: '10s',
+    arg: 'registry-request-timeout',
+    env: 'IAE_REGISTRY_REQUEST_TIMEOUT',
+  },
+  registryConcurrency: {
+    doc: 'Checks running at once against one registry host, so a slow registry cannot starve the others.',
+    format: 'nat',
+    default: 8,
+    arg: 'registry-concurrency',
+    env: 'IAE_REGISTRY_CONCURRENCY',
+  },
+  maxConcurrentChecks: {
+    doc: 'Checks running at once across all registries.',
+    format: 'nat',
+    default: 64,
+    arg: 'max-concurrent-checks',
+    env: 'IAE_MAX_CONCURRENT_CHECKS',
+  },
+  retryInitialDelay: {
+    doc: 'First retry delay after a failed check; it doubles on each failure up to the check interval (Go duration).',
+    format: 'go-duration',
+    default: '15s',
+    arg: 'retry-initial-delay',
+    env: 'IAE_RETRY_INITIAL_DELAY',
+  },
+  caFiles: {
+    doc: 'PEM files of extra certificate authorities trusted for registries, next to the system roots (comma-separated paths).',
+    format: 'comma-list',
+    default: [] as string[],
+    arg: 'capath',
+    env: 'IAE_CAPATH',
+  },
+  insecureSkipVerifyRegistries: {
+    doc: 'Registry hosts (host or host:port) whose TLS certificate is not verified. Empty by default; every use is logged at start.',
+    format: 'comma-list',
+    default: [] as string[],
+    arg: 'skip-registry-cert-verification',
+    env: 'IAE_SKIP_REGISTRY_CERT_VERIFICATION',
+  },
+  plainHttpRegistries: {
+    doc: 'Registry hosts (host or host:port) reached over plain HTTP instead of HTTPS.',
+    format: 'comma-list',
+    default: [] as string[],
+    arg: 'allow-plain-http',
+    env: 'IAE_ALLOW_PLAIN_HTTP',
+  },
+  kubeconfig: {
+    doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then in-cluster configuration, then ~/.kube/config.',
+    format: String,
+    default: '',
+    arg: 'kubeconfig',
+    env: 'IAE_KUBECONFIG',
+  },
+  logLevel: {
+    doc: 'Lowest level of log lines written: debug, info, warn or error.',
+    format: ['debug', 'info', 'warn', 'error'],
+    default: 'info',
+    arg: 'log-level',
+    env: 'IAE_LOG_LEVEL',
+  },
+};
+
+export type Settings = {
+  bindAddress: string;
+  checkInterval: number;
+  ignoredImages: string[];
+  forceCheckDisabledControllers: string[];
+  registryRequestTimeout: number;
+  registryConcurrency: number;
+  maxConcurrentChecks: number;
+  retryInitialDelay: number;
+  caFiles: string[];
+  insecureSkipVerifyRegistries: string[];
+  plainHttpRegistries: string[];
+  kubeconfig: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+};
+
+export class ConfigError extends Error {}
+
+/**
+ * Settings from (lowest to highest precedence) defaults, the config file, environment, flags.
+ * The config file is named by --config or IAE_CONFIG_FILE (JSON or YAML).
+ */
+export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
+  const config = convict(schema, { args, env });
+  const file = configFileFrom(args, env);
+  try {
+    if (file) {
+      // load() keeps flags and env above the file's values, as convict documents.
+      config.load(parseFile(file));
+    }
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    throw new ConfigError(oneLine(error));
+  }
+  const unknownFlag = args.find((arg) => arg.startsWith('--') && !knownFlag(arg));
+  if (unknownFlag) throw new ConfigError(`unknown flag ${unknownFlag.split('=')[0]}; see --help`);
+  return config.getProperties() as Settings;
+}
+
+function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--config') return args[i + 1];
+    if (args[i].startsWith('--config=')) return args[i].slice('--config='.length);
+  }
+  return env.IAE_CONFIG_FILE || undefined;
+}
+
+function knownFlag(arg: string): boolean {
+  const name = arg.slice(2).split('=')[0];
+  return name === 'config' || name === 'help' || Object.values(schema).some((entry) => entry.arg === name);
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').filter(Boolean).join('; ');
+}
+
+/** --help text, generated from the schema so it cannot drift from it. */
+export function helpText(): string {
+  const lines = [
+    'Usage: k8s-image-availability-exporter [flags]',
+    '       k8s-image-availability-exporter --config settings.yaml',
+    '',
+    'Every flag is also an environment variable and a config file key.',
+    '',
+  ];
+  for (const [key, entry] of Object.entries(schema)) {
+    const fallback = Array.isArray(entry.default) ? entry.default.join(',') : String(entry.default);
+    lines.push(`  --${entry.arg}  (env ${entry.env}, key ${key}, default "${fallback}")`);
+    lines.push(`      ${entry.doc}`);
+  }
+  lines.push('  --config  (env IAE_CONFIG_FILE)', '      JSON or YAML file of settings keyed as above.');
+  return lines.join('\n');
+}
