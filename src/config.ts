@@ -190,7 +190,7 @@ export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
   }
   const unknownFlag = args.find((arg) => arg.startsWith('--') && !knownFlag(arg));
   if (unknownFlag) throw new ConfigError(`unknown flag ${unknownFlag.split('=')[0]}; see --help`);
-  return config.getProperties() as Settings;
+  return config.getProperties() as unknown as Settings;
 }
 
 function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefined {
