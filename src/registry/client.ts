@@ -1,0 +1,269 @@
+// Asks a registry whether one image's manifest exists: HEAD /v2/<repo>/manifests/<ref>,
+// answering the registry's challenge (Basic, or Bearer via its token server) with the credentials
+// the kubelet would use, and remembering what each registry wants so a steady-state check is one
+// request.
+import { createHash } from 'node:crypto';
+import type { Status } from '../status.js';
+import { parseChallenges, type Challenge } from './challenge.js';
+import { classify, type Outcome } from './classify.js';
+import type { Credential } from './credentials.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
+import { DEFAULT_TOKEN_LIFETIME_S, TokenCache } from './token-cache.js';
+import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
+
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  'application/vnd.docker.distribution.manifest.v1+json',
+];
+const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
+
+export type CheckResult = {
+  status: Status;
+  /** Why, in words, for logs and the status page; never contains a secret. */
+  message: string;
+  digest?: string;
+  mediaType?: string;
+  /** Set when the registry asked us to slow down (429 Retry-After). */
+  retryAfterMs?: number;
+};
+
+export type RegistryClientOptions = TransportOptions & {
+  /** Hosts that may be reached over plain HTTP when HTTPS fails. */
+  plainHttpHosts: string[];
+};
+
+/** How a registry host wants to be authenticated, learnt from its first challenge. */
+type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string };
+
+export class RegistryClient {
+  private readonly transport: Transport;
+  private readonly tokens = new TokenCache();
+  private readonly hostAuth = new Map<string, HostAuth>();
+  private readonly hostScheme = new Map<string, 'https:' | 'http:'>();
+  private readonly plainHttpHosts: Set<string>;
+
+  constructor(options: RegistryClientOptions) {
+    this.transport = new Transport(options);
+    this.plainHttpHosts = new Set(options.plainHttpHosts.map((host) => host.toLowerCase()));
+  }
+
+  /**
+   * Checks one image. With several matching credentials each is tried in turn, as the kubelet
+   * does; the first that is not an authentication failure decides. None: anonymous.
+   */
+  async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
+    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials : [undefined];
+    let result: CheckResult | undefined;
+    for (const credential of attempts) {
+      result = await this.checkWith(reference, credential);
+      if (result.status !== 'authentication_failure') return result;
+    }
+    return result as CheckResult;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private async checkWith(reference: ImageReference, credential: Credential | undefined): Promise<CheckResult> {
+    const host = apiHost(reference.registry);
+    const scope = `repository:${reference.repository}:pull`;
+    const path = `/v2/${reference.repository}/manifests/${manifestReference(reference)}`;
+    try {
+      const known = this.hostAuth.get(host);
+      let sent = known ? await this.authorizationFor(host, known, scope, credential) : undefined;
+      let reply = await this.manifestHead(host, path, sent?.header);
+
+      if (reply.status === 401) {
+        const challenge = pickChallenge(reply.headers['www-authenticate']);
+        if (!challenge) {
+          return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: !!credential }, '401 without a Basic or Bearer challenge');
+        }
+        const learnt = hostAuthFrom(challenge);
+        this.hostAuth.set(host, learnt);
+        if (known?.scheme === 'bearer') this.tokens.invalidate(this.tokenKey(known, scope, credential));
+        // A fresh answer to the same challenge that was refused is final; anything else earns one retry.
+        const finalRefusal = sent !== undefined && !sent.fromCache && sameAuth(known, learnt);
+        if (!finalRefusal) {
+          if (learnt.scheme === 'basic' && !credential) {
+            return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: false }, `401 from ${host}: it requires credentials and no pull secret matches it`);
+          }
+          sent = await this.authorizationFor(host, learnt, scope, credential);
+          reply = await this.manifestHead(host, path, sent?.header);
+        }
+      } else if (!known) {
+        this.hostAuth.set(host, { scheme: 'none' });
+      }
+      return this.interpretManifestReply(host, reply, credential);
+    } catch (error) {
+      return this.failure(error, credential);
+    }
+  }
+
+  private async interpretManifestReply(host: string, reply: Reply, credential: Credential | undefined): Promise<CheckResult> {
+    const challenge = pickChallenge(reply.headers['www-authenticate']);
+    const outcome: Outcome = {
+      kind: 'reply',
+      phase: 'manifest',
+      httpStatus: reply.status,
+      presentedCredentials: !!credential,
+      challengeError: challenge?.params.error,
+    };
+    if (reply.status === 404 && !reply.headers['docker-distribution-api-version']) {
+      // Some registries omit the version header; only /v2/ itself tells "no such image" from "no v2 API".
+      const ping = await this.send(host, 'ping', '/v2/', undefined);
+      if (classify({ kind: 'reply', phase: 'ping', httpStatus: ping.status, presentedCredentials: false }) === 'registry_v1_api_not_supported') {
+        return this.result({ kind: 'reply', phase: 'ping', httpStatus: 404, presentedCredentials: false }, `${host} has no /v2/ API`);
+      }
+    }
+    const result = this.result(outcome, describeReply(reply, credential));
+    if (result.status === 'available') {
+      result.digest = header(reply, 'docker-content-digest');
+      result.mediaType = header(reply, 'content-type');
+    }
+    if (reply.status === 429) result.retryAfterMs = retryAfterMs(header(reply, 'retry-after'));
+    return result;
+  }
+
+  /** The Authorization header for a host's scheme, and whether it came from the token cache. */
+  private async authorizationFor(
+    host: string,
+    auth: HostAuth,
+    scope: string,
+    credential: Credential | undefined,
+  ): Promise<{ header: string; fromCache: boolean } | undefined> {
+    if (auth.scheme === 'none') return undefined;
+    if (auth.scheme === 'basic') return credential ? { header: basicAuthorization(credential), fromCache: false } : undefined;
+    const key = this.tokenKey(auth, scope, credential);
+    const cached = this.tokens.get(key);
+    if (cached !== undefined) return { header: `Bearer ${cached}`, fromCache: true };
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(host, auth, scope, credential));
+    return { header: `Bearer ${token}`, fromCache: false };
+  }
+
+  private async fetchToken(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined) {
+    const url = new URL(auth.realm);
+    if (auth.service !== undefined) url.searchParams.set('service', auth.service);
+    url.searchParams.set('scope', scope);
+    const registryScheme = this.hostScheme.get(host) ?? 'https:';
+    if (credential && url.protocol === 'http:' && registryScheme === 'https:') {
+      throw new ProtocolError(`token realm ${url.origin} is plain HTTP; credentials are not sent there`);
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (credential) headers.authorization = basicAuthorization(credential);
+    const reply = await this.transport.send(host, 'token', 'GET', url, headers, true);
+    if (reply.status !== 200) throw new TokenRefused(reply.status, url.origin, scope, credential);
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(reply.body ?? '');
+    } catch {
+      throw new ProtocolError(`token server ${url.origin} answered with something that is not JSON`);
+    }
+    const token = typeof parsed?.token === 'string' && parsed.token ? parsed.token : parsed?.access_token;
+    if (typeof token !== 'string' || token === '') throw new ProtocolError(`token server ${url.origin} answered without a token`);
+    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
+    return { token, lifetimeSeconds: lifetime };
+  }
+
+  private tokenKey(auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined): string {
+    return `${auth.realm}\u0000${auth.service ?? ''}\u0000${scope}\u0000${credentialId(credential)}`;
+  }
+
+  private manifestHead(host: string, path: string, authorization: string | undefined): Promise<Reply> {
+    return this.send(host, 'manifest', path, authorization);
+  }
+
+  /** Picks the scheme: HTTPS, or HTTP for an allowed host once HTTPS has failed there. */
+  private async send(host: string, phase: 'manifest' | 'ping', path: string, authorization: string | undefined): Promise<Reply> {
+    const headers: Record<string, string> = phase === 'manifest' ? { accept: ACCEPT } : {};
+    if (authorization) headers.authorization = authorization;
+    const method = phase === 'manifest' ? 'HEAD' : 'GET';
+    const scheme = this.hostScheme.get(host) ?? 'https:';
+    try {
+      return await this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, false);
+    } catch (error) {
+      if (scheme === 'https:' && this.plainHttpHosts.has(host.toLowerCase()) && error instanceof NetworkError) {
+        this.hostScheme.set(host, 'http:');
+        return this.transport.send(host, phase, method, new URL(`http://${host}${path}`), headers, false);
+      }
+      throw error;
+    }
+  }
+
+  private result(outcome: Outcome, message: string): CheckResult {
+    return { status: classify(outcome), message };
+  }
+
+  private failure(error: unknown, credential: Credential | undefined): CheckResult {
+    if (error instanceof TokenRefused) {
+      return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, error.message);
+    }
+    if (error instanceof NetworkError) return this.result({ kind: 'network', code: error.code }, error.message);
+    if (error instanceof ProtocolError) return this.result({ kind: 'protocol' }, error.message);
+    return this.result({ kind: 'protocol' }, `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+class TokenRefused extends Error {
+  constructor(
+    readonly httpStatus: number,
+    origin: string,
+    scope: string,
+    credential: Credential | undefined,
+  ) {
+    super(`${httpStatus} from the token server ${origin} for scope ${scope} ${credential ? `with credentials from ${credential.source}` : 'without credentials'}`);
+  }
+}
+
+/** docker.io is a name; its API is served from registry-1.docker.io. */
+export function apiHost(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+}
+
+function pickChallenge(header: string | string[] | undefined): Challenge | undefined {
+  const values = Array.isArray(header) ? header : header ? [header] : [];
+  const challenges = values.flatMap((value) => parseChallenges(value));
+  return challenges.find((c) => c.scheme === 'bearer' && c.params.realm && /^https?:\/\//i.test(c.params.realm)) ?? challenges.find((c) => c.scheme === 'basic');
+}
+
+function hostAuthFrom(challenge: Challenge): HostAuth {
+  if (challenge.scheme === 'bearer') return { scheme: 'bearer', realm: challenge.params.realm, service: challenge.params.service };
+  return { scheme: 'basic' };
+}
+
+function sameAuth(before: HostAuth | undefined, after: HostAuth): boolean {
+  return JSON.stringify(before) === JSON.stringify(after);
+}
+
+function basicAuthorization(credential: Credential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+
+/** A cache key part that identifies a credential without holding it in clear. */
+function credentialId(credential: Credential | undefined): string {
+  if (!credential) return 'anonymous';
+  return createHash('sha256').update(`${credential.username}\u0000${credential.password}`).digest('base64url');
+}
+
+function header(reply: Reply, name: string): string | undefined {
+  const value = reply.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describeReply(reply: Reply, credential: Credential | undefined): string {
+  const who = credential ? `with credentials from ${credential.source}` : 'anonymously';
+  const challengeError = pickChallenge(reply.headers['www-authenticate'])?.params.error;
+  return `${reply.status} for HEAD ${reply.url.pathname} on ${reply.url.host} ${who}${challengeError ? ` (${challengeError})` : ''}`;
+}
+
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
