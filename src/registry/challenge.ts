@@ -23,6 +23,12 @@ export function parseChallenges(header: string | undefined): Challenge[] {
     while (i < text.length && TOKEN_CHAR.test(text[i])) i++;
     return text.slice(start, i);
   };
+  // Lenient: some registries send unquoted URLs, which are not RFC tokens.
+  const readBareValue = () => {
+    const start = i;
+    while (i < text.length && text[i] !== ',' && text[i] !== ' ' && text[i] !== '\t') i++;
+    return text.slice(start, i);
+  };
   const readQuoted = () => {
     let value = '';
     i++; // opening quote
@@ -56,7 +62,7 @@ export function parseChallenges(header: string | undefined): Challenge[] {
       }
       i++; // '='
       skipSpace();
-      const value = text[i] === '"' ? readQuoted() : readToken();
+      const value = text[i] === '"' ? readQuoted() : readBareValue();
       challenge.params[name.toLowerCase()] = value;
       skipSpace();
       if (text[i] === ',') {

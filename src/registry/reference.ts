@@ -93,9 +93,8 @@ function splitName(name: string): { registry: string; repository: string } {
     if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
       throw new ReferenceError(`registry port ${truncate(port)} is out of range`);
     }
-    registry = registry.toLowerCase();
   }
-  if (registry === 'index.docker.io') registry = DOCKER_HUB;
+  if (registry.toLowerCase() === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
 
   if (repository !== repository.toLowerCase()) throw new ReferenceError('repository name must be lowercase');
