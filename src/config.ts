@@ -139,7 +139,7 @@ export const schema = {
     env: 'IAE_ALLOW_PLAIN_HTTP',
   },
   kubeconfig: {
-    doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then in-cluster configuration, then ~/.kube/config.',
+    doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
     format: String,
     default: '',
     arg: 'kubeconfig',

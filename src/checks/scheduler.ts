@@ -1,0 +1,214 @@
+// Which unit to check when: every unit once per interval, new units at once, failures sooner
+// with exponential backoff, and never more than N checks in flight per registry (so one slow
+// registry cannot starve the others) nor M in all. A registry that answers 429 is paused for
+// its Retry-After.
+import { apiHost } from '../registry/client.js';
+import type { CheckResult } from '../registry/client.js';
+import type { Status } from '../status.js';
+import type { CheckUnit } from '../index/image-index.js';
+import { DueQueue } from './due-queue.js';
+import type { CheckRecord, CheckResults } from './results.js';
+
+export type SchedulerOptions = {
+  intervalMs: number;
+  retryInitialDelayMs: number;
+  perRegistryConcurrency: number;
+  globalConcurrency: number;
+  check(unit: CheckUnit): Promise<CheckResult>;
+  results: CheckResults;
+  onChecked?(unit: CheckUnit, record: CheckRecord, previous: CheckRecord | undefined): void;
+};
+
+/** Statuses that a retry may change soon: the registry or the network, not the image. */
+const RETRIED: ReadonlySet<Status> = new Set(['registry_unavailable', 'unknown_error', 'authentication_failure', 'authorization_failure']);
+
+type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean };
+type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number };
+
+export class CheckScheduler {
+  private readonly units = new Map<string, UnitState>();
+  private readonly due = new DueQueue();
+  private readonly registries = new Map<string, RegistryState>();
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Infinity;
+  private pumpScheduled = false;
+  private stopped = false;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  /** A unit gained its first user: check it as soon as a slot is free. */
+  add(unit: CheckUnit): void {
+    if (this.units.has(unit.key)) return;
+    const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt: Date.now(), running: false, queued: false };
+    this.units.set(unit.key, state);
+    this.due.push(state.dueAt, unit.key);
+    this.schedulePump();
+  }
+
+  /** A unit lost its last user: forget it and its result. */
+  remove(key: string): void {
+    this.units.delete(key);
+    this.options.results.delete(key);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  get unitCount(): number {
+    return this.units.size;
+  }
+
+  /** Resolves when nothing is due now and nothing runs (benchmarks and tests wait on this). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    const next = this.nextLiveDue();
+    return this.running === 0 && (next === undefined || next > Date.now());
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (let entry = this.due.peek(); entry && entry.dueAt <= now; entry = this.due.peek()) {
+      this.due.pop();
+      const state = this.units.get(entry.key);
+      if (!state || state.dueAt !== entry.dueAt || state.running || state.queued) continue;
+      state.queued = true;
+      this.registry(state.registry).ready.push(entry.key);
+    }
+    this.startReady(now);
+    this.armTimer();
+    if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  /** Round-robin over registries so each gets its share of the global slots. */
+  private startReady(now: number): void {
+    let progress = true;
+    while (progress && this.running < this.options.globalConcurrency) {
+      progress = false;
+      for (const [name, registry] of this.registries) {
+        if (this.running >= this.options.globalConcurrency) break;
+        if (registry.running >= this.options.perRegistryConcurrency || registry.pausedUntil > now) continue;
+        const key = this.nextReady(registry);
+        if (key === undefined) {
+          if (registry.running === 0 && registry.pausedUntil <= now) this.registries.delete(name);
+          continue;
+        }
+        const state = this.units.get(key);
+        if (!state) continue;
+        state.queued = false;
+        progress = true;
+        void this.run(state, registry);
+      }
+    }
+  }
+
+  private nextReady(registry: RegistryState): string | undefined {
+    while (registry.head < registry.ready.length) {
+      const key = registry.ready[registry.head++];
+      if (registry.head > 1024 && registry.head * 2 > registry.ready.length) {
+        registry.ready = registry.ready.slice(registry.head);
+        registry.head = 0;
+      }
+      if (this.units.get(key)?.queued) return key;
+    }
+    return undefined;
+  }
+
+  private async run(state: UnitState, registry: RegistryState): Promise<void> {
+    state.running = true;
+    registry.running++;
+    this.running++;
+    const started = Date.now();
+    let result: CheckResult;
+    try {
+      result = await this.options.check(state.unit);
+    } catch (error) {
+      result = { status: 'unknown_error', message: `check failed: ${(error as Error)?.message ?? String(error)}` };
+    }
+    state.running = false;
+    registry.running--;
+    this.running--;
+    const now = Date.now();
+    if (this.units.get(state.unit.key) === state) {
+      const previous = this.options.results.get(state.unit.key);
+      const failures = RETRIED.has(result.status) ? (previous?.consecutiveFailures ?? 0) + 1 : 0;
+      const record: CheckRecord = {
+        status: result.status,
+        message: result.message,
+        registry: state.registry,
+        checkedAt: now,
+        durationMs: now - started,
+        consecutiveFailures: failures,
+      };
+      this.options.results.set(state.unit.key, record);
+      this.options.onChecked?.(state.unit, record, previous);
+      if (result.retryAfterMs !== undefined) registry.pausedUntil = Math.max(registry.pausedUntil, now + result.retryAfterMs);
+      state.dueAt = Math.max(now + this.delayAfter(failures), registry.pausedUntil);
+      this.due.push(state.dueAt, state.unit.key);
+    }
+    this.schedulePump();
+  }
+
+  private delayAfter(failures: number): number {
+    const { intervalMs, retryInitialDelayMs } = this.options;
+    if (failures === 0) return intervalMs;
+    return Math.min(intervalMs, retryInitialDelayMs * 2 ** Math.min(failures - 1, 20));
+  }
+
+  private registry(name: string): RegistryState {
+    let registry = this.registries.get(name);
+    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0 }));
+    return registry;
+  }
+
+  private nextLiveDue(): number | undefined {
+    for (let entry = this.due.peek(); entry; entry = this.due.peek()) {
+      const state = this.units.get(entry.key);
+      if (state && state.dueAt === entry.dueAt && !state.running && !state.queued) return entry.dueAt;
+      this.due.pop();
+    }
+    for (const registry of this.registries.values()) {
+      if (registry.head < registry.ready.length) return Math.max(Date.now(), registry.pausedUntil);
+    }
+    return undefined;
+  }
+
+  private armTimer(): void {
+    let next = this.nextLiveDue();
+    for (const registry of this.registries.values()) {
+      if (registry.head < registry.ready.length && registry.pausedUntil > Date.now()) {
+        next = Math.min(next ?? Infinity, registry.pausedUntil);
+      }
+    }
+    if (next === undefined || next === this.timerDueAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDueAt = next;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDueAt = Infinity;
+      this.pump();
+    }, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
+    this.timer.unref?.();
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
+import { ConfigError, helpText, loadSettings } from './config.js';
+import { createLogger } from './log.js';
+import { runExporter } from './main.js';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  let settings;
+  try {
+    settings = loadSettings(args, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`invalid settings: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(settings.logLevel);
+  const exporter = await runExporter(settings, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    exporter.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

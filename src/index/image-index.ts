@@ -1,0 +1,167 @@
+// Workloads → the images they use, deduplicated into check units. A check unit is one image as
+// seen with one set of pull secrets, so images that need no secret are checked once however many
+// namespaces use them. The index tells its listener when a unit gains its first user or loses
+// its last, and nothing else: it knows nothing of registries or schedules.
+import type * as k8s from '@kubernetes/client-node';
+import type { KindName } from '../kube/workload-kinds.js';
+import { parseReference, ReferenceError, type ImageReference } from '../registry/reference.js';
+import type { ImageFilter } from './image-filter.js';
+
+export type CheckUnit = {
+  key: string;
+  reference: ImageReference;
+  /** Namespace the pull secrets live in; undefined when there are none. */
+  namespace?: string;
+  pullSecrets: string[];
+};
+
+export type Usage = {
+  kind: KindName;
+  namespace: string;
+  workload: string;
+  container: string;
+  /** The image exactly as written in the workload: the `image` label. */
+  image: string;
+  /** The unit that decides this usage's status, or the reason the reference cannot be parsed. */
+  unit?: CheckUnit;
+  badReference?: string;
+};
+
+export type WorkloadInput = {
+  kind: KindName;
+  namespace: string;
+  name: string;
+  podSpec: k8s.V1PodSpec;
+};
+
+export interface IndexListener {
+  unitAdded(unit: CheckUnit): void;
+  unitRemoved(key: string): void;
+}
+
+type WorkloadRecord = { input: WorkloadInput; usages: Usage[] };
+
+export class ImageIndex {
+  private readonly workloads = new Map<string, WorkloadRecord>();
+  private readonly byNamespace = new Map<string, Set<string>>();
+  private readonly serviceAccountSecrets = new Map<string, string[]>();
+  private readonly unitUsers = new Map<string, { unit: CheckUnit; users: number }>();
+
+  constructor(
+    private readonly filter: ImageFilter,
+    private readonly listener: IndexListener,
+  ) {}
+
+  upsertWorkload(input: WorkloadInput): void {
+    const key = workloadKey(input.kind, input.namespace, input.name);
+    const usages = this.usagesOf(input);
+    const previous = this.workloads.get(key);
+    // Add before removing, so a unit that stays in use is never dropped and re-checked.
+    usages.forEach((usage) => usage.unit && this.retain(usage.unit));
+    previous?.usages.forEach((usage) => usage.unit && this.release(usage.unit.key));
+    this.workloads.set(key, { input, usages });
+    let keys = this.byNamespace.get(input.namespace);
+    if (!keys) this.byNamespace.set(input.namespace, (keys = new Set()));
+    keys.add(key);
+  }
+
+  deleteWorkload(kind: KindName, namespace: string, name: string): void {
+    const key = workloadKey(kind, namespace, name);
+    const record = this.workloads.get(key);
+    if (!record) return;
+    record.usages.forEach((usage) => usage.unit && this.release(usage.unit.key));
+    this.workloads.delete(key);
+    const keys = this.byNamespace.get(namespace);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byNamespace.delete(namespace);
+  }
+
+  /** A ServiceAccount's imagePullSecrets changed: its workloads may need other credentials now. */
+  setServiceAccount(namespace: string, name: string, pullSecrets: string[] | undefined): void {
+    const saKey = `${namespace}/${name}`;
+    const before = this.serviceAccountSecrets.get(saKey) ?? [];
+    if (pullSecrets === undefined) this.serviceAccountSecrets.delete(saKey);
+    else this.serviceAccountSecrets.set(saKey, pullSecrets);
+    if (sameList(before, pullSecrets ?? [])) return;
+    for (const key of this.byNamespace.get(namespace) ?? []) {
+      const record = this.workloads.get(key);
+      if (record && serviceAccountOf(record.input.podSpec) === name) this.upsertWorkload(record.input);
+    }
+  }
+
+  /** Every (workload, container, image) the metrics report on. */
+  *usages(): IterableIterator<Usage> {
+    for (const record of this.workloads.values()) yield* record.usages;
+  }
+
+  get workloadCount(): number {
+    return this.workloads.size;
+  }
+
+  get unitCount(): number {
+    return this.unitUsers.size;
+  }
+
+  private usagesOf(input: WorkloadInput): Usage[] {
+    const { podSpec } = input;
+    const secrets = [
+      ...(podSpec.imagePullSecrets ?? []).map((ref) => ref?.name).filter((name): name is string => !!name),
+      ...(this.serviceAccountSecrets.get(`${input.namespace}/${serviceAccountOf(podSpec)}`) ?? []),
+    ];
+    const pullSecrets = [...new Set(secrets)];
+    const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])];
+    const usages: Usage[] = [];
+    for (const container of containers) {
+      if (!container || typeof container !== 'object') continue;
+      const image = typeof container.image === 'string' ? container.image : '';
+      const base = { kind: input.kind, namespace: input.namespace, workload: input.name, container: String(container.name ?? ''), image };
+      let reference: ImageReference;
+      try {
+        reference = parseReference(image);
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        if (!this.filter.ignores(image)) usages.push({ ...base, badReference: error.message });
+        continue;
+      }
+      if (this.filter.ignores(image, reference)) continue;
+      usages.push({ ...base, unit: unitFor(reference, input.namespace, pullSecrets) });
+    }
+    return usages;
+  }
+
+  private retain(unit: CheckUnit): void {
+    const entry = this.unitUsers.get(unit.key);
+    if (entry) {
+      entry.users++;
+      return;
+    }
+    this.unitUsers.set(unit.key, { unit, users: 1 });
+    this.listener.unitAdded(unit);
+  }
+
+  private release(key: string): void {
+    const entry = this.unitUsers.get(key);
+    if (!entry) return;
+    if (--entry.users > 0) return;
+    this.unitUsers.delete(key);
+    this.listener.unitRemoved(key);
+  }
+}
+
+function unitFor(reference: ImageReference, namespace: string, pullSecrets: string[]): CheckUnit {
+  if (pullSecrets.length === 0) return { key: reference.normalized, reference, pullSecrets };
+  const sorted = [...pullSecrets].sort();
+  return { key: `${reference.normalized} ${namespace}/${sorted.join(',')}`, reference, namespace, pullSecrets: sorted };
+}
+
+function serviceAccountOf(podSpec: k8s.V1PodSpec): string {
+  return podSpec.serviceAccountName || podSpec.serviceAccount || 'default';
+}
+
+function workloadKey(kind: KindName, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}

@@ -1,0 +1,179 @@
+// List + watch of ServiceAccounts and the four workload kinds, cluster-wide, feeding the image
+// index. client-node's ListWatch resumes from the last resourceVersion after a dropped watch and
+// re-lists on 410 Gone (deleting what vanished meanwhile); on any other error we restart it with
+// backoff, and say clearly when RBAC is the reason.
+import * as k8s from '@kubernetes/client-node';
+import type { ImageIndex } from '../index/image-index.js';
+import type { Logger } from '../log.js';
+import { WORKLOAD_KINDS, type KindApis, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
+
+const PAGE_SIZE = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+export type ClusterWatchOptions = {
+  /** Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway. */
+  checkDisabled: ReadonlySet<KindName>;
+};
+
+type Informer = { name: string; listWatch: k8s.ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
+
+export class ClusterWatch {
+  private readonly informers: Informer[] = [];
+  private readonly apis: KindApis;
+  private readonly core: k8s.CoreV1Api;
+  private stopped = false;
+
+  constructor(
+    private readonly kubeConfig: k8s.KubeConfig,
+    private readonly index: ImageIndex,
+    private readonly log: Logger,
+    private readonly options: ClusterWatchOptions,
+  ) {
+    this.apis = { apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api) };
+    this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /**
+   * Starts every informer; ServiceAccounts first, so a workload's first check already has the
+   * pull secrets of its ServiceAccount instead of failing once anonymously.
+   */
+  async start(): Promise<void> {
+    const serviceAccounts = this.informer(
+      'serviceaccounts',
+      '/api/v1/serviceaccounts',
+      'serviceaccounts',
+      (page) => this.core.listServiceAccountForAllNamespaces(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+      (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, false),
+      (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, true),
+    );
+    await this.firstList(serviceAccounts);
+    for (const kind of WORKLOAD_KINDS) {
+      this.informer(
+        kind.kind,
+        kind.apiPath,
+        kind.resource,
+        (page) => kind.listPage(this.apis, page),
+        (object) => this.onWorkload(kind, object),
+        (object) => this.index.deleteWorkload(kind.kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const informer of this.informers) {
+      clearTimeout(informer.timer);
+      await informer.listWatch.stop();
+    }
+  }
+
+  /** Undefined once every kind has been listed in full at least once. */
+  notReadyReason(): string | undefined {
+    const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);
+    if (this.informers.length < WORKLOAD_KINDS.length + 1) return 'starting';
+    return pending.length > 0 ? `waiting for the first list of ${pending.join(', ')}` : undefined;
+  }
+
+  private onWorkload(kind: WorkloadKind, object: KubeObject): void {
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    const podSpec = kind.podSpec(object);
+    if (!podSpec || !Array.isArray(podSpec.containers)) {
+      this.log.warn({ kind: kind.kind, namespace, name }, 'workload has no pod template with containers; skipped');
+      this.index.deleteWorkload(kind.kind, namespace, name);
+      return;
+    }
+    if (kind.disabled(object) && !this.options.checkDisabled.has(kind.kind)) {
+      this.index.deleteWorkload(kind.kind, namespace, name);
+      return;
+    }
+    this.index.upsertWorkload({ kind: kind.kind, namespace, name, podSpec });
+  }
+
+  private onServiceAccount(account: k8s.V1ServiceAccount, deleted: boolean): void {
+    const namespace = account.metadata?.namespace ?? '';
+    const name = account.metadata?.name ?? '';
+    const secrets = (account.imagePullSecrets ?? []).map((ref) => ref?.name).filter((n): n is string => !!n);
+    this.index.setServiceAccount(namespace, name, deleted ? undefined : secrets);
+  }
+
+  private informer(
+    name: string,
+    path: string,
+    resource: string,
+    listPage: (page: { limit: number; _continue?: string }) => Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+    onChange: (object: KubeObject) => void,
+    onDelete: (object: KubeObject) => void,
+  ): Informer {
+    const informer = {} as Informer;
+    const listAll = async () => {
+      const items: KubeObject[] = [];
+      let resourceVersion: string | undefined;
+      let next: string | undefined;
+      do {
+        const page = await listPage({ limit: PAGE_SIZE, _continue: next });
+        items.push(...page.items);
+        resourceVersion = page.metadata?.resourceVersion;
+        next = page.metadata?._continue || undefined;
+      } while (next);
+      // The informer adds the items right after this promise settles; mark listed after that.
+      setImmediate(() => {
+        informer.listed = true;
+        informer.failures = 0;
+      });
+      return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
+    };
+    const listWatch = new k8s.ListWatch<KubeObject>(path, new k8s.Watch(this.kubeConfig), listAll, false);
+    Object.assign(informer, { name, listWatch, listed: false, failures: 0 });
+    listWatch.on(k8s.ADD, (object) => this.safely(name, () => onChange(object)));
+    listWatch.on(k8s.UPDATE, (object) => this.safely(name, () => onChange(object)));
+    listWatch.on(k8s.DELETE, (object) => this.safely(name, () => onDelete(object)));
+    listWatch.on(k8s.ERROR, (error) => this.restartLater(informer, resource, error));
+    this.informers.push(informer);
+    void listWatch.start().catch((error) => this.restartLater(informer, resource, error));
+    return informer;
+  }
+
+  private firstList(informer: Informer): Promise<void> {
+    return new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (informer.listed || this.stopped) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+  }
+
+  private restartLater(informer: Informer, resource: string, error: unknown): void {
+    if (this.stopped) return;
+    informer.failures++;
+    const code = (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
+    const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(informer.failures - 1, 10));
+    const detail = { resource, code, retryInSeconds: delay / 1000, error: describe(error) };
+    if (code === 401 || code === 403) {
+      this.log.error(detail, `not allowed to list and watch ${resource} cluster-wide: the exporter's ClusterRole needs list and watch on ${resource}`);
+    } else {
+      this.log.warn(detail, `watch of ${resource} failed; resuming`);
+    }
+    clearTimeout(informer.timer);
+    informer.timer = setTimeout(() => {
+      if (this.stopped) return;
+      void informer.listWatch.start().catch((next) => this.restartLater(informer, resource, next));
+    }, delay);
+  }
+
+  /** A bug in handling one object must not end the watch for all of them. */
+  private safely(name: string, handler: () => void): void {
+    try {
+      handler();
+    } catch (error) {
+      this.log.error({ informer: name, error: describe(error) }, 'failed to handle a watched object');
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0].slice(0, 300);
+  return String(error).slice(0, 300);
+}

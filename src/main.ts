@@ -1,0 +1,100 @@
+// Wiring and shutdown only: watch → image index → scheduler → registry client → results → metrics/HTTP.
+import type { Server } from 'node:http';
+import * as k8s from '@kubernetes/client-node';
+import { imageChecker, type SecretsSource } from './checks/image-checker.js';
+import { CheckResults } from './checks/results.js';
+import { CheckScheduler } from './checks/scheduler.js';
+import type { Settings } from './config.js';
+import { formatDuration } from './duration.js';
+import { parseBindAddress, startHttpServer } from './http/server.js';
+import { ImageFilter } from './index/image-filter.js';
+import { ImageIndex } from './index/image-index.js';
+import { ClusterWatch } from './kube/cluster-watch.js';
+import { loadKubeConfig } from './kube/kubeconfig.js';
+import { PullSecrets } from './kube/pull-secrets.js';
+import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
+import type { Logger } from './log.js';
+import { ExporterMetrics } from './metrics.js';
+import { RegistryClient } from './registry/client.js';
+import { packageVersion } from './version.js';
+
+const SECRET_CACHE_MS = 60_000;
+
+export type RunningExporter = {
+  port: number;
+  stop(): Promise<void>;
+};
+
+export async function runExporter(settings: Settings, log: Logger): Promise<RunningExporter> {
+  const version = packageVersion();
+  const kubeConfig = loadKubeConfig(settings.kubeconfig);
+  const results = new CheckResults();
+  // The index is built before the scheduler exists; this forwarder breaks the cycle without globals.
+  const listener = { unitAdded: (_unit: unknown) => {}, unitRemoved: (_key: string) => {} };
+  const index = new ImageIndex(new ImageFilter(settings.ignoredImages), {
+    unitAdded: (unit) => listener.unitAdded(unit),
+    unitRemoved: (key) => listener.unitRemoved(key),
+  });
+  const metrics = new ExporterMetrics(version, index, results);
+
+  for (const host of settings.insecureSkipVerifyRegistries) {
+    log.warn({ registry: host }, 'TLS certificate verification is OFF for this registry');
+  }
+  const client = new RegistryClient({
+    requestTimeoutMs: settings.registryRequestTimeout,
+    caFiles: settings.caFiles,
+    insecureSkipVerifyHosts: settings.insecureSkipVerifyRegistries,
+    plainHttpHosts: settings.plainHttpRegistries,
+    connectionsPerOrigin: settings.registryConcurrency,
+    userAgent: `k8s-image-availability-exporter/${version}`,
+    onExchange: (exchange) => metrics.recordExchange(exchange),
+  });
+  const secrets: SecretsSource = new PullSecrets(kubeConfig.makeApiClient(k8s.CoreV1Api), log, Math.min(SECRET_CACHE_MS, settings.checkInterval));
+  const scheduler = new CheckScheduler({
+    intervalMs: settings.checkInterval,
+    retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),
+    perRegistryConcurrency: settings.registryConcurrency,
+    globalConcurrency: settings.maxConcurrentChecks,
+    check: imageChecker(client, secrets),
+    results,
+    onChecked: (unit, record, previous) => {
+      metrics.recordCheck(unit, record);
+      if (previous?.status !== record.status) {
+        const line = { image: unit.reference.normalized, registry: record.registry, status: record.status, reason: record.message };
+        if (record.status === 'available') log.info(line, 'image check');
+        else log.warn(line, 'image check');
+      }
+    },
+  });
+  listener.unitAdded = (unit) => scheduler.add(unit as Parameters<CheckScheduler['add']>[0]);
+  listener.unitRemoved = (key) => scheduler.remove(key);
+
+  const forced = settings.forceCheckDisabledControllers;
+  const checkDisabled = new Set<KindName>(forced.includes('*') ? KIND_NAMES : (forced as KindName[]));
+  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled });
+
+  const { server, port } = await startHttpServer(parseBindAddress(settings.bindAddress), {
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    notReadyReason: () => watch.notReadyReason(),
+  });
+  log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
+  void watch.start();
+
+  return {
+    port,
+    async stop() {
+      scheduler.stop();
+      await watch.stop();
+      await closeServer(server);
+      await client.close();
+      log.info('exporter stopped');
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,121 @@
+// Metric families. The per-workload availability gauges are rendered straight from the image
+// index and the check results at scrape time (a hundred thousand series render in well under a
+// second this way, and a deleted workload's series vanish with it); everything else is prom-client.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckRecord, CheckResults } from './checks/results.js';
+import type { CheckUnit, ImageIndex } from './index/image-index.js';
+import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
+import type { Exchange } from './registry/transport.js';
+import { STATUSES, type Status } from './status.js';
+
+export const METRIC_PREFIX = 'k8s_image_availability_exporter';
+
+export function availabilityFamily(kind: KindName, status: Status): string {
+  return `${METRIC_PREFIX}_${kind}_${status}`;
+}
+
+export class ExporterMetrics {
+  readonly registry = new Registry();
+  private readonly checks: Counter<'registry' | 'status'>;
+  private readonly checkDuration: Histogram<'registry'>;
+  private readonly lastCheck: Gauge<'registry'>;
+  private readonly requests: Counter<'registry' | 'phase' | 'outcome'>;
+
+  constructor(
+    version: string,
+    private readonly index: ImageIndex,
+    private readonly results: CheckResults,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: `${METRIC_PREFIX}_build_info`,
+      help: 'Always 1; labels tell the exporter version and Node.js runtime.',
+      labelNames: ['version', 'nodejs_version'],
+      registers: [this.registry],
+    }).set({ version, nodejs_version: process.version }, 1);
+    this.checks = new Counter({
+      name: `${METRIC_PREFIX}_checks_total`,
+      help: 'Completed image checks by registry and resulting status.',
+      labelNames: ['registry', 'status'],
+      registers: [this.registry],
+    });
+    this.checkDuration = new Histogram({
+      name: `${METRIC_PREFIX}_check_duration_seconds`,
+      help: 'Time one image check took, token requests included, by registry.',
+      labelNames: ['registry'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.lastCheck = new Gauge({
+      name: `${METRIC_PREFIX}_last_check_timestamp_seconds`,
+      help: 'Unix time of the latest completed check, by registry.',
+      labelNames: ['registry'],
+      registers: [this.registry],
+    });
+    this.requests = new Counter({
+      name: `${METRIC_PREFIX}_registry_requests_total`,
+      help: 'HTTP requests sent to registries and their token servers, by phase (manifest, token, ping) and outcome (status code or error).',
+      labelNames: ['registry', 'phase', 'outcome'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}_tracked_images`,
+      help: 'Unique images (image + pull secret set) being checked.',
+      registers: [this.registry],
+      collect: function () {
+        this.set(index.unitCount);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}_tracked_workloads`,
+      help: 'Workloads whose images are being checked.',
+      registers: [this.registry],
+      collect: function () {
+        this.set(index.workloadCount);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  recordCheck(_unit: CheckUnit, record: CheckRecord): void {
+    this.checks.inc({ registry: record.registry, status: record.status });
+    this.checkDuration.observe({ registry: record.registry }, record.durationMs / 1000);
+    this.lastCheck.set({ registry: record.registry }, record.checkedAt / 1000);
+  }
+
+  recordExchange(exchange: Exchange): void {
+    this.requests.inc({ registry: exchange.registry, phase: exchange.phase, outcome: exchange.outcome });
+  }
+
+  async render(): Promise<string> {
+    return renderAvailability(this.index, this.results) + (await this.registry.metrics());
+  }
+}
+
+/** One-hot gauges per kind and status: exactly one of the eight is 1 for each checked usage. */
+export function renderAvailability(index: ImageIndex, results: CheckResults): string {
+  const rows = new Map<KindName, Array<{ labels: string; status: Status }>>(KIND_NAMES.map((kind) => [kind, []]));
+  for (const usage of index.usages()) {
+    const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
+    if (!status) continue; // not checked yet: no series rather than a false alarm
+    const labels = `namespace="${escape(usage.namespace)}",${usage.kind}="${escape(usage.workload)}",container="${escape(usage.container)}",image="${escape(usage.image)}"`;
+    rows.get(usage.kind)!.push({ labels, status });
+  }
+  const out: string[] = [];
+  for (const kind of KIND_NAMES) {
+    const kindRows = rows.get(kind)!;
+    for (const status of STATUSES) {
+      const name = availabilityFamily(kind, status);
+      out.push(`# HELP ${name} 1 when the image of this ${kind} container is ${status.replace(/_/g, ' ')}, else 0.`, `# TYPE ${name} gauge`);
+      for (const row of kindRows) out.push(`${name}{${row.labels}} ${row.status === status ? 1 : 0}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function escape(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
