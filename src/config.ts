@@ -76,7 +76,7 @@ export const schema = {
     env: 'IAE_CHECK_INTERVAL',
   },
   ignoredImages: {
-    doc: 'Images not to check: comma-separated patterns matched against the image as written in the workload and its normalised form; * matches any run of characters, everything else is literal.',
+    doc: 'Images not to check (comma-separated). A pattern without * is an image reference, normalised like one: "nginx" ignores every tag of docker.io/library/nginx, "nginx:1.25" that tag only. With *, a glob over the image as written, normalised, or its repository ("registry.internal/*").',
     format: 'comma-list',
     default: [] as string[],
     arg: 'ignored-images',

@@ -1,0 +1,139 @@
+import { CheckResults } from '../../src/checks/results.js';
+import { CheckScheduler, type SchedulerOptions } from '../../src/checks/scheduler.js';
+import type { CheckUnit } from '../../src/index/image-index.js';
+import type { CheckResult } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
+
+const unit = (image: string): CheckUnit => {
+  const reference = parseReference(image);
+  return { key: reference.normalized, reference, pullSecrets: [] };
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function scheduler(overrides: Partial<SchedulerOptions>, check: (unit: CheckUnit) => Promise<CheckResult>) {
+  const results = new CheckResults();
+  const s = new CheckScheduler({
+    intervalMs: 60_000,
+    retryInitialDelayMs: 50,
+    perRegistryConcurrency: 2,
+    globalConcurrency: 10,
+    results,
+    check,
+    ...overrides,
+  });
+  return { s, results };
+}
+
+describe('check scheduler', () => {
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
+
+  test('a new unit is checked at once and its result stored', async () => {
+    const { s, results } = scheduler({}, async () => ({ status: 'available', message: 'ok' }));
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(20);
+    await s.whenIdle();
+    expect(results.get('r.example/a:1')?.status).toBe('available');
+  });
+
+  test('never more than the per-registry limit in flight, while another registry proceeds', async () => {
+    const inFlight = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const { s } = scheduler({ perRegistryConcurrency: 2, globalConcurrency: 3 }, async (u) => {
+      const registry = u.reference.registry;
+      inFlight.set(registry, (inFlight.get(registry) ?? 0) + 1);
+      peak.set(registry, Math.max(peak.get(registry) ?? 0, inFlight.get(registry)!));
+      await sleep(registry === 'slow.example' ? 40 : 5);
+      inFlight.set(registry, inFlight.get(registry)! - 1);
+      return { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    for (let i = 0; i < 10; i++) s.add(unit(`slow.example/app:${i}`));
+    for (let i = 0; i < 10; i++) s.add(unit(`fast.example/app:${i}`));
+    await sleep(20);
+    await s.whenIdle();
+    expect(peak.get('slow.example')).toBe(2);
+    expect(peak.get('fast.example')).toBeLessThanOrEqual(2);
+    expect(peak.get('fast.example')).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a failed check is retried with growing delays, sooner than the interval', async () => {
+    const times: number[] = [];
+    const { s, results } = scheduler({ retryInitialDelayMs: 40 }, async () => {
+      times.push(Date.now());
+      return { status: 'registry_unavailable', message: 'down' };
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(400);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(35);
+    expect(gaps[1]).toBeGreaterThanOrEqual(gaps[0] * 1.5);
+    expect(results.get('r.example/a:1')?.consecutiveFailures).toBe(times.length);
+  });
+
+  test('absent is not retried before the interval', async () => {
+    let calls = 0;
+    const { s } = scheduler({ retryInitialDelayMs: 10 }, async () => {
+      calls++;
+      return { status: 'absent', message: '404' };
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(150);
+    expect(calls).toBe(1);
+  });
+
+  test('each unit is checked again after the interval', async () => {
+    let calls = 0;
+    const { s } = scheduler({ intervalMs: 50 }, async () => {
+      calls++;
+      return { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(180);
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeLessThanOrEqual(5);
+  });
+
+  test('429 Retry-After pauses the whole registry', async () => {
+    const times: number[] = [];
+    const { s } = scheduler({ retryInitialDelayMs: 5, perRegistryConcurrency: 1 }, async () => {
+      times.push(Date.now());
+      return times.length === 1 ? { status: 'registry_unavailable', message: '429', retryAfterMs: 200 } : { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(10);
+    s.add(unit('r.example/b:1'));
+    await sleep(400);
+    expect(times).toHaveLength(3);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(190);
+  });
+
+  test('a removed unit is forgotten, result included, even mid-check', async () => {
+    let release: () => void = () => {};
+    const { s, results } = scheduler({}, () => new Promise((resolve) => (release = () => resolve({ status: 'available', message: '' }))));
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(10);
+    s.remove('r.example/a:1');
+    release();
+    await sleep(10);
+    expect(results.get('r.example/a:1')).toBeUndefined();
+    expect(s.unitCount).toBe(0);
+  });
+
+  test('a throwing check becomes unknown_error, not a crash', async () => {
+    const { s, results } = scheduler({}, async () => {
+      throw new Error('boom');
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(20);
+    expect(results.get('r.example/a:1')).toMatchObject({ status: 'unknown_error', message: 'check failed: boom' });
+  });
+});
