@@ -1,0 +1,56 @@
+// The built JavaScript, as the container image runs it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+
+describe('built CLI', () => {
+  beforeAll(() => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (make test does)`);
+  });
+
+  test('--help lists every flag and exits 0', () => {
+    const run = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    for (const flag of ['--bind-address', '--check-interval', '--ignored-images']) expect(run.stdout).toContain(flag);
+  });
+
+  test('an unusable kubeconfig is one clear line, exit 1', () => {
+    const run = spawnSync(process.execPath, [cli, '--kubeconfig=/dev/null'], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^fatal: cannot load kubeconfig from \/dev\/null: [^\n]+\n$/);
+  });
+
+  test('a bad setting exits 2 with one line naming it', () => {
+    const run = spawnSync(process.execPath, [cli], { encoding: 'utf8', env: { ...process.env, IAE_CHECK_INTERVAL: 'soon' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('checkInterval');
+  });
+
+  test('SIGTERM stops it cleanly', async () => {
+    const { spawn } = await import('node:child_process');
+    // An API server that is not there: the exporter must start anyway and keep retrying.
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'iae-cli-')), 'kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    }));
+    const child = spawn(process.execPath, [cli, '--bind-address=127.0.0.1:0', `--kubeconfig=${kubeconfig}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const deadline = Date.now() + 10_000;
+    while (!output.includes('exporter started') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(output).toContain('exporter started');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('exporter stopped');
+  });
+});

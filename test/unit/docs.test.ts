@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { schema } from '../../src/config.js';
+
+describe('README settings table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  test.each(Object.entries(schema))('%s is documented with its flag, env var and default', (key, entry) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`--${entry.arg}\` |`));
+    expect(row).toBeDefined();
+    expect(row).toContain(`\`${entry.env}\``);
+    expect(row).toContain(`\`${key}\``);
+    const fallback = Array.isArray(entry.default) ? entry.default.join(',') : String(entry.default);
+    if (fallback) expect(row).toContain(`\`${fallback}\``);
+  });
+});
