@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# k8s-image-availability-exporter: `make image` (docker build -t k8s-image-availability-exporter:<version> .)
+
+# Build: all dependencies, compile TypeScript, then drop the devDependencies.
+FROM node:22-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Run: distroless Node.js, no shell or package manager, as the `nonroot` user (uid 65532, the
+# chart's runAsUser).
+FROM gcr.io/distroless/nodejs22-debian12:nonroot
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+USER nonroot
+EXPOSE 8080
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli.js"]

@@ -1,0 +1,120 @@
+{{/*
+Exporter settings: chart value -> environment variable, one line each. Every key is a key of the
+exporter's settings schema (src/config.ts) and a top-level chart value of the same name. To add a
+setting, add its line here, its value in values.yaml and its property in values.schema.json;
+test/chart/settings.test.ts fails until all three exist and the value reaches the exporter.
+`kubeconfig` is left out on purpose: in a pod the exporter uses its service account.
+*/}}
+{{- define "iae.settings" -}}
+bindAddress: IAE_BIND_ADDRESS
+checkInterval: IAE_CHECK_INTERVAL
+ignoredImages: IAE_IGNORED_IMAGES
+forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
+registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
+registryConcurrency: IAE_REGISTRY_CONCURRENCY
+maxConcurrentChecks: IAE_MAX_CONCURRENT_CHECKS
+retryInitialDelay: IAE_RETRY_INITIAL_DELAY
+caFiles: IAE_CAPATH
+insecureSkipVerifyRegistries: IAE_SKIP_REGISTRY_CERT_VERIFICATION
+plainHttpRegistries: IAE_ALLOW_PLAIN_HTTP
+logLevel: IAE_LOG_LEVEL
+{{- end -}}
+
+{{/*
+The container's env entries of the settings: lists joined with commas, whole numbers printed
+without an exponent (values files give them to templates as float64).
+*/}}
+{{- define "iae.settingsEnv" -}}
+{{- range $key, $envName := include "iae.settings" . | fromYaml }}
+{{- if not (hasKey $.Values $key) }}
+{{- fail (printf "chart value %s is missing (it is the exporter setting %s)" $key $envName) }}
+{{- end }}
+{{- $value := index $.Values $key }}
+- name: {{ $envName }}
+{{- if kindIs "slice" $value }}
+  value: {{ join "," $value | quote }}
+{{- else if or (kindIs "float64" $value) (kindIs "float32" $value) }}
+  value: {{ int64 $value | toString | quote }}
+{{- else if kindIs "invalid" $value }}
+{{- fail (printf "chart value %s must not be null (it is the exporter setting %s)" $key $envName) }}
+{{- else }}
+  value: {{ toString $value | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The port of bindAddress (host:port or :port), which is also the container port.
+*/}}
+{{- define "iae.port" -}}
+{{- $bind := toString .Values.bindAddress -}}
+{{- if regexMatch "^(127\\.[0-9.]+|localhost|\\[::1\\]):" $bind -}}
+{{- fail (printf "bindAddress %s listens on loopback only: the kubelet probes and Prometheus could not reach it; use :<port>" $bind) -}}
+{{- end -}}
+{{- regexFind "[0-9]+$" $bind -}}
+{{- end -}}
+
+{{/*
+Chart name, and the full name used for every object.
+*/}}
+{{- define "iae.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "iae.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "iae.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of every object.
+*/}}
+{{- define "iae.labels" -}}
+helm.sh/chart: {{ include "iae.chart" . }}
+{{ include "iae.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: exporter
+{{- end }}
+
+{{/*
+Labels the Deployment and the PodMonitor select the pod by.
+*/}}
+{{- define "iae.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "iae.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount the pod runs as.
+*/}}
+{{- define "iae.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "iae.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The container image: repository@digest, else repository:tag (tag defaults to appVersion).
+*/}}
+{{- define "iae.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,194 @@
+// The chart with the real helm 3 and helm 4: lint, render, and every rendered object valid for its
+// Kubernetes or prometheus-operator schema; the hardening and RBAC the chart promises.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartDir, helm, helms, K8sObject, lint, only, parseManifests, render, validateObject } from '../support/helm.js';
+import { cacheDir, repoRoot } from '../support/tools.js';
+
+const everything = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+const variants = [
+  { name: 'default values', options: {} },
+  { name: 'values-everything.yaml', options: { valuesFiles: [everything] } },
+];
+
+type Container = {
+  name: string;
+  ports: Array<{ name: string; containerPort: number }>;
+  securityContext: Record<string, unknown>;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources?: Record<string, unknown>;
+  env: Array<{ name: string; value?: string }>;
+  image: string;
+};
+type PodSpec = {
+  serviceAccountName: string;
+  automountServiceAccountToken: boolean;
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+};
+type DeploymentShape = {
+  spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+};
+
+function podSpec(objects: K8sObject[]): PodSpec {
+  return (only(objects, 'Deployment') as unknown as DeploymentShape).spec.template.spec;
+}
+
+describe.each(helms)('$name', ({ path: binary, major }) => {
+  test(`is helm v${major}`, () => {
+    const result = helm(binary, ['version', '--short']);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+  });
+
+  test.each(variants)('helm lint --strict passes with $name', ({ options }) => {
+    const result = lint(binary, options);
+    if (result.status !== 0) throw new Error(`${result.command}\n${result.stdout}\n${result.stderr}`);
+    expect(result.stdout).toContain('0 chart(s) failed');
+  });
+
+  test.each(variants)('every object rendered with $name is valid for its schema', ({ options }) => {
+    const objects = render(binary, options);
+    expect(objects.map((object) => object.kind).sort()).toEqual(
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'].sort(),
+    );
+    for (const object of objects) {
+      try {
+        validateObject(object);
+      } catch (error) {
+        throw new Error(`${object.kind} ${object.metadata.name}: ${(error as Error).message}`);
+      }
+    }
+  });
+
+  test.each(variants)('the pod is hardened with $name', ({ options }) => {
+    const objects = render(binary, options);
+    const deployment = only(objects, 'Deployment') as unknown as DeploymentShape;
+    expect(deployment.spec.replicas).toBe(1);
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(pod.containers).toHaveLength(1);
+    const [container] = pod.containers;
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources).toMatchObject({ requests: expect.any(Object), limits: expect.any(Object) });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-metrics' });
+    expect(container.ports.map((port) => port.name)).toEqual(['http-metrics']);
+    expect(deployment.spec.template.metadata.labels.app).toBe('image-availability-exporter');
+    const serviceAccount = only(objects, 'ServiceAccount');
+    expect(pod.serviceAccountName).toBe(serviceAccount.metadata.name);
+  });
+
+  test('RBAC is least privilege: workloads and service accounts list/watch, secrets get only', () => {
+    const objects = render(binary);
+    const role = only(objects, 'ClusterRole') as K8sObject & {
+      rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    };
+    const grants = role.rules.flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group || 'core'}/${resource}:${verb}`)),
+      ),
+    );
+    expect(grants.sort()).toEqual(
+      [
+        'apps/deployments:list',
+        'apps/deployments:watch',
+        'apps/statefulsets:list',
+        'apps/statefulsets:watch',
+        'apps/daemonsets:list',
+        'apps/daemonsets:watch',
+        'batch/cronjobs:list',
+        'batch/cronjobs:watch',
+        'core/serviceaccounts:list',
+        'core/serviceaccounts:watch',
+        'core/secrets:get',
+      ].sort(),
+    );
+    const binding = only(objects, 'ClusterRoleBinding') as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: Array<{ kind: string; name: string; namespace: string }>;
+    };
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: role.metadata.name });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: podSpec(objects).serviceAccountName, namespace: 'monitoring' },
+    ]);
+  });
+
+  test('the port of bindAddress is the container port; Service and PodMonitor use its name', () => {
+    const objects = render(binary, { values: { bindAddress: '0.0.0.0:9456' } });
+    expect(podSpec(objects).containers[0].ports).toEqual([{ name: 'http-metrics', containerPort: 9456, protocol: 'TCP' }]);
+    const service = only(objects, 'Service') as unknown as { spec: { ports: Array<{ targetPort: string }> } };
+    expect(service.spec.ports[0].targetPort).toBe('http-metrics');
+    const podMonitor = only(objects, 'PodMonitor') as unknown as {
+      spec: { podMetricsEndpoints: Array<{ port: string; path: string; honorLabels: boolean }> };
+    };
+    expect(podMonitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true }]);
+  });
+
+  test('a loopback bindAddress is refused: probes and Prometheus could not reach it', () => {
+    expect(() => render(binary, { values: { bindAddress: '127.0.0.1:8080' } })).toThrow(/loopback/);
+  });
+
+  test('PodMonitor and PrometheusRule can be turned off, and carry the extra labels when on', () => {
+    const off = render(binary, { values: { podMonitor: { enabled: false }, prometheusRule: { enabled: false } } });
+    expect(off.map((object) => object.kind)).not.toEqual(expect.arrayContaining(['PodMonitor']));
+    expect(off.map((object) => object.kind)).not.toEqual(expect.arrayContaining(['PrometheusRule']));
+    const on = render(binary, { valuesFiles: [everything] });
+    expect(only(on, 'PodMonitor').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+    expect(only(on, 'PrometheusRule').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+  });
+
+  test('the PodMonitor selects exactly the pod labels of the Deployment', () => {
+    for (const options of variants.map((variant) => variant.options)) {
+      const objects = render(binary, options);
+      const podLabels = (only(objects, 'Deployment') as unknown as DeploymentShape).spec.template.metadata.labels;
+      const podMonitor = only(objects, 'PodMonitor') as unknown as {
+        spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] } };
+      };
+      expect(podLabels).toMatchObject(podMonitor.spec.selector.matchLabels);
+      expect(podMonitor.spec.namespaceSelector.matchNames).toEqual(['monitoring']);
+    }
+  });
+
+  test('serviceAccount.create=false uses the named existing account and requires a name', () => {
+    const objects = render(binary, { values: { serviceAccount: { create: false, name: 'existing' } } });
+    expect(objects.map((object) => object.kind)).not.toContain('ServiceAccount');
+    expect(podSpec(objects).serviceAccountName).toBe('existing');
+    expect(() => render(binary, { values: { serviceAccount: { create: false } } })).toThrow(/serviceAccount.name/);
+  });
+
+  test('helm package stores the linked alert rules: the packaged chart renders them on its own', () => {
+    const out = join(cacheDir, 'tmp', `package-${major}-${process.pid}`);
+    rmSync(out, { recursive: true, force: true });
+    const packaged = helm(binary, ['package', chartDir, '--destination', out]);
+    if (packaged.status !== 0) throw new Error(`${packaged.command}\n${packaged.stderr}`);
+    const rendered = helm(binary, ['template', 'iae', join(out, 'k8s-image-availability-exporter-0.1.0.tgz')]);
+    rmSync(out, { recursive: true, force: true });
+    expect(rendered.status).toBe(0);
+    const rule = only(parseManifests(rendered.stdout), 'PrometheusRule') as unknown as {
+      spec: { groups: Array<{ rules: Array<{ alert: string }> }> };
+    };
+    expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toHaveLength(5);
+  });
+
+  test('an IAE_* variable in extraEnv is refused: settings go through their chart values', () => {
+    expect(() => render(binary, { values: { extraEnv: [{ name: 'IAE_LOG_LEVEL', value: 'debug' }] } })).toThrow(
+      /extraEnv/,
+    );
+  });
+});
+
+test('Chart.yaml: apiVersion v2, version 0.1.0, appVersion is the package.json version', () => {
+  const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  expect(chart).toMatchObject({ apiVersion: 'v2', name: 'k8s-image-availability-exporter', version: '0.1.0' });
+  expect(chart.appVersion).toBe(pkg.version);
+});

@@ -1,0 +1,143 @@
+// Every exporter setting is a chart value that reaches the exporter: the chart is rendered with the
+// real helm, and the container's environment is fed to the exporter's own loadSettings(), so a value
+// that is not passed, passed under the wrong variable or mangled on the way fails here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadSettings, schema, Settings } from '../../src/config.js';
+import { chartDir, helms, K8sObject, only, render } from '../support/helm.js';
+import { repoRoot } from '../support/tools.js';
+
+type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+
+/** Settings the chart does not offer, and why. */
+const notChartValues: Record<string, string> = {
+  kubeconfig: 'in a pod the exporter uses its service account (in-cluster configuration)',
+};
+
+const chartSettings = Object.keys(schema).filter((key) => !(key in notChartValues)) as Array<keyof Settings>;
+
+const everythingFile = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+const everything = parse(readFileSync(everythingFile, 'utf8')) as Record<string, unknown>;
+
+/** What the exporter must parse from values-everything.yaml's value of each setting. */
+const expected: Record<string, unknown> = {
+  bindAddress: ':9102',
+  checkInterval: 120_000, // 2m
+  ignoredImages: ['registry.example.com/internal/*', '*:latest', 'docker.io/library/busybox'],
+  forceCheckDisabledControllers: ['deployment', 'cronjob'],
+  registryRequestTimeout: 90_000, // 1m30s
+  registryConcurrency: 3,
+  maxConcurrentChecks: 20,
+  retryInitialDelay: 500, // 500ms
+  caFiles: ['/etc/image-availability-exporter/ca/registry-ca.pem', '/etc/image-availability-exporter/ca/lab-ca.pem'],
+  insecureSkipVerifyRegistries: ['registry.internal:5000'],
+  plainHttpRegistries: ['localhost:5000', 'registry.lab'],
+  logLevel: 'debug',
+};
+
+function containerEnv(objects: K8sObject[]): EnvVar[] {
+  const deployment = only(objects, 'Deployment') as unknown as {
+    spec: { template: { spec: { containers: Array<{ env: EnvVar[] }> } } };
+  };
+  return deployment.spec.template.spec.containers[0].env;
+}
+
+/** The IAE_* variables of the container as a process environment. */
+function settingsEnv(objects: K8sObject[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const variable of containerEnv(objects)) {
+    if (!variable.name.startsWith('IAE_')) continue;
+    expect(variable.valueFrom).toBeUndefined();
+    expect(typeof variable.value).toBe('string');
+    env[variable.name] = variable.value;
+  }
+  return env;
+}
+
+function withoutKubeconfig(settings: Settings): Partial<Settings> {
+  const { kubeconfig: _ignored, ...rest } = settings;
+  return rest;
+}
+
+test('every key of the exporter settings schema is a chart value, or is listed as left out with a reason', () => {
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+  const valuesSchema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as {
+    properties: Record<string, unknown>;
+  };
+  for (const key of Object.keys(schema)) {
+    if (key in notChartValues) {
+      expect(values).not.toHaveProperty([key]);
+      continue;
+    }
+    expect({ key, inValuesYaml: key in values, inValuesSchema: key in valuesSchema.properties }).toEqual({
+      key,
+      inValuesYaml: true,
+      inValuesSchema: true,
+    });
+  }
+  expect(Object.keys(expected).sort()).toEqual([...chartSettings].sort());
+});
+
+test('values-everything.yaml sets every setting to something other than the exporter default', () => {
+  const defaults = loadSettings([], {});
+  for (const key of chartSettings) {
+    expect({ key, set: key in everything }).toEqual({ key, set: true });
+    expect({ key, value: defaults[key] }).not.toEqual({ key, value: expected[key] });
+  }
+});
+
+describe.each(helms)('$name', ({ path: binary }) => {
+  test('each setting of values-everything.yaml reaches the exporter as the value given', () => {
+    const env = settingsEnv(render(binary, { valuesFiles: [everythingFile] }));
+    const settings = loadSettings([], env);
+    for (const key of chartSettings) {
+      expect({ key, value: settings[key] }).toEqual({ key, value: expected[key] });
+    }
+  });
+
+  test('only variables of the settings schema are set, each once, and never IAE_KUBECONFIG', () => {
+    const known = new Set(Object.values(schema).map((entry) => entry.env));
+    for (const file of [[], [everythingFile]]) {
+      const names = containerEnv(render(binary, { valuesFiles: file }))
+        .map((variable) => variable.name)
+        .filter((name) => name.startsWith('IAE_'));
+      expect(names.filter((name) => !known.has(name))).toEqual([]);
+      expect(new Set(names).size).toBe(names.length);
+      expect(names).not.toContain('IAE_KUBECONFIG');
+      expect(names).toHaveLength(chartSettings.length);
+    }
+  });
+
+  test('the chart defaults are the exporter defaults', () => {
+    const fromChart = loadSettings([], settingsEnv(render(binary)));
+    expect(withoutKubeconfig(fromChart)).toEqual(withoutKubeconfig(loadSettings([], {})));
+  });
+
+  test('large whole numbers reach the exporter without an exponent, lists of one item as a list', () => {
+    const env = settingsEnv(
+      render(binary, {
+        values: { maxConcurrentChecks: 2_000_000, registryConcurrency: 1_000_000, ignoredImages: ['only/one:*'] },
+      }),
+    );
+    expect(env.IAE_MAX_CONCURRENT_CHECKS).toBe('2000000');
+    const settings = loadSettings([], env);
+    expect(settings.maxConcurrentChecks).toBe(2_000_000);
+    expect(settings.registryConcurrency).toBe(1_000_000);
+    expect(settings.ignoredImages).toEqual(['only/one:*']);
+  });
+
+  test('"*" for forceCheckDisabledControllers and Go durations with fractions and units reach the exporter', () => {
+    const settings = loadSettings(
+      [],
+      settingsEnv(
+        render(binary, {
+          values: { forceCheckDisabledControllers: ['*'], checkInterval: '1h30m', retryInitialDelay: '1.5s' },
+        }),
+      ),
+    );
+    expect(settings.forceCheckDisabledControllers).toEqual(['*']);
+    expect(settings.checkInterval).toBe(5_400_000);
+    expect(settings.retryInitialDelay).toBe(1500);
+  });
+});

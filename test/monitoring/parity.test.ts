@@ -1,0 +1,60 @@
+// One source of truth: the chart's PrometheusRule is monitoring/alerts.rules.yaml, and the plain
+// PodMonitor and scrape config find the pods the chart makes.
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartDir, helms, only, parseManifests, render, validateObject } from '../support/helm.js';
+import { repoRoot } from '../support/tools.js';
+
+const rulesFile = join(repoRoot, 'monitoring', 'alerts.rules.yaml');
+const rules = parse(readFileSync(rulesFile, 'utf8')) as {
+  groups: Array<{ name: string; rules: Array<{ alert: string; labels: Record<string, string> }> }>;
+};
+
+test('chart/files/alerts.rules.yaml is monitoring/alerts.rules.yaml', () => {
+  const chartCopy = join(chartDir, 'files', 'alerts.rules.yaml');
+  expect(realpathSync(chartCopy)).toBe(realpathSync(rulesFile));
+  expect(readFileSync(chartCopy, 'utf8')).toBe(readFileSync(rulesFile, 'utf8'));
+});
+
+describe.each(helms)('$name', ({ path: binary }) => {
+  test("the chart's PrometheusRule spec equals monitoring/alerts.rules.yaml exactly", () => {
+    const rule = only(render(binary), 'PrometheusRule') as unknown as { spec: unknown };
+    expect(rule.spec).toEqual(rules);
+  });
+
+  test('prometheusRule.additionalRuleLabels adds labels to every alert; a rule keeps its own severity', () => {
+    const rule = only(
+      render(binary, { values: { prometheusRule: { additionalRuleLabels: { team: 'platform', severity: 'page' } } } }),
+      'PrometheusRule',
+    ) as unknown as { spec: typeof rules };
+    const expected = JSON.parse(JSON.stringify(rules)) as typeof rules;
+    for (const group of expected.groups) {
+      for (const entry of group.rules) entry.labels = { team: 'platform', ...entry.labels };
+    }
+    expect(rule.spec).toEqual(expected);
+  });
+});
+
+describe('monitoring/podmonitor.yaml', () => {
+  const [podMonitor] = parseManifests(readFileSync(join(repoRoot, 'monitoring', 'podmonitor.yaml'), 'utf8'));
+
+  test('is a valid PodMonitor (prometheus-operator schema)', () => {
+    expect(podMonitor.kind).toBe('PodMonitor');
+    validateObject(podMonitor);
+  });
+
+  test("selects the chart's pods and scrapes the same endpoint as the chart's PodMonitor", () => {
+    const spec = podMonitor.spec as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: unknown[];
+    };
+    const objects = render(helms[1].path);
+    const podLabels = (
+      only(objects, 'Deployment') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }
+    ).spec.template.metadata.labels;
+    expect(podLabels).toMatchObject(spec.selector.matchLabels);
+    const chartPodMonitor = only(objects, 'PodMonitor') as unknown as { spec: { podMetricsEndpoints: unknown[] } };
+    expect(spec.podMetricsEndpoints).toEqual(chartPodMonitor.spec.podMetricsEndpoints);
+  });
+});
