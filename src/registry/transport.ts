@@ -153,6 +153,6 @@ function wrapError(error: unknown): Error {
   }
   const cause = err?.cause ?? err;
   const code = cause?.code ?? err?.code ?? 'UNKNOWN';
-  const message = cause?.message ?? err?.message ?? String(error);
+  const message = String(cause?.message ?? err?.message ?? error).trim().split('\n')[0].slice(0, 300);
   return new NetworkError(`${code}: ${message}`, code);
 }
