@@ -117,6 +117,13 @@ export const schema = {
     arg: 'retry-initial-delay',
     env: 'IAE_RETRY_INITIAL_DELAY',
   },
+  maxTrackedImages: {
+    doc: 'Unique images (image + pull secret set) checked at most; beyond it new images wait unchecked, with a warning and the images_over_limit metric. Bounds memory and registry load.',
+    format: 'nat',
+    default: 50000,
+    arg: 'max-tracked-images',
+    env: 'IAE_MAX_TRACKED_IMAGES',
+  },
   caFiles: {
     doc: 'PEM files of extra certificate authorities trusted for registries, next to the system roots (comma-separated paths).',
     format: 'comma-list',
@@ -163,6 +170,7 @@ export type Settings = {
   registryConcurrency: number;
   maxConcurrentChecks: number;
   retryInitialDelay: number;
+  maxTrackedImages: number;
   caFiles: string[];
   insecureSkipVerifyRegistries: string[];
   plainHttpRegistries: string[];

@@ -35,7 +35,9 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     unitAdded: (unit) => listener.unitAdded(unit),
     unitRemoved: (key) => listener.unitRemoved(key),
   });
-  const metrics = new ExporterMetrics(version, index, results);
+  // Late-bound like the listener: the scheduler is created after the metrics it reports to.
+  let imagesOverLimit = () => 0;
+  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit());
 
   for (const host of settings.insecureSkipVerifyRegistries) {
     log.warn({ registry: host }, 'TLS certificate verification is OFF for this registry');
@@ -55,6 +57,10 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),
     perRegistryConcurrency: settings.registryConcurrency,
     globalConcurrency: settings.maxConcurrentChecks,
+    maxUnits: settings.maxTrackedImages,
+    onLimitReached: (waiting) => {
+      if (waiting === 1) log.warn({ maxTrackedImages: settings.maxTrackedImages }, 'image limit reached: further images are not checked until others go; raise --max-tracked-images');
+    },
     check: imageChecker(client, secrets),
     results,
     onChecked: (unit, record, previous) => {
@@ -68,6 +74,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   });
   listener.unitAdded = (unit) => scheduler.add(unit as Parameters<CheckScheduler['add']>[0]);
   listener.unitRemoved = (key) => scheduler.remove(key);
+  imagesOverLimit = () => scheduler.waitingCount;
 
   const forced = settings.forceCheckDisabledControllers;
   const checkDisabled = new Set<KindName>(forced.includes('*') ? KIND_NAMES : (forced as KindName[]));

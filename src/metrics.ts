@@ -25,6 +25,7 @@ export class ExporterMetrics {
     version: string,
     private readonly index: ImageIndex,
     private readonly results: CheckResults,
+    imagesOverLimit: () => number = () => 0,
   ) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -64,6 +65,14 @@ export class ExporterMetrics {
       registers: [this.registry],
       collect: function () {
         this.set(index.unitCount);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}_images_over_limit`,
+      help: 'Unique images not checked because --max-tracked-images is reached.',
+      registers: [this.registry],
+      collect: function () {
+        this.set(imagesOverLimit());
       },
     });
     new Gauge({

@@ -11,6 +11,9 @@ import type { CheckRecord, CheckResults } from './results.js';
 
 export type SchedulerOptions = {
   intervalMs: number;
+  /** Units tracked at most; more wait, unchecked, until others go (a bound on memory and on registry load). */
+  maxUnits?: number;
+  onLimitReached?(waiting: number): void;
   retryInitialDelayMs: number;
   perRegistryConcurrency: number;
   globalConcurrency: number;
@@ -27,6 +30,8 @@ type RegistryState = { ready: string[]; head: number; running: number; pausedUnt
 
 export class CheckScheduler {
   private readonly units = new Map<string, UnitState>();
+  /** Units beyond maxUnits, in arrival order, admitted as tracked units go. */
+  private readonly waiting = new Map<string, CheckUnit>();
   private readonly due = new DueQueue();
   private readonly registries = new Map<string, RegistryState>();
   private running = 0;
@@ -40,7 +45,12 @@ export class CheckScheduler {
 
   /** A unit gained its first user: check it as soon as a slot is free. */
   add(unit: CheckUnit): void {
-    if (this.units.has(unit.key)) return;
+    if (this.units.has(unit.key) || this.waiting.has(unit.key)) return;
+    if (this.units.size >= (this.options.maxUnits ?? Infinity)) {
+      this.waiting.set(unit.key, unit);
+      this.options.onLimitReached?.(this.waiting.size);
+      return;
+    }
     const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt: Date.now(), running: false, queued: false };
     this.units.set(unit.key, state);
     this.due.push(state.dueAt, unit.key);
@@ -49,8 +59,19 @@ export class CheckScheduler {
 
   /** A unit lost its last user: forget it and its result. */
   remove(key: string): void {
-    this.units.delete(key);
+    this.waiting.delete(key);
+    if (!this.units.delete(key)) return;
     this.options.results.delete(key);
+    const next = this.waiting.values().next();
+    if (!next.done) {
+      this.waiting.delete(next.value.key);
+      this.add(next.value);
+    }
+  }
+
+  /** Units not checked because maxUnits is reached. */
+  get waitingCount(): number {
+    return this.waiting.size;
   }
 
   stop(): void {

@@ -137,3 +137,34 @@ describe('check scheduler', () => {
     expect(results.get('r.example/a:1')).toMatchObject({ status: 'unknown_error', message: 'check failed: boom' });
   });
 });
+
+describe('check scheduler bound', () => {
+  test('beyond maxUnits new units wait, unchecked, and are admitted as others go', async () => {
+    const checked: string[] = [];
+    const limits: number[] = [];
+    const results = new CheckResults();
+    const s = new CheckScheduler({
+      intervalMs: 60_000,
+      retryInitialDelayMs: 50,
+      perRegistryConcurrency: 4,
+      globalConcurrency: 4,
+      maxUnits: 2,
+      onLimitReached: (waiting) => limits.push(waiting),
+      results,
+      check: async (u) => {
+        checked.push(u.key);
+        return { status: 'available', message: '' };
+      },
+    });
+    for (const image of ['r.example/a:1', 'r.example/b:1', 'r.example/c:1', 'r.example/d:1']) s.add(unit(image));
+    await sleep(30);
+    expect(checked.sort()).toEqual(['r.example/a:1', 'r.example/b:1']);
+    expect(s.waitingCount).toBe(2);
+    expect(limits).toEqual([1, 2]);
+    s.remove('r.example/a:1');
+    await sleep(30);
+    expect(checked).toContain('r.example/c:1');
+    expect(s.waitingCount).toBe(1);
+    s.stop();
+  });
+});
