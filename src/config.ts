@@ -4,6 +4,7 @@
 import convict from 'convict';
 import { parseFile } from './config-file.js';
 import { parseGoDuration } from './duration.js';
+import { Mirrors } from './registry/mirrors.js';
 
 convict.addFormat({
   name: 'go-duration',
@@ -27,6 +28,31 @@ convict.addFormat({
   validate(value: unknown) {
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
       throw new Error('must be a comma-separated list of strings');
+    }
+  },
+  coerce(value: unknown) {
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((item) => item.trim()).filter((item) => item !== '');
+  },
+});
+
+convict.addFormat({
+  name: 'registry-host',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) {
+      throw new Error('must be a registry host such as registry.example.com or registry.example.com:5000');
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'image-mirrors',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of original=mirror');
+    try {
+      new Mirrors(value as string[]);
+    } catch (error) {
+      throw new Error((error as Error).message);
     }
   },
   coerce(value: unknown) {
@@ -81,6 +107,27 @@ export const schema = {
     default: [] as string[],
     arg: 'ignored-images',
     env: 'IAE_IGNORED_IMAGES',
+  },
+  allowedImages: {
+    doc: 'Only images matching one of these patterns are checked (same pattern rules as ignoredImages); empty: all. An image both allowed and ignored is ignored.',
+    format: 'comma-list',
+    default: [] as string[],
+    arg: 'allowed-images',
+    env: 'IAE_ALLOWED_IMAGES',
+  },
+  defaultRegistry: {
+    doc: 'Registry of image names without a host, instead of docker.io (only docker.io adds the implicit library/).',
+    format: 'registry-host',
+    default: 'docker.io',
+    arg: 'default-registry',
+    env: 'IAE_DEFAULT_REGISTRY',
+  },
+  imageMirrors: {
+    doc: 'original=mirror pairs (repeat the flag or separate with commas): images under the original prefix are checked at the mirror instead; the longest prefix wins.',
+    format: 'image-mirrors',
+    default: [] as string[],
+    arg: 'image-mirror',
+    env: 'IAE_IMAGE_MIRRORS',
   },
   forceCheckDisabledControllers: {
     doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
@@ -165,6 +212,9 @@ export type Settings = {
   bindAddress: string;
   checkInterval: number;
   ignoredImages: string[];
+  allowedImages: string[];
+  defaultRegistry: string;
+  imageMirrors: string[];
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;
   registryConcurrency: number;

@@ -9,6 +9,7 @@ import { formatDuration } from './duration.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
 import { ImageFilter } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
+import { ImageResolver } from './index/image-resolver.js';
 import { ClusterWatch } from './kube/cluster-watch.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { PullSecrets } from './kube/pull-secrets.js';
@@ -31,10 +32,13 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const results = new CheckResults();
   // The index is built before the scheduler exists; this forwarder breaks the cycle without globals.
   const listener = { unitAdded: (_unit: unknown) => {}, unitRemoved: (_key: string) => {} };
-  const index = new ImageIndex(new ImageFilter(settings.ignoredImages), {
-    unitAdded: (unit) => listener.unitAdded(unit),
-    unitRemoved: (key) => listener.unitRemoved(key),
-  });
+  const resolver = new ImageResolver(settings.defaultRegistry, settings.imageMirrors);
+  const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver);
+  const index = new ImageIndex(
+    filter,
+    { unitAdded: (unit) => listener.unitAdded(unit), unitRemoved: (key) => listener.unitRemoved(key) },
+    resolver,
+  );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
   let imagesOverLimit = () => 0;
   const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit());

@@ -1,29 +1,34 @@
-// --ignored-images: which images not to check at all. A pattern without `*` is an image
+// --ignored-images and --allowed-images: which images not to check at all. An image is checked
+// when it matches an allowed pattern (or none are set) and no ignored pattern: ignored wins. A pattern without `*` is an image
 // reference and is normalised like one: "nginx" ignores every tag of docker.io/library/nginx,
 // "nginx:1.25" that tag only, however the workload spells it. A pattern with `*` is matched
 // against the image as written, its normalised form and its repository; `*` matches any run of
 // characters, all else is literal ("registry.internal/*" ignores a whole registry).
-import { parseReference, repositoryName, type ImageReference } from '../registry/reference.js';
+import { repositoryName, type ImageReference } from '../registry/reference.js';
+import { ImageResolver } from './image-resolver.js';
 
 type Matcher = (image: string, reference: ImageReference | undefined) => boolean;
 
 export class ImageFilter {
-  private readonly matchers: Matcher[];
+  private readonly ignored: Matcher[];
+  private readonly allowed: Matcher[];
 
-  constructor(patterns: string[]) {
-    this.matchers = patterns.map(matcherFor);
+  constructor(ignored: string[], allowed: string[] = [], resolver: ImageResolver = new ImageResolver()) {
+    this.ignored = ignored.map((pattern) => matcherFor(pattern, resolver));
+    this.allowed = allowed.map((pattern) => matcherFor(pattern, resolver));
   }
 
   ignores(image: string, reference?: ImageReference): boolean {
-    return this.matchers.some((matches) => matches(image, reference));
+    if (this.allowed.length > 0 && !this.allowed.some((matches) => matches(image, reference))) return true;
+    return this.ignored.some((matches) => matches(image, reference));
   }
 }
 
-function matcherFor(pattern: string): Matcher {
+function matcherFor(pattern: string, resolver: ImageResolver): Matcher {
   if (!pattern.includes('*')) {
     let parsed: ImageReference | undefined;
     try {
-      parsed = parseReference(pattern);
+      parsed = resolver.parse(pattern);
     } catch {
       parsed = undefined;
     }

@@ -4,8 +4,9 @@
 // its last, and nothing else: it knows nothing of registries or schedules.
 import type * as k8s from '@kubernetes/client-node';
 import type { KindName } from '../kube/workload-kinds.js';
-import { parseReference, ReferenceError, type ImageReference } from '../registry/reference.js';
+import { ReferenceError, type ImageReference } from '../registry/reference.js';
 import type { ImageFilter } from './image-filter.js';
+import { ImageResolver, type ResolvedImage } from './image-resolver.js';
 
 export type CheckUnit = {
   key: string;
@@ -50,6 +51,7 @@ export class ImageIndex {
   constructor(
     private readonly filter: ImageFilter,
     private readonly listener: IndexListener,
+    private readonly resolver: ImageResolver = new ImageResolver(),
   ) {}
 
   upsertWorkload(input: WorkloadInput): void {
@@ -115,16 +117,16 @@ export class ImageIndex {
       if (!container || typeof container !== 'object') continue;
       const image = typeof container.image === 'string' ? container.image : '';
       const base = { kind: input.kind, namespace: input.namespace, workload: input.name, container: String(container.name ?? ''), image };
-      let reference: ImageReference;
+      let resolved: ResolvedImage;
       try {
-        reference = parseReference(image);
+        resolved = this.resolver.resolve(image);
       } catch (error) {
         if (!(error instanceof ReferenceError)) throw error;
         if (!this.filter.ignores(image)) usages.push({ ...base, badReference: error.message });
         continue;
       }
-      if (this.filter.ignores(image, reference)) continue;
-      usages.push({ ...base, unit: unitFor(reference, input.namespace, pullSecrets) });
+      if (this.filter.ignores(image, resolved.pulled)) continue;
+      usages.push({ ...base, unit: unitFor(resolved.checked, input.namespace, pullSecrets) });
     }
     return usages;
   }
@@ -148,7 +150,7 @@ export class ImageIndex {
   }
 }
 
-function unitFor(reference: ImageReference, namespace: string, pullSecrets: string[]): CheckUnit {
+function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[]): CheckUnit {
   if (pullSecrets.length === 0) return { key: reference.normalized, reference, pullSecrets };
   const sorted = [...pullSecrets].sort();
   return { key: `${reference.normalized} ${namespace}/${sorted.join(',')}`, reference, namespace, pullSecrets: sorted };

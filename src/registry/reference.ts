@@ -31,8 +31,11 @@ const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]
 const HEX_DIGEST_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 const BARE_IMAGE_ID = /^[a-f0-9]{64}$/;
 
-/** Parses and normalises an image reference; throws ReferenceError with the reason when it cannot. */
-export function parseReference(original: string): ImageReference {
+/**
+ * Parses and normalises an image reference; throws ReferenceError with the reason when it cannot.
+ * `defaultRegistry` serves names without a host; only docker.io adds the implicit "library/".
+ */
+export function parseReference(original: string, defaultRegistry: string = DOCKER_HUB): ImageReference {
   if (typeof original !== 'string' || original.trim() === '') throw new ReferenceError('empty image reference');
   if (original.length > MAX_REFERENCE_LENGTH) throw new ReferenceError('image reference is too long');
   if (original !== original.trim()) throw new ReferenceError('image reference has leading or trailing white space');
@@ -57,7 +60,7 @@ export function parseReference(original: string): ImageReference {
     if (!TAG.test(tag)) throw new ReferenceError(`invalid tag "${truncate(tag)}"`);
   }
 
-  const { registry, repository } = splitName(rest);
+  const { registry, repository } = splitName(rest, defaultRegistry);
   const name = `${registry}/${repository}`;
   if (name.length > MAX_NAME_LENGTH) throw new ReferenceError(`repository name is longer than ${MAX_NAME_LENGTH} characters`);
 
@@ -76,14 +79,14 @@ export function repositoryName(reference: ImageReference): string {
   return `${reference.registry}/${reference.repository}`;
 }
 
-function splitName(name: string): { registry: string; repository: string } {
+function splitName(name: string, defaultRegistry: string): { registry: string; repository: string } {
   if (name === '') throw new ReferenceError('missing repository name');
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
   // Docker's rule: the first component is a host when it looks like one (dot, port or localhost),
   // or when it has upper-case letters, which repository paths never do.
   const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
-  let registry = isHost ? first : DOCKER_HUB;
+  let registry = isHost ? first : defaultRegistry;
   let repository = isHost ? name.slice(slash + 1) : name;
 
   if (isHost) {

@@ -90,3 +90,17 @@ describe('settings: flags, environment and config file through one schema', () =
     }
   });
 });
+
+describe('registry settings', () => {
+  test('--image-mirror may be repeated; a bad one names the setting', () => {
+    const settings = loadSettings(['--image-mirror', 'docker.io=m.internal/hub', '--image-mirror=quay.io=m.internal/quay'], {});
+    expect(settings.imageMirrors).toEqual(['docker.io=m.internal/hub', 'quay.io=m.internal/quay']);
+    expect(() => loadSettings(['--image-mirror=nonsense'], {})).toThrow(/^imageMirrors: image mirror "nonsense" is not original=mirror/);
+    expect(loadSettings([], { IAE_IMAGE_MIRRORS: 'a.io=b.io,c.io=d.io' }).imageMirrors).toEqual(['a.io=b.io', 'c.io=d.io']);
+  });
+
+  test('--default-registry must be a host', () => {
+    expect(loadSettings(['--default-registry=registry.internal:5000'], {}).defaultRegistry).toBe('registry.internal:5000');
+    expect(() => loadSettings(['--default-registry=https://x/y'], {})).toThrow(/^defaultRegistry: /);
+  });
+});
