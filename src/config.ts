@@ -62,6 +62,16 @@ convict.addFormat({
 });
 
 convict.addFormat({
+  name: 'namespace-label',
+  validate(value: unknown) {
+    const label = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?|=)?$/;
+    if (typeof value !== 'string' || (value !== '' && !label.test(value))) {
+      throw new Error('must be a label key or key=value, e.g. image-checks=enabled');
+    }
+  },
+});
+
+convict.addFormat({
   name: 'bind-address',
   validate(value: unknown) {
     if (typeof value !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(value)) {
@@ -128,6 +138,13 @@ export const schema = {
     default: [] as string[],
     arg: 'image-mirror',
     env: 'IAE_IMAGE_MIRRORS',
+  },
+  namespaceLabel: {
+    doc: 'Only workloads in namespaces with this label are checked: "key" (any value) or "key=value". Empty: all namespaces. A label change applies at once.',
+    format: 'namespace-label',
+    default: '',
+    arg: 'namespace-label',
+    env: 'IAE_NAMESPACE_LABEL',
   },
   forceCheckDisabledControllers: {
     doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
@@ -215,6 +232,7 @@ export type Settings = {
   allowedImages: string[];
   defaultRegistry: string;
   imageMirrors: string[];
+  namespaceLabel: string;
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;
   registryConcurrency: number;

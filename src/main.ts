@@ -82,7 +82,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   const forced = settings.forceCheckDisabledControllers;
   const checkDisabled = new Set<KindName>(forced.includes('*') ? KIND_NAMES : (forced as KindName[]));
-  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled });
+  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled, namespaceLabel: settings.namespaceLabel || undefined });
 
   const { server, port } = await startHttpServer(parseBindAddress(settings.bindAddress), {
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),

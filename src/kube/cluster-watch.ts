@@ -13,12 +13,17 @@ const MAX_RESTART_DELAY_MS = 30_000;
 export type ClusterWatchOptions = {
   /** Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway. */
   checkDisabled: ReadonlySet<KindName>;
+  /** Only namespaces with this label (`key` or `key=value`) are checked; undefined: all. */
+  namespaceLabel?: string;
 };
 
 type Informer = { name: string; listWatch: k8s.ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
 
 export class ClusterWatch {
   private readonly informers: Informer[] = [];
+  private readonly workloadInformers = new Map<KindName, Informer>();
+  /** Namespaces that carry the namespace label, when one is set. */
+  private readonly selectedNamespaces = new Set<string>();
   private readonly apis: KindApis;
   private readonly core: k8s.CoreV1Api;
   private stopped = false;
@@ -46,9 +51,21 @@ export class ClusterWatch {
       (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, false),
       (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, true),
     );
-    await this.firstList(serviceAccounts);
+    const first = [this.firstList(serviceAccounts)];
+    if (this.options.namespaceLabel) {
+      const namespaces = this.informer(
+        'namespaces',
+        '/api/v1/namespaces',
+        'namespaces',
+        (page) => this.core.listNamespace(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+        (object) => this.onNamespace(object as k8s.V1Namespace, false),
+        (object) => this.onNamespace(object as k8s.V1Namespace, true),
+      );
+      first.push(this.firstList(namespaces));
+    }
+    await Promise.all(first);
     for (const kind of WORKLOAD_KINDS) {
-      this.informer(
+      const informer = this.informer(
         kind.kind,
         kind.apiPath,
         kind.resource,
@@ -56,6 +73,7 @@ export class ClusterWatch {
         (object) => this.onWorkload(kind, object),
         (object) => this.index.deleteWorkload(kind.kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
       );
+      this.workloadInformers.set(kind.kind, informer);
     }
   }
 
@@ -70,7 +88,7 @@ export class ClusterWatch {
   /** Undefined once every kind has been listed in full at least once. */
   notReadyReason(): string | undefined {
     const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);
-    if (this.informers.length < WORKLOAD_KINDS.length + 1) return 'starting';
+    if (this.workloadInformers.size < WORKLOAD_KINDS.length) return 'starting';
     return pending.length > 0 ? `waiting for the first list of ${pending.join(', ')}` : undefined;
   }
 
@@ -83,11 +101,27 @@ export class ClusterWatch {
       this.index.deleteWorkload(kind.kind, namespace, name);
       return;
     }
+    if (this.options.namespaceLabel && !this.selectedNamespaces.has(namespace)) {
+      this.index.deleteWorkload(kind.kind, namespace, name);
+      return;
+    }
     if (kind.disabled(object) && !this.options.checkDisabled.has(kind.kind)) {
       this.index.deleteWorkload(kind.kind, namespace, name);
       return;
     }
     this.index.upsertWorkload({ kind: kind.kind, namespace, name, podSpec });
+  }
+
+  /** A namespace gained or lost the label: its workloads, from the informers' caches, are re-evaluated. */
+  private onNamespace(namespace: k8s.V1Namespace, deleted: boolean): void {
+    const name = namespace.metadata?.name ?? '';
+    const selected = !deleted && labelMatches(namespace.metadata?.labels, this.options.namespaceLabel!);
+    if (selected === this.selectedNamespaces.has(name)) return;
+    if (selected) this.selectedNamespaces.add(name);
+    else this.selectedNamespaces.delete(name);
+    for (const kind of WORKLOAD_KINDS) {
+      for (const object of this.workloadInformers.get(kind.kind)?.listWatch.list(name) ?? []) this.onWorkload(kind, object);
+    }
   }
 
   private onServiceAccount(account: k8s.V1ServiceAccount, deleted: boolean): void {
@@ -171,6 +205,13 @@ export class ClusterWatch {
       this.log.error({ informer: name, error: describe(error) }, 'failed to handle a watched object');
     }
   }
+}
+
+/** `key` (any value) or `key=value`. */
+function labelMatches(labels: Record<string, string> | undefined, selector: string): boolean {
+  const equals = selector.indexOf('=');
+  if (equals === -1) return labels?.[selector] !== undefined;
+  return labels?.[selector.slice(0, equals)] === selector.slice(equals + 1);
 }
 
 function describe(error: unknown): string {
