@@ -9,11 +9,16 @@ test/chart/settings.test.ts fails until all three exist and the value reaches th
 bindAddress: IAE_BIND_ADDRESS
 checkInterval: IAE_CHECK_INTERVAL
 ignoredImages: IAE_IGNORED_IMAGES
+allowedImages: IAE_ALLOWED_IMAGES
+defaultRegistry: IAE_DEFAULT_REGISTRY
+imageMirrors: IAE_IMAGE_MIRRORS
+namespaceLabel: IAE_NAMESPACE_LABEL
 forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
 registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
 registryConcurrency: IAE_REGISTRY_CONCURRENCY
 maxConcurrentChecks: IAE_MAX_CONCURRENT_CHECKS
 retryInitialDelay: IAE_RETRY_INITIAL_DELAY
+maxTrackedImages: IAE_MAX_TRACKED_IMAGES
 caFiles: IAE_CAPATH
 insecureSkipVerifyRegistries: IAE_SKIP_REGISTRY_CERT_VERIFICATION
 plainHttpRegistries: IAE_ALLOW_PLAIN_HTTP

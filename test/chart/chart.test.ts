@@ -87,17 +87,20 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     expect(pod.serviceAccountName).toBe(serviceAccount.metadata.name);
   });
 
+  type Role = K8sObject & { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+  const grantsOf = (role: Role) =>
+    role.rules
+      .flatMap((rule) =>
+        rule.apiGroups.flatMap((group) =>
+          rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group || 'core'}/${resource}:${verb}`)),
+        ),
+      )
+      .sort();
+
   test('RBAC is least privilege: workloads and service accounts list/watch, secrets get only', () => {
     const objects = render(binary);
-    const role = only(objects, 'ClusterRole') as K8sObject & {
-      rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
-    };
-    const grants = role.rules.flatMap((rule) =>
-      rule.apiGroups.flatMap((group) =>
-        rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group || 'core'}/${resource}:${verb}`)),
-      ),
-    );
-    expect(grants.sort()).toEqual(
+    const role = only(objects, 'ClusterRole') as Role;
+    expect(grantsOf(role)).toEqual(
       [
         'apps/deployments:list',
         'apps/deployments:watch',
@@ -120,6 +123,12 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: podSpec(objects).serviceAccountName, namespace: 'monitoring' },
     ]);
+  });
+
+  test('namespaceLabel adds list/watch of namespaces, which the exporter then watches; nothing else', () => {
+    const base = grantsOf(only(render(binary), 'ClusterRole') as Role);
+    const withLabel = grantsOf(only(render(binary, { values: { namespaceLabel: 'image-checks' } }), 'ClusterRole') as Role);
+    expect(withLabel).toEqual([...base, 'core/namespaces:list', 'core/namespaces:watch'].sort());
   });
 
   test('the port of bindAddress is the container port; Service and PodMonitor use its name', () => {

@@ -25,11 +25,16 @@ const expected: Record<string, unknown> = {
   bindAddress: ':9102',
   checkInterval: 120_000, // 2m
   ignoredImages: ['registry.example.com/internal/*', '*:latest', 'docker.io/library/busybox'],
+  allowedImages: ['registry.example.com/*', 'ghcr.io/acme/*'],
+  defaultRegistry: 'registry.example.com:5000',
+  imageMirrors: ['docker.io=mirror.example.com/dockerhub', 'ghcr.io/acme=registry.example.com/acme'],
+  namespaceLabel: 'image-checks=enabled',
   forceCheckDisabledControllers: ['deployment', 'cronjob'],
   registryRequestTimeout: 90_000, // 1m30s
   registryConcurrency: 3,
   maxConcurrentChecks: 20,
   retryInitialDelay: 500, // 500ms
+  maxTrackedImages: 20_000,
   caFiles: ['/etc/image-availability-exporter/ca/registry-ca.pem', '/etc/image-availability-exporter/ca/lab-ca.pem'],
   insecureSkipVerifyRegistries: ['registry.internal:5000'],
   plainHttpRegistries: ['localhost:5000', 'registry.lab'],

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { promtool, repoRoot, run, RunResult, scratchFile } from '../support/tools.js';
+import { STATUSES } from '../../src/status.js';
+import { exporterMetricNames, promtool, repoRoot, run, RunResult, scratchFile } from '../support/tools.js';
 
 const monitoring = join(repoRoot, 'monitoring');
 const rulesFile = join(monitoring, 'alerts.rules.yaml');
@@ -106,6 +107,29 @@ test('annotations use only labels that survive the outermost aggregation (no $la
       alert: alert.alert,
       unknown: [],
     });
+  }
+});
+
+test("every status of the exporter is either available, an ImageUnavailable status or a CheckFailing one; only the exporter's metrics are used", () => {
+  const unavailable = alerts
+    .filter((alert) => alert.alert!.endsWith('ImageUnavailable'))
+    .flatMap((alert) =>
+      [...alert.expr.matchAll(/k8s_image_availability_exporter_(?:deployment|statefulset|daemonset|cronjob)_([a-z0-9_]+) == 1/g)].map(
+        (match) => match[1],
+      ),
+    );
+  // The statuses of the {__name__=~"..._(kinds)_(statuses)"} selector of ImageAvailabilityCheckFailing.
+  const checkFailing = alerts.find((alert) => alert.alert === 'ImageAvailabilityCheckFailing')!;
+  const failing = /_\(([a-z0-9_|]+)\)"\}/.exec(checkFailing.expr)![1].split('|');
+  const classified = new Set(['available', ...unavailable, ...failing]);
+  expect([...classified].sort()).toEqual([...STATUSES].sort());
+  expect(unavailable.filter((status) => failing.includes(status))).toEqual([]);
+  const metrics = exporterMetricNames(STATUSES);
+  for (const alert of alerts) {
+    const named = [...alert.expr.matchAll(/k8s_image_availability_exporter_[a-z_]+/g)]
+      .map((match) => match[0])
+      .filter((name) => !name.endsWith('_'));
+    expect({ alert: alert.alert, unknown: named.filter((name) => !metrics.has(name)) }).toEqual({ alert: alert.alert, unknown: [] });
   }
 });
 

@@ -1,7 +1,7 @@
 // Running the real command-line tools the chart and monitoring tests check with (helm, promtool).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,4 +84,22 @@ export function scratchFile(name: string, content: string): string {
     renameSync(partial, file);
   }
   return file;
+}
+
+/** The four workload kinds the exporter exports availability gauges for. */
+export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob'] as const;
+
+/**
+ * The metric names the exporter exports (histograms as their _bucket/_sum/_count series): the
+ * per-kind status gauges, and the prom-client families declared in src/metrics.ts.
+ */
+export function exporterMetricNames(statuses: readonly string[]): Set<string> {
+  const source = readFileSync(join(repoRoot, 'src', 'metrics.ts'), 'utf8');
+  const names = new Set(workloadKinds.flatMap((kind) => statuses.map((status) => `k8s_image_availability_exporter_${kind}_${status}`)));
+  for (const match of source.matchAll(/new (Gauge|Counter|Histogram)\(\{\s*name: `\$\{METRIC_PREFIX\}_(\w+)`/g)) {
+    const name = `k8s_image_availability_exporter_${match[2]}`;
+    if (match[1] === 'Histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+    else names.add(name);
+  }
+  return names;
 }
