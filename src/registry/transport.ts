@@ -63,11 +63,11 @@ export class Transport {
       keepAliveTimeout: 30_000,
       maxHeaderSize: 64 * 1024,
     };
-    this.verifying = new EnvHttpProxyAgent({
-      ...common,
-      connect: { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined },
-    });
-    this.notVerifying = new EnvHttpProxyAgent({ ...common, connect: { rejectUnauthorized: false } });
+    // `connect` shapes direct connections, `requestTls` the TLS inside a proxy tunnel: both need the trust settings.
+    const trusted = { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined };
+    const untrusted = { rejectUnauthorized: false };
+    this.verifying = new EnvHttpProxyAgent({ ...common, connect: trusted, requestTls: trusted });
+    this.notVerifying = new EnvHttpProxyAgent({ ...common, connect: untrusted, requestTls: untrusted });
     this.insecureHosts = new Set(options.insecureSkipVerifyHosts.map((host) => host.toLowerCase()));
   }
 

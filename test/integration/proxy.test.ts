@@ -1,0 +1,84 @@
+// Registry traffic honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY, through a small CONNECT proxy of
+// ours (a hand-written stand-in: no proxy server package is installed here) to the real registry.
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+
+describe('proxies from the environment', () => {
+  let registry: TestRegistry;
+  let proxy: Server;
+  let proxyUrl: string;
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'none', tls: true });
+    await registry.pushImage('team/app', 'v1');
+    proxy = createServer((_request, response) => response.writeHead(405).end());
+    proxy.on('connect', (request, client: Socket, head) => {
+      tunnels.push(request.url ?? '');
+      const [host, port] = (request.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+
+  afterEach(() => {
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    tunnels.length = 0;
+  });
+
+  afterAll(async () => {
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await registry.stop();
+  });
+
+  const check = async () => {
+    const client = new RegistryClient({ requestTimeoutMs: 3000, caFiles: [registry.caFile!], insecureSkipVerifyHosts: [], plainHttpHosts: [], connectionsPerOrigin: 2, userAgent: 't' });
+    try {
+      return await client.check(parseReference(`${registry.host}/team/app:v1`), []);
+    } finally {
+      await client.close();
+    }
+  };
+
+  test('HTTPS_PROXY: the check tunnels through the proxy', async () => {
+    process.env.HTTPS_PROXY = proxyUrl;
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    const result = await check();
+    expect(result).toMatchObject({ status: 'available' });
+    expect(tunnels).toContain(registry.host);
+  });
+
+  test('NO_PROXY: the registry is reached directly', async () => {
+    process.env.HTTPS_PROXY = proxyUrl;
+    process.env.NO_PROXY = '127.0.0.1';
+    expect((await check()).status).toBe('available');
+    expect(tunnels).toEqual([]);
+  });
+
+  test('a proxy that is down → registry_unavailable', async () => {
+    process.env.HTTPS_PROXY = 'http://127.0.0.1:1';
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    expect((await check()).status).toBe('registry_unavailable');
+  });
+});
