@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
+import { readFileSync } from 'node:fs';
+import { CHECK_HELP, ManifestError, runCheckCommand, UsageError } from './check/command.js';
 import { ConfigError, helpText, loadSettings } from './config.js';
 import { createLogger } from './log.js';
 import { runExporter } from './main.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === 'check') {
+    process.exitCode = await check(args.slice(1));
+    return;
+  }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${helpText()}\n`);
     return;
@@ -33,6 +39,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function check(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${CHECK_HELP}\n`);
+    return 0;
+  }
+  try {
+    return await runCheckCommand(args, { stdout: process.stdout, stderr: process.stderr, stdin: () => readFileSync(0, 'utf8'), env: process.env });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ManifestError) {
+      process.stderr.write(`check: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 }
 
 main().catch((error) => {

@@ -292,6 +292,7 @@ export function helpText(): string {
   const lines = [
     'Usage: k8s-image-availability-exporter [flags]',
     '       k8s-image-availability-exporter --config settings.yaml',
+    '       k8s-image-availability-exporter check -f manifests.yaml   (see check --help)',
     '',
     'Every flag is also an environment variable and a config file key.',
     '',
