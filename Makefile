@@ -2,7 +2,7 @@
 IMAGE ?= k8s-image-availability-exporter
 VERSION ?= $(shell node -p "require('./package.json').version")
 
-.PHONY: help install build test lint chart-lint rules-test e2e bench image
+.PHONY: help install build test lint audit chart-lint rules-test e2e bench image
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,8 +14,12 @@ install: ## Install npm dependencies and the test prerequisites (promtool, ...)
 build: ## Compile TypeScript into dist/
 	npm run build
 
-test: ## Run every jest test
+test: ## Build (type check included) and run every jest test
+	npm run build
 	npm test
+
+audit: ## Fail on a known high or critical vulnerability in production dependencies (needs the npm audit service)
+	npm audit --omit=dev --audit-level=high
 
 lint: ## Type-check
 	npm run lint
