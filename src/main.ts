@@ -6,7 +6,9 @@ import { CheckResults } from './checks/results.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import type { Settings } from './config.js';
 import { formatDuration } from './duration.js';
+import { imageReports } from './http/image-report.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
+import { renderStatusPage } from './http/status-page.js';
 import { ImageFilter } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
@@ -87,6 +89,11 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const { server, port } = await startHttpServer(parseBindAddress(settings.bindAddress), {
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     notReadyReason: () => watch.notReadyReason(),
+    statusPage: (filter) => {
+      const namespaces = [...new Set([...index.usages()].map((usage) => usage.namespace))].sort();
+      return renderStatusPage(imageReports(index, results, filter), filter, namespaces, version);
+    },
+    imagesJson: (filter) => imageReports(index, results, filter),
   });
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   void watch.start();

@@ -1,5 +1,5 @@
-// The exporter's HTTP face: /metrics, /healthz, /readyz. Only these paths, GET or HEAD, bounded
-// request headers; nothing is served from disk.
+// The exporter's HTTP face: /metrics, /healthz, /readyz, the status page at / and its JSON twin
+// /api/images. Only these paths, GET or HEAD, bounded request headers; nothing is served from disk.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -7,6 +7,8 @@ export type Routes = {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
+  statusPage?(filter: { status?: string; namespace?: string }): string;
+  imagesJson?(filter: { status?: string; namespace?: string }): unknown;
 };
 
 export type ListenAddress = { host: string | undefined; port: number };
@@ -38,7 +40,9 @@ export async function startHttpServer(address: ListenAddress, routes: Routes): P
 }
 
 async function handle(routes: Routes, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://exporter').pathname;
+  const url = new URL(request.url ?? '/', 'http://exporter');
+  const path = url.pathname;
+  const filter = { status: url.searchParams.get('status') || undefined, namespace: url.searchParams.get('namespace') || undefined };
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
     response.end('method not allowed\n');
@@ -61,8 +65,21 @@ async function handle(routes: Routes, request: IncomingMessage, response: Server
       response.end(reason ? `not ready: ${reason}\n` : 'ok\n');
       return;
     }
-    default:
-      response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found\n');
+    case '/':
+      if (routes.statusPage) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
+        response.end(request.method === 'HEAD' ? undefined : routes.statusPage(filter));
+        return;
+      }
+      break;
+    case '/api/images':
+      if (routes.imagesJson) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(request.method === 'HEAD' ? undefined : JSON.stringify(routes.imagesJson(filter), null, 2));
+        return;
+      }
+      break;
   }
+  response.writeHead(404, { 'content-type': 'text/plain' });
+  response.end('not found\n');
 }

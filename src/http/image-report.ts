@@ -1,0 +1,46 @@
+// What the status page and /api/images show: one entry per checked image (per pull-secret set),
+// with the workloads that use it and why it has its status. Built from the index and results.
+import type { CheckResults } from '../checks/results.js';
+import type { ImageIndex } from '../index/image-index.js';
+import { apiHost } from '../registry/client.js';
+import type { Status } from '../status.js';
+
+export type ImageReport = {
+  image: string;
+  registry: string;
+  status: Status | 'pending';
+  reason: string;
+  lastCheck?: string;
+  pullSecrets: string[];
+  workloads: Array<{ kind: string; namespace: string; name: string; container: string; image: string }>;
+};
+
+export type ReportFilter = { status?: string; namespace?: string };
+
+export function imageReports(index: ImageIndex, results: CheckResults, filter: ReportFilter = {}): ImageReport[] {
+  const reports = new Map<string, ImageReport>();
+  for (const usage of index.usages()) {
+    if (filter.namespace && usage.namespace !== filter.namespace) continue;
+    const key = usage.unit?.key ?? `bad:${usage.image}`;
+    let report = reports.get(key);
+    if (!report) {
+      const record = usage.unit ? results.get(usage.unit.key) : undefined;
+      report = usage.unit
+        ? {
+            image: usage.unit.reference.normalized,
+            registry: apiHost(usage.unit.reference.registry),
+            status: record?.status ?? 'pending',
+            reason: record ? (record.status === 'available' ? '' : record.message) : 'not checked yet',
+            lastCheck: record ? new Date(record.checkedAt).toISOString() : undefined,
+            pullSecrets: usage.unit.pullSecrets.map((name) => `${usage.unit!.namespace}/${name}`),
+            workloads: [],
+          }
+        : { image: usage.image, registry: '', status: 'bad_image_format', reason: usage.badReference ?? '', pullSecrets: [], workloads: [] };
+      reports.set(key, report);
+    }
+    report.workloads.push({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, container: usage.container, image: usage.image });
+  }
+  const list = [...reports.values()].filter((report) => !filter.status || report.status === filter.status);
+  // Problems first, then by image.
+  return list.sort((a, b) => Number(a.status === 'available') - Number(b.status === 'available') || a.image.localeCompare(b.image));
+}

@@ -1,0 +1,103 @@
+// The status page in a real browser (Debian's chromium driven by playwright-core), fed by real
+// checks against the real registry.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { imageChecker } from '../../src/checks/image-checker.js';
+import { CheckResults } from '../../src/checks/results.js';
+import { ImageFilter } from '../../src/index/image-filter.js';
+import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
+import { imageReports } from '../../src/http/image-report.js';
+import { startHttpServer } from '../../src/http/server.js';
+import { renderStatusPage } from '../../src/http/status-page.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { repoRoot } from '../support/tools.js';
+
+describe('status page', () => {
+  let registry: TestRegistry;
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  let client: RegistryClient;
+  const outputDir = join(repoRoot, 'test-output');
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'none' });
+    await registry.pushImage('shop/web', 'v1');
+    client = new RegistryClient({ requestTimeoutMs: 3000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [registry.host], connectionsPerOrigin: 4, userAgent: 't' });
+    const results = new CheckResults();
+    const units: CheckUnit[] = [];
+    const index = new ImageIndex(new ImageFilter([]), { unitAdded: (unit) => units.push(unit), unitRemoved: () => {} });
+    const podSpec = (images: Record<string, string>) => ({ containers: Object.entries(images).map(([name, image]) => ({ name, image })) });
+    index.upsertWorkload({ kind: 'deployment', namespace: 'shop', name: 'web', podSpec: podSpec({ app: `${registry.host}/shop/web:v1`, next: `${registry.host}/shop/web:v2` }) });
+    index.upsertWorkload({ kind: 'cronjob', namespace: 'billing', name: 'invoices', podSpec: podSpec({ job: `${registry.host}/billing/<script>:v1` }) });
+    index.upsertWorkload({ kind: 'statefulset', namespace: 'billing', name: 'db', podSpec: podSpec({ db: `${registry.host}/shop/web:v1` }) });
+    const check = imageChecker(client, undefined);
+    for (const unit of units) {
+      const result = await check(unit);
+      results.set(unit.key, { status: result.status, message: result.message, registry: registry.host, checkedAt: Date.now(), durationMs: 1, consecutiveFailures: 0 });
+    }
+    server = await startHttpServer({ host: '127.0.0.1', port: 0 }, {
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      notReadyReason: () => undefined,
+      statusPage: (filter) => renderStatusPage(imageReports(index, results, filter), filter, ['billing', 'shop'], 'test'),
+      imagesJson: (filter) => imageReports(index, results, filter),
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    mkdirSync(outputDir, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.server.close(() => resolve()) : resolve()));
+    await client?.close();
+    await registry?.stop();
+  });
+
+  test('lists images by status with their workloads and reasons; the filter narrows it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    expect(await page.title()).toBe('Image availability');
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(3);
+    // problems first; the absent image names its workload and the registry's answer
+    expect(await rows.nth(2).getAttribute('class')).toBe('status-available');
+    const first = await page.locator('tr.status-absent').innerText();
+    expect(first).toContain(`${registry.host}/shop/web:v2`);
+    expect(first).toContain('deployment shop/web');
+    expect(first).toContain('404 for HEAD');
+    // the shared available image lists both users
+    const shared = await page.locator('tr.status-available').innerText();
+    expect(shared).toContain('deployment shop/web');
+    expect(shared).toContain('statefulset billing/db');
+    // hostile text is escaped, not markup
+    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('body').innerText()).toContain('billing/<script>:v1');
+    await page.screenshot({ path: join(outputDir, 'status-page.png'), fullPage: true });
+
+    await page.selectOption('#status', 'absent');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/status=absent/);
+    expect(await rows.count()).toBe(1);
+    expect(await rows.nth(0).innerText()).toContain('shop/web:v2');
+
+    await page.selectOption('#status', '');
+    await page.selectOption('#namespace', 'billing');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/namespace=billing/);
+    const billing = await page.locator('tbody').innerText();
+    expect(billing).not.toContain('deployment shop/web');
+    expect(billing).toContain('statefulset billing/db');
+    await page.close();
+  });
+
+  test('/api/images is the JSON twin of the page', async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/api/images?status=absent`);
+    const images = (await response.json()) as Array<{ image: string; status: string; workloads: unknown[] }>;
+    expect(images).toHaveLength(1);
+    expect(images[0]).toMatchObject({ image: `${registry.host}/shop/web:v2`, status: 'absent' });
+  });
+});
