@@ -8,8 +8,9 @@ import { loadSettings } from '../config.js';
 import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
-import { credentialsFromSecret, matchCredentials, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
-import { ReferenceError, repositoryName } from '../registry/reference.js';
+import { DockerConfigProvider } from '../registry/credential-provider.js';
+import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
+import { ReferenceError } from '../registry/reference.js';
 import type { Status } from '../status.js';
 import { packageVersion } from '../version.js';
 import { imagesInManifests, ManifestError } from './manifests.js';
@@ -96,7 +97,7 @@ async function checkOne(
   try {
     const { pulled, checked } = resolver.resolve(image);
     if (filter.ignores(image, pulled)) return undefined;
-    result = await client.check(checked, matchCredentials(keyring, repositoryName(checked)));
+    result = await client.check(checked, await new DockerConfigProvider(keyring).credentialsFor(checked));
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     if (filter.ignores(image)) return undefined;

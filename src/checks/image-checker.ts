@@ -1,15 +1,17 @@
-// One check of one unit: its pull secrets → the credentials the kubelet would use → the registry.
+// One check of one unit: its pull secrets, then any cloud credential providers → the credentials
+// the kubelet would use → the registry.
 import type { CheckUnit } from '../index/image-index.js';
 import type { PullSecrets } from '../kube/pull-secrets.js';
 import type { CheckResult, RegistryClient } from '../registry/client.js';
-import { matchCredentials } from '../registry/credentials.js';
-import { repositoryName } from '../registry/reference.js';
+import { DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
 
 export type SecretsSource = Pick<PullSecrets, 'entries'>;
 
-export function imageChecker(client: RegistryClient, secrets: SecretsSource | undefined) {
+export function imageChecker(client: RegistryClient, secrets: SecretsSource | undefined, providers: CredentialProvider[] = []) {
   return async (unit: CheckUnit): Promise<CheckResult> => {
     const entries = unit.namespace && secrets ? await secrets.entries(unit.namespace, unit.pullSecrets) : [];
-    return client.check(unit.reference, matchCredentials(entries, repositoryName(unit.reference)));
+    const sources = [new DockerConfigProvider(entries), ...providers];
+    const credentials = (await Promise.all(sources.map((source) => source.credentialsFor(unit.reference)))).flat();
+    return client.check(unit.reference, credentials);
   };
 }
