@@ -72,6 +72,14 @@ convict.addFormat({
 });
 
 convict.addFormat({
+  name: 'positive-int',
+  validate(value: unknown) {
+    if (!Number.isInteger(value) || (value as number) < 1) throw new Error('must be a whole number of at least 1');
+  },
+  coerce: (value: unknown) => Number(value),
+});
+
+convict.addFormat({
   name: 'bind-address',
   validate(value: unknown) {
     if (typeof value !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(value)) {
@@ -145,6 +153,20 @@ export const schema = {
     default: '',
     arg: 'namespace-label',
     env: 'IAE_NAMESPACE_LABEL',
+  },
+  shard: {
+    doc: 'This replica\'s shard, 0-based: with several replicas each checks the images whose name hashes to its shard.',
+    format: 'nat',
+    default: 0,
+    arg: 'shard',
+    env: 'IAE_SHARD',
+  },
+  totalShards: {
+    doc: 'Number of shards (replicas splitting the images between them); 1 means no sharding.',
+    format: 'positive-int',
+    default: 1,
+    arg: 'total-shards',
+    env: 'IAE_TOTAL_SHARDS',
   },
   forceCheckDisabledControllers: {
     doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
@@ -233,6 +255,8 @@ export type Settings = {
   defaultRegistry: string;
   imageMirrors: string[];
   namespaceLabel: string;
+  shard: number;
+  totalShards: number;
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;
   registryConcurrency: number;
@@ -266,7 +290,11 @@ export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
   }
   const unknownFlag = args.find((arg) => arg.startsWith('--') && !knownFlag(arg));
   if (unknownFlag) throw new ConfigError(`unknown flag ${unknownFlag.split('=')[0]}; see --help`);
-  return config.getProperties() as unknown as Settings;
+  const settings = config.getProperties() as unknown as Settings;
+  if (settings.shard >= settings.totalShards) {
+    throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards}): value was ${settings.shard}`);
+  }
+  return settings;
 }
 
 function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefined {

@@ -35,7 +35,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   // The index is built before the scheduler exists; this forwarder breaks the cycle without globals.
   const listener = { unitAdded: (_unit: unknown) => {}, unitRemoved: (_key: string) => {} };
   const resolver = new ImageResolver(settings.defaultRegistry, settings.imageMirrors);
-  const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver);
+  const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, { index: settings.shard, total: settings.totalShards });
   const index = new ImageIndex(
     filter,
     { unitAdded: (unit) => listener.unitAdded(unit), unitRemoved: (key) => listener.unitRemoved(key) },

@@ -13,6 +13,8 @@ allowedImages: IAE_ALLOWED_IMAGES
 defaultRegistry: IAE_DEFAULT_REGISTRY
 imageMirrors: IAE_IMAGE_MIRRORS
 namespaceLabel: IAE_NAMESPACE_LABEL
+shard: IAE_SHARD
+totalShards: IAE_TOTAL_SHARDS
 forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
 registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
 registryConcurrency: IAE_REGISTRY_CONCURRENCY

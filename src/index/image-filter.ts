@@ -9,16 +9,25 @@ import { ImageResolver } from './image-resolver.js';
 
 type Matcher = (image: string, reference: ImageReference | undefined) => boolean;
 
+/** This replica checks the images whose name hashes to `index` out of `total`, like kube-state-metrics shards. */
+export type Shard = { index: number; total: number };
+
 export class ImageFilter {
   private readonly ignored: Matcher[];
   private readonly allowed: Matcher[];
 
-  constructor(ignored: string[], allowed: string[] = [], resolver: ImageResolver = new ImageResolver()) {
+  constructor(
+    ignored: string[],
+    allowed: string[] = [],
+    resolver: ImageResolver = new ImageResolver(),
+    private readonly shard: Shard = { index: 0, total: 1 },
+  ) {
     this.ignored = ignored.map((pattern) => matcherFor(pattern, resolver));
     this.allowed = allowed.map((pattern) => matcherFor(pattern, resolver));
   }
 
   ignores(image: string, reference?: ImageReference): boolean {
+    if (this.shard.total > 1 && shardOf(reference?.normalized ?? image, this.shard.total) !== this.shard.index) return true;
     if (this.allowed.length > 0 && !this.allowed.some((matches) => matches(image, reference))) return true;
     return this.ignored.some((matches) => matches(image, reference));
   }
@@ -42,4 +51,14 @@ function matcherFor(pattern: string, resolver: ImageResolver): Matcher {
   }
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return (image, reference) => regex.test(image) || (!!reference && (regex.test(reference.normalized) || regex.test(repositoryName(reference))));
+}
+
+/** FNV-1a: stable across processes and versions, so every replica agrees on who checks what. */
+export function shardOf(name: string, total: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % total;
 }

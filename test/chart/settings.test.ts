@@ -29,6 +29,8 @@ const expected: Record<string, unknown> = {
   defaultRegistry: 'registry.example.com:5000',
   imageMirrors: ['docker.io=mirror.example.com/dockerhub', 'ghcr.io/acme=registry.example.com/acme'],
   namespaceLabel: 'image-checks=enabled',
+  shard: 1,
+  totalShards: 3,
   forceCheckDisabledControllers: ['deployment', 'cronjob'],
   registryRequestTimeout: 90_000, // 1m30s
   registryConcurrency: 3,

@@ -104,3 +104,11 @@ describe('registry settings', () => {
     expect(() => loadSettings(['--default-registry=https://x/y'], {})).toThrow(/^defaultRegistry: /);
   });
 });
+
+describe('shard settings', () => {
+  test('shard must be below total-shards', () => {
+    expect(loadSettings(['--shard=1', '--total-shards=2'], {})).toMatchObject({ shard: 1, totalShards: 2 });
+    expect(() => loadSettings(['--shard=2', '--total-shards=2'], {})).toThrow(/^shard: must be less than totalShards \(2\)/);
+    expect(() => loadSettings(['--total-shards=0'], {})).toThrow(/^totalShards: /);
+  });
+});
