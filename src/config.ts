@@ -168,6 +168,13 @@ export const schema = {
     arg: 'total-shards',
     env: 'IAE_TOTAL_SHARDS',
   },
+  recordEvents: {
+    doc: 'Record a Warning Event (reason ImageUnavailable) on a workload when its image turns absent or its registry refuses the credentials; needs RBAC create on events.',
+    format: Boolean,
+    default: false,
+    arg: 'record-events',
+    env: 'IAE_RECORD_EVENTS',
+  },
   forceCheckDisabledControllers: {
     doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
     format: 'disabled-controller-kinds',
@@ -256,6 +263,7 @@ export type Settings = {
   imageMirrors: string[];
   namespaceLabel: string;
   shard: number;
+  recordEvents: boolean;
   totalShards: number;
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;

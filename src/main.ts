@@ -13,6 +13,7 @@ import { ImageFilter } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
 import { ClusterWatch } from './kube/cluster-watch.js';
+import { EventRecorder } from './kube/event-recorder.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { PullSecrets } from './kube/pull-secrets.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
@@ -57,7 +58,9 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     userAgent: `k8s-image-availability-exporter/${version}`,
     onExchange: (exchange) => metrics.recordExchange(exchange),
   });
-  const secrets: SecretsSource = new PullSecrets(kubeConfig.makeApiClient(k8s.CoreV1Api), log, Math.min(SECRET_CACHE_MS, settings.checkInterval));
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const secrets: SecretsSource = new PullSecrets(core, log, Math.min(SECRET_CACHE_MS, settings.checkInterval));
+  const events = settings.recordEvents ? new EventRecorder(core, index, log) : undefined;
   const scheduler = new CheckScheduler({
     intervalMs: settings.checkInterval,
     retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),
@@ -71,6 +74,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     results,
     onChecked: (unit, record, previous) => {
       metrics.recordCheck(unit, record);
+      events?.checked(unit, record, previous);
       if (previous?.status !== record.status) {
         const line = { image: unit.reference.normalized, registry: record.registry, status: record.status, reason: record.message };
         if (record.status === 'available') log.info(line, 'image check');

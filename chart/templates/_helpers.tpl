@@ -15,6 +15,7 @@ imageMirrors: IAE_IMAGE_MIRRORS
 namespaceLabel: IAE_NAMESPACE_LABEL
 shard: IAE_SHARD
 totalShards: IAE_TOTAL_SHARDS
+recordEvents: IAE_RECORD_EVENTS
 forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
 registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
 registryConcurrency: IAE_REGISTRY_CONCURRENCY

@@ -20,6 +20,7 @@ export type Usage = {
   kind: KindName;
   namespace: string;
   workload: string;
+  workloadUid?: string;
   container: string;
   /** The image exactly as written in the workload: the `image` label. */
   image: string;
@@ -32,6 +33,7 @@ export type WorkloadInput = {
   kind: KindName;
   namespace: string;
   name: string;
+  uid?: string;
   podSpec: k8s.V1PodSpec;
 };
 
@@ -116,7 +118,7 @@ export class ImageIndex {
     for (const container of containers) {
       if (!container || typeof container !== 'object') continue;
       const image = typeof container.image === 'string' ? container.image : '';
-      const base = { kind: input.kind, namespace: input.namespace, workload: input.name, container: String(container.name ?? ''), image };
+      const base = { kind: input.kind, namespace: input.namespace, workload: input.name, workloadUid: input.uid, container: String(container.name ?? ''), image };
       let resolved: ResolvedImage;
       try {
         resolved = this.resolver.resolve(image);

@@ -109,7 +109,7 @@ export class ClusterWatch {
       this.index.deleteWorkload(kind.kind, namespace, name);
       return;
     }
-    this.index.upsertWorkload({ kind: kind.kind, namespace, name, podSpec });
+    this.index.upsertWorkload({ kind: kind.kind, namespace, name, uid: object.metadata?.uid, podSpec });
   }
 
   /** A namespace gained or lost the label: its workloads, from the informers' caches, are re-evaluated. */

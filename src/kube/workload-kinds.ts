@@ -15,6 +15,9 @@ type ListPage = { items: KubeObject[]; metadata?: { resourceVersion?: string; _c
 
 export type WorkloadKind = {
   kind: KindName;
+  /** The object's own kind and apiVersion, for references to it (Events). */
+  objectKind: string;
+  apiVersion: string;
   /** Watch path, cluster-wide. */
   apiPath: string;
   /** The RBAC resource, for error messages that say which rule is missing. */
@@ -30,6 +33,8 @@ const spec = (workload: KubeObject) => (workload.spec ?? {}) as Spec;
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   {
     kind: 'deployment',
+    objectKind: 'Deployment',
+    apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/deployments',
     resource: 'deployments.apps',
     listPage: (apis, page) => apis.apps.listDeploymentForAllNamespaces(page),
@@ -38,6 +43,8 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   },
   {
     kind: 'statefulset',
+    objectKind: 'StatefulSet',
+    apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/statefulsets',
     resource: 'statefulsets.apps',
     listPage: (apis, page) => apis.apps.listStatefulSetForAllNamespaces(page),
@@ -46,6 +53,8 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   },
   {
     kind: 'daemonset',
+    objectKind: 'DaemonSet',
+    apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/daemonsets',
     resource: 'daemonsets.apps',
     listPage: (apis, page) => apis.apps.listDaemonSetForAllNamespaces(page),
@@ -54,6 +63,8 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   },
   {
     kind: 'cronjob',
+    objectKind: 'CronJob',
+    apiVersion: 'batch/v1',
     apiPath: '/apis/batch/v1/cronjobs',
     resource: 'cronjobs.batch',
     listPage: (apis, page) => apis.batch.listCronJobForAllNamespaces(page),

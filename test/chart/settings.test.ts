@@ -30,6 +30,7 @@ const expected: Record<string, unknown> = {
   imageMirrors: ['docker.io=mirror.example.com/dockerhub', 'ghcr.io/acme=registry.example.com/acme'],
   namespaceLabel: 'image-checks=enabled',
   shard: 1,
+  recordEvents: true,
   totalShards: 3,
   forceCheckDisabledControllers: ['deployment', 'cronjob'],
   registryRequestTimeout: 90_000, // 1m30s

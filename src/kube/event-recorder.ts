@@ -1,0 +1,70 @@
+// Warning Events on workloads whose image turned unavailable, so `kubectl describe` shows what
+// the metrics say. Opt-in (--record-events; the chart then grants `create` on events), recorded
+// only on a change of status, at most once an hour per workload container and status, and never
+// more than a few per second in all.
+import * as k8s from '@kubernetes/client-node';
+import type { CheckRecord } from '../checks/results.js';
+import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
+import type { Logger } from '../log.js';
+import type { Status } from '../status.js';
+import { WORKLOAD_KINDS } from './workload-kinds.js';
+
+export const EVENT_REASON = 'ImageUnavailable';
+const RECORDED: ReadonlySet<Status> = new Set(['absent', 'authentication_failure', 'authorization_failure']);
+const REPEAT_AFTER_MS = 60 * 60 * 1000;
+const MAX_PER_SECOND = 5;
+
+export class EventRecorder {
+  private readonly lastRecorded = new Map<string, number>();
+  private windowStart = 0;
+  private inWindow = 0;
+
+  constructor(
+    private readonly core: k8s.CoreV1Api,
+    private readonly index: ImageIndex,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Called after every check; records only when the status changed into one that breaks pulls. */
+  checked(unit: CheckUnit, record: CheckRecord, previous: CheckRecord | undefined): void {
+    if (!RECORDED.has(record.status) || previous?.status === record.status) return;
+    for (const usage of this.index.usages()) {
+      if (usage.unit?.key === unit.key) void this.record(usage, record);
+    }
+  }
+
+  private async record(usage: Usage, record: CheckRecord): Promise<void> {
+    const key = `${usage.kind}/${usage.namespace}/${usage.workload}/${usage.container}/${record.status}`;
+    const now = this.now();
+    if ((this.lastRecorded.get(key) ?? -Infinity) > now - REPEAT_AFTER_MS) return;
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (++this.inWindow > MAX_PER_SECOND) return;
+    this.lastRecorded.set(key, now);
+    const kind = WORKLOAD_KINDS.find((k) => k.kind === usage.kind)!;
+    const time = new Date(now);
+    try {
+      await this.core.createNamespacedEvent({
+        namespace: usage.namespace,
+        body: {
+          metadata: { generateName: `${usage.workload}.`, namespace: usage.namespace },
+          involvedObject: { kind: kind.objectKind, apiVersion: kind.apiVersion, name: usage.workload, namespace: usage.namespace, uid: usage.workloadUid },
+          reason: EVENT_REASON,
+          type: 'Warning',
+          message: `image ${usage.image} of container ${usage.container} is ${record.status.replace(/_/g, ' ')}: ${record.message}`.slice(0, 1024),
+          source: { component: 'k8s-image-availability-exporter' },
+          reportingComponent: 'k8s-image-availability-exporter',
+          firstTimestamp: time,
+          lastTimestamp: time,
+          count: 1,
+        },
+      });
+    } catch (error) {
+      this.lastRecorded.delete(key);
+      this.log.warn({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, code: (error as { code?: number }).code }, 'cannot record an ImageUnavailable event (RBAC create on events?)');
+    }
+  }
+}
