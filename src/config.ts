@@ -168,6 +168,13 @@ export const schema = {
     arg: 'total-shards',
     env: 'IAE_TOTAL_SHARDS',
   },
+  checkPlatforms: {
+    doc: 'Also read the index of multi-platform images and report the os/architecture pairs the nodes run but the image lacks (platform_missing gauge); the exporter then watches nodes.',
+    format: Boolean,
+    default: false,
+    arg: 'check-platforms',
+    env: 'IAE_CHECK_PLATFORMS',
+  },
   recordEvents: {
     doc: 'Record a Warning Event (reason ImageUnavailable) on a workload when its image turns absent or its registry refuses the credentials; needs RBAC create on events.',
     format: Boolean,
@@ -264,6 +271,7 @@ export type Settings = {
   namespaceLabel: string;
   shard: number;
   recordEvents: boolean;
+  checkPlatforms: boolean;
   totalShards: number;
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;

@@ -14,6 +14,7 @@ import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
 import { ClusterWatch } from './kube/cluster-watch.js';
 import { EventRecorder } from './kube/event-recorder.js';
+import { NodePlatforms } from './kube/node-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { PullSecrets } from './kube/pull-secrets.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
@@ -55,6 +56,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     insecureSkipVerifyHosts: settings.insecureSkipVerifyRegistries,
     plainHttpHosts: settings.plainHttpRegistries,
     connectionsPerOrigin: settings.registryConcurrency,
+    readPlatforms: settings.checkPlatforms,
     userAgent: `k8s-image-availability-exporter/${version}`,
     onExchange: (exchange) => metrics.recordExchange(exchange),
   });
@@ -88,16 +90,17 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   const forced = settings.forceCheckDisabledControllers;
   const checkDisabled = new Set<KindName>(forced.includes('*') ? KIND_NAMES : (forced as KindName[]));
-  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled, namespaceLabel: settings.namespaceLabel || undefined });
+  const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
+  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled, namespaceLabel: settings.namespaceLabel || undefined, nodePlatforms });
 
   const { server, port } = await startHttpServer(parseBindAddress(settings.bindAddress), {
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render(nodePlatforms?.platforms()) }),
     notReadyReason: () => watch.notReadyReason(),
     statusPage: (filter) => {
       const namespaces = [...new Set([...index.usages()].map((usage) => usage.namespace))].sort();
-      return renderStatusPage(imageReports(index, results, filter), filter, namespaces, version);
+      return renderStatusPage(imageReports(index, results, filter, nodePlatforms?.platforms()), filter, namespaces, version);
     },
-    imagesJson: (filter) => imageReports(index, results, filter),
+    imagesJson: (filter) => imageReports(index, results, filter, nodePlatforms?.platforms()),
   });
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   void watch.start();

@@ -99,8 +99,9 @@ export class ExporterMetrics {
     this.requests.inc({ registry: exchange.registry, phase: exchange.phase, outcome: exchange.outcome });
   }
 
-  async render(): Promise<string> {
-    return renderAvailability(this.index, this.results) + (await this.registry.metrics());
+  async render(clusterPlatforms?: string[]): Promise<string> {
+    const platforms = clusterPlatforms ? renderPlatformMissing(this.index, this.results, clusterPlatforms) : '';
+    return renderAvailability(this.index, this.results) + platforms + (await this.registry.metrics());
   }
 }
 
@@ -121,6 +122,22 @@ export function renderAvailability(index: ImageIndex, results: CheckResults): st
       out.push(`# HELP ${name} 1 when the image of this ${kind} container is ${status.replace(/_/g, ' ')}, else 0.`, `# TYPE ${name} gauge`);
       for (const row of kindRows) out.push(`${name}{${row.labels}} ${row.status === status ? 1 : 0}`);
     }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * For multi-platform images: 1 for each platform the nodes run that the image's index lacks, else 0.
+ * Single-platform images have no series: their platform is only in the config blob, not read.
+ */
+export function renderPlatformMissing(index: ImageIndex, results: CheckResults, clusterPlatforms: string[]): string {
+  const name = `${METRIC_PREFIX}_platform_missing`;
+  const out = [`# HELP ${name} 1 when the cluster's nodes run this os/architecture and the image's index has no manifest for it, else 0.`, `# TYPE ${name} gauge`];
+  for (const usage of index.usages()) {
+    const offered = usage.unit && results.get(usage.unit.key)?.platforms;
+    if (!offered) continue;
+    const labels = `namespace="${escape(usage.namespace)}",kind="${usage.kind}",name="${escape(usage.workload)}",container="${escape(usage.container)}",image="${escape(usage.image)}"`;
+    for (const platform of clusterPlatforms) out.push(`${name}{${labels},platform="${escape(platform)}"} ${offered.includes(platform) ? 0 : 1}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -16,6 +16,7 @@ namespaceLabel: IAE_NAMESPACE_LABEL
 shard: IAE_SHARD
 totalShards: IAE_TOTAL_SHARDS
 recordEvents: IAE_RECORD_EVENTS
+checkPlatforms: IAE_CHECK_PLATFORMS
 forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
 registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
 registryConcurrency: IAE_REGISTRY_CONCURRENCY

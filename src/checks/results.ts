@@ -8,6 +8,8 @@ export type CheckRecord = {
   checkedAt: number;
   durationMs: number;
   consecutiveFailures: number;
+  /** os/architecture pairs of a multi-platform image, when platforms are read. */
+  platforms?: string[];
 };
 
 export class CheckResults {

@@ -181,6 +181,7 @@ export class CheckScheduler {
         checkedAt: now,
         durationMs: now - started,
         consecutiveFailures: failures,
+        platforms: result.platforms,
       };
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);

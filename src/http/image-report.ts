@@ -12,12 +12,14 @@ export type ImageReport = {
   reason: string;
   lastCheck?: string;
   pullSecrets: string[];
+  /** Platforms the nodes run that this multi-platform image lacks (when platforms are checked). */
+  missingPlatforms?: string[];
   workloads: Array<{ kind: string; namespace: string; name: string; container: string; image: string }>;
 };
 
 export type ReportFilter = { status?: string; namespace?: string };
 
-export function imageReports(index: ImageIndex, results: CheckResults, filter: ReportFilter = {}): ImageReport[] {
+export function imageReports(index: ImageIndex, results: CheckResults, filter: ReportFilter = {}, clusterPlatforms?: string[]): ImageReport[] {
   const reports = new Map<string, ImageReport>();
   for (const usage of index.usages()) {
     if (filter.namespace && usage.namespace !== filter.namespace) continue;
@@ -33,6 +35,7 @@ export function imageReports(index: ImageIndex, results: CheckResults, filter: R
             reason: record ? (record.status === 'available' ? '' : record.message) : 'not checked yet',
             lastCheck: record ? new Date(record.checkedAt).toISOString() : undefined,
             pullSecrets: usage.unit.pullSecrets.map((name) => `${usage.unit!.namespace}/${name}`),
+            missingPlatforms: clusterPlatforms && record?.platforms ? clusterPlatforms.filter((p) => !record.platforms!.includes(p)) : undefined,
             workloads: [],
           }
         : { image: usage.image, registry: '', status: 'bad_image_format', reason: usage.badReference ?? '', pullSecrets: [], workloads: [] };

@@ -8,6 +8,8 @@ export function renderStatusPage(reports: ImageReport[], filter: ReportFilter, n
   for (const report of reports) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
   const option = (value: string, selected: string | undefined, label = value) =>
     `<option value="${escapeHtml(value)}"${value === (selected ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+  // The column appears once platforms are checked, i.e. some report knows what it lacks.
+  const platformColumn = reports.some((report) => report.missingPlatforms !== undefined);
   const rows = reports
     .map(
       (report) => `<tr class="status-${escapeHtml(report.status)}">
@@ -16,7 +18,7 @@ export function renderStatusPage(reports: ImageReport[], filter: ReportFilter, n
   <td>${escapeHtml(report.registry)}</td>
   <td><ul>${report.workloads.map((w) => `<li>${escapeHtml(`${w.kind} ${w.namespace}/${w.name}`)} <small>(${escapeHtml(w.container)})</small></li>`).join('')}</ul></td>
   <td>${report.lastCheck ? `<time datetime="${escapeHtml(report.lastCheck)}">${escapeHtml(report.lastCheck.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` : ''}</td>
-  <td class="reason">${escapeHtml(report.reason)}${report.pullSecrets.length ? `<br><small>pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</small>` : ''}</td>
+  <td class="reason">${escapeHtml(report.reason)}${report.pullSecrets.length ? `<br><small>pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</small>` : ''}</td>${platformColumn ? `\n  <td class="platforms">${report.missingPlatforms?.length ? `missing ${escapeHtml(report.missingPlatforms.join(', '))}` : ''}</td>` : ''}
 </tr>`,
     )
     .join('\n');
@@ -57,7 +59,7 @@ export function renderStatusPage(reports: ImageReport[], filter: ReportFilter, n
 </form>
 <p class="summary">${reports.length} images${[...counts.entries()].map(([status, count]) => ` · <span>${escapeHtml(status)}: ${count}</span>`).join('')}</p>
 <table>
-<thead><tr><th>Status</th><th>Image</th><th>Registry</th><th>Used by</th><th>Last check</th><th>Reason</th></tr></thead>
+<thead><tr><th>Status</th><th>Image</th><th>Registry</th><th>Used by</th><th>Last check</th><th>Reason</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
 <tbody>
 ${rows || '<tr><td colspan="6">No images match.</td></tr>'}
 </tbody>

@@ -5,6 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log.js';
+import type { NodePlatforms } from './node-platforms.js';
 import { WORKLOAD_KINDS, type KindApis, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
 
 const PAGE_SIZE = 500;
@@ -15,6 +16,8 @@ export type ClusterWatchOptions = {
   checkDisabled: ReadonlySet<KindName>;
   /** Only namespaces with this label (`key` or `key=value`) are checked; undefined: all. */
   namespaceLabel?: string;
+  /** When given, nodes are watched and their platforms kept here. */
+  nodePlatforms?: NodePlatforms;
 };
 
 type Informer = { name: string; listWatch: k8s.ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
@@ -62,6 +65,17 @@ export class ClusterWatch {
         (object) => this.onNamespace(object as k8s.V1Namespace, true),
       );
       first.push(this.firstList(namespaces));
+    }
+    const platforms = this.options.nodePlatforms;
+    if (platforms) {
+      this.informer(
+        'nodes',
+        '/api/v1/nodes',
+        'nodes',
+        (page) => this.core.listNode(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+        (object) => platforms.set(object.metadata?.name ?? '', (object as k8s.V1Node).metadata?.labels),
+        (object) => platforms.delete(object.metadata?.name ?? ''),
+      );
     }
     await Promise.all(first);
     for (const kind of WORKLOAD_KINDS) {

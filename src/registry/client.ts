@@ -29,12 +29,18 @@ export type CheckResult = {
   mediaType?: string;
   /** Set when the registry asked us to slow down (429 Retry-After). */
   retryAfterMs?: number;
+  /** os/architecture pairs of a manifest list or OCI index, when platforms are asked for. */
+  platforms?: string[];
 };
 
 export type RegistryClientOptions = TransportOptions & {
   /** Hosts that may be reached over plain HTTP when HTTPS fails. */
   plainHttpHosts: string[];
+  /** Also read the platforms of multi-platform images (one GET more for those). */
+  readPlatforms?: boolean;
 };
+
+const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
 /** How a registry host wants to be authenticated, learnt from its first challenge. */
 type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string };
@@ -45,9 +51,13 @@ export class RegistryClient {
   private readonly hostAuth = new Map<string, HostAuth>();
   private readonly hostScheme = new Map<string, 'https:' | 'http:'>();
   private readonly plainHttpHosts: Set<string>;
+  private readonly readPlatforms: boolean;
+  /** Index digest → its platforms: an index is immutable, so it is read once, not every check. */
+  private readonly platformsByDigest = new Map<string, string[]>();
 
   constructor(options: RegistryClientOptions) {
     this.transport = new Transport(options);
+    this.readPlatforms = options.readPlatforms ?? false;
     this.plainHttpHosts = new Set(options.plainHttpHosts.map((host) => host.toLowerCase()));
   }
 
@@ -98,7 +108,13 @@ export class RegistryClient {
       } else if (!known) {
         this.hostAuth.set(host, { scheme: 'none' });
       }
-      return this.interpretManifestReply(host, reply, credential);
+      const result = await this.interpretManifestReply(host, reply, credential);
+      if (this.readPlatforms && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
+        const cached = result.digest ? this.platformsByDigest.get(result.digest) : undefined;
+        result.platforms = cached ?? (await this.indexPlatforms(host, path, sent?.header));
+        if (!cached && result.digest && result.platforms) this.rememberPlatforms(result.digest, result.platforms);
+      }
+      return result;
     } catch (error) {
       return this.failure(error, credential);
     }
@@ -127,6 +143,28 @@ export class RegistryClient {
     }
     if (reply.status === 429) result.retryAfterMs = retryAfterMs(header(reply, 'retry-after'));
     return result;
+  }
+
+  private rememberPlatforms(digest: string, platforms: string[]): void {
+    // Bounded: old digests are dropped first (Map keeps insertion order).
+    if (this.platformsByDigest.size >= 10_000) this.platformsByDigest.delete(this.platformsByDigest.keys().next().value!);
+    this.platformsByDigest.set(digest, platforms);
+  }
+
+  /** The platforms an index lists; undefined when it cannot be read (the check itself stands). */
+  private async indexPlatforms(host: string, path: string, authorization: string | undefined): Promise<string[] | undefined> {
+    try {
+      const reply = await this.send(host, 'index', path, authorization);
+      if (reply.status !== 200 || !reply.body) return undefined;
+      const index = JSON.parse(reply.body) as { manifests?: Array<{ platform?: { os?: string; architecture?: string } }> };
+      const platforms = (index.manifests ?? [])
+        .map((entry) => entry?.platform)
+        .filter((platform) => platform?.os && platform?.architecture && platform.os !== 'unknown')
+        .map((platform) => `${platform!.os}/${platform!.architecture}`);
+      return [...new Set(platforms)].sort();
+    } catch {
+      return undefined;
+    }
   }
 
   /** The Authorization header for a host's scheme, and whether it came from the token cache. */
@@ -178,17 +216,18 @@ export class RegistryClient {
   }
 
   /** Picks the scheme: HTTPS, or HTTP for an allowed host once HTTPS has failed there. */
-  private async send(host: string, phase: 'manifest' | 'ping', path: string, authorization: string | undefined): Promise<Reply> {
-    const headers: Record<string, string> = phase === 'manifest' ? { accept: ACCEPT } : {};
+  private async send(host: string, phase: 'manifest' | 'ping' | 'index', path: string, authorization: string | undefined): Promise<Reply> {
+    const headers: Record<string, string> = phase === 'ping' ? {} : { accept: ACCEPT };
     if (authorization) headers.authorization = authorization;
     const method = phase === 'manifest' ? 'HEAD' : 'GET';
+    const readBody = phase === 'index';
     const scheme = this.hostScheme.get(host) ?? 'https:';
     try {
-      return await this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, false);
+      return await this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, readBody);
     } catch (error) {
       if (scheme === 'https:' && this.plainHttpHosts.has(host.toLowerCase()) && error instanceof NetworkError) {
         this.hostScheme.set(host, 'http:');
-        return this.transport.send(host, phase, method, new URL(`http://${host}${path}`), headers, false);
+        return this.transport.send(host, phase, method, new URL(`http://${host}${path}`), headers, readBody);
       }
       throw error;
     }

@@ -31,6 +31,7 @@ const expected: Record<string, unknown> = {
   namespaceLabel: 'image-checks=enabled',
   shard: 1,
   recordEvents: true,
+  checkPlatforms: true,
   totalShards: 3,
   forceCheckDisabledControllers: ['deployment', 'cronjob'],
   registryRequestTimeout: 90_000, // 1m30s
