@@ -1,0 +1,192 @@
+// The whole exporter against a real kube-apiserver and a real registry: workloads created,
+// changed, scaled and deleted through the API; metrics asserted on /metrics.
+import * as k8s from '@kubernetes/client-node';
+import { startApiServer, type ApiServer } from '../support/apiserver.js';
+import { startExporter, type TestExporter } from '../support/exporter.js';
+import { eventually, statusOf } from '../support/metrics-text.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+
+const NS = 'shop';
+const podTemplate = (labels: Record<string, string>, spec: k8s.V1PodSpec): k8s.V1PodTemplateSpec => ({ metadata: { labels }, spec });
+
+describe('exporter against a real API server and registries', () => {
+  let api: ApiServer;
+  let publicRegistry: TestRegistry;
+  let privateRegistry: TestRegistry;
+  let exporter: TestExporter;
+  let apps: k8s.AppsV1Api;
+  let batch: k8s.BatchV1Api;
+  let core: k8s.CoreV1Api;
+
+  const status = async (kind: string, name: string, container: string) => statusOf(await exporter.series(), kind, NS, name, container);
+  const waitFor = (kind: string, name: string, container: string, expected: string | undefined, timeoutMs = 15_000) =>
+    eventually(() => status(kind, name, container), (value) => value === expected, timeoutMs, `${kind} ${name}/${container} to be ${expected}`);
+
+  beforeAll(async () => {
+    [api, publicRegistry, privateRegistry] = await Promise.all([
+      startApiServer(),
+      startRegistry({ auth: 'none' }),
+      startRegistry({ auth: 'htpasswd', users: { puller: 'pull-password-123' } }),
+    ]);
+    await publicRegistry.pushImage('team/app', 'v1');
+    await publicRegistry.pushImage('team/init', 'v1');
+    await privateRegistry.pushImage('secret/app', 'v1');
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(api.kubeconfigPath);
+    apps = kc.makeApiClient(k8s.AppsV1Api);
+    batch = kc.makeApiClient(k8s.BatchV1Api);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    const dockerConfig = { auths: { [privateRegistry.host]: { auth: Buffer.from('puller:pull-password-123').toString('base64') } } };
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerConfig)).toString('base64') } },
+    });
+    await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'builder' }, imagePullSecrets: [{ name: 'regcred' }] } });
+
+    exporter = await startExporter({
+      kubeconfig: api.kubeconfigPath,
+      checkInterval: 60_000,
+      retryInitialDelay: 500,
+      plainHttpRegistries: [publicRegistry.host, privateRegistry.host],
+    });
+    await eventually(() => fetch(`${exporter.url}/readyz`).then((r) => r.status), (code) => code === 200, 30_000, '/readyz');
+  }, 240_000);
+
+  afterAll(async () => {
+    await exporter?.stop();
+    await Promise.all([api?.stop(), publicRegistry?.stop(), privateRegistry?.stop()]);
+  });
+
+  test('a Deployment with an init container: both images available', async () => {
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: podTemplate({ app: 'web' }, {
+            initContainers: [{ name: 'migrate', image: `${publicRegistry.host}/team/init:v1` }],
+            containers: [{ name: 'app', image: `${publicRegistry.host}/team/app:v1` }],
+          }),
+        },
+      },
+    });
+    await waitFor('deployment', 'web', 'app', 'available');
+    await waitFor('deployment', 'web', 'migrate', 'available');
+  });
+
+  test('a StatefulSet with a missing tag → absent', async () => {
+    await apps.createNamespacedStatefulSet({
+      namespace: NS,
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          serviceName: 'db',
+          selector: { matchLabels: { app: 'db' } },
+          template: podTemplate({ app: 'db' }, { containers: [{ name: 'db', image: `${publicRegistry.host}/team/app:v404` }] }),
+        },
+      },
+    });
+    await waitFor('statefulset', 'db', 'db', 'absent');
+  });
+
+  test('a DaemonSet pulls with its ServiceAccount imagePullSecrets; a CronJob without them fails auth', async () => {
+    await apps.createNamespacedDaemonSet({
+      namespace: NS,
+      body: {
+        metadata: { name: 'agent' },
+        spec: {
+          selector: { matchLabels: { app: 'agent' } },
+          template: podTemplate({ app: 'agent' }, { serviceAccountName: 'builder', containers: [{ name: 'agent', image: `${privateRegistry.host}/secret/app:v1` }] }),
+        },
+      },
+    });
+    await batch.createNamespacedCronJob({
+      namespace: NS,
+      body: {
+        metadata: { name: 'nightly' },
+        spec: {
+          schedule: '0 3 * * *',
+          jobTemplate: { spec: { template: podTemplate({ app: 'nightly' }, { restartPolicy: 'OnFailure', containers: [{ name: 'job', image: `${privateRegistry.host}/secret/app:v1` }] }) } },
+        },
+      },
+    });
+    await waitFor('daemonset', 'agent', 'agent', 'available');
+    await waitFor('cronjob', 'nightly', 'job', 'authentication_failure');
+  });
+
+  test('template imagePullSecrets work too, and the password never shows in metrics or logs', async () => {
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'private' },
+        spec: {
+          selector: { matchLabels: { app: 'private' } },
+          template: podTemplate({ app: 'private' }, { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'app', image: `${privateRegistry.host}/secret/app:v1` }] }),
+        },
+      },
+    });
+    await waitFor('deployment', 'private', 'app', 'available');
+    const everything = `${await exporter.scrape()}\n${exporter.logs.join('\n')}`;
+    expect(everything).not.toContain('pull-password-123');
+    expect(everything).not.toContain(Buffer.from('puller:pull-password-123').toString('base64'));
+  });
+
+  test('a bad image reference → bad_image_format', async () => {
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'typo' },
+        spec: { selector: { matchLabels: { app: 'typo' } }, template: podTemplate({ app: 'typo' }, { containers: [{ name: 'app', image: 'Team/App:v1' }] }) },
+      },
+    });
+    await waitFor('deployment', 'typo', 'app', 'bad_image_format');
+  });
+
+  test('changing the image: the metric follows, and the old image series goes away', async () => {
+    await apps.patchNamespacedDeployment(
+      { namespace: NS, name: 'web', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${publicRegistry.host}/team/app:v2` }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await waitFor('deployment', 'web', 'app', 'absent');
+    const series = await exporter.series();
+    const images = series.filter((s) => s.labels.deployment === 'web' && s.labels.container === 'app').map((s) => s.labels.image);
+    expect(new Set(images)).toEqual(new Set([`${publicRegistry.host}/team/app:v2`]));
+    await publicRegistry.pushImage('team/app', 'v2');
+  });
+
+  test('scaled to zero and suspended workloads are not reported by default', async () => {
+    await apps.patchNamespacedDeployment(
+      { namespace: NS, name: 'typo', body: { spec: { replicas: 0 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await batch.patchNamespacedCronJob(
+      { namespace: NS, name: 'nightly', body: { spec: { suspend: true } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waitFor('deployment', 'typo', 'app', undefined);
+    await waitFor('cronjob', 'nightly', 'job', undefined);
+  });
+
+  test('a deleted workload takes its series with it', async () => {
+    await apps.deleteNamespacedStatefulSet({ namespace: NS, name: 'db' });
+    await waitFor('statefulset', 'db', 'db', undefined);
+  });
+
+  test('API server restart: the exporter resumes, sees changes made meanwhile, keeps no stale series', async () => {
+    await api.restart();
+    await apps.deleteNamespacedDaemonSet({ namespace: NS, name: 'agent' });
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'after-restart' },
+        spec: { selector: { matchLabels: { app: 'ar' } }, template: podTemplate({ app: 'ar' }, { containers: [{ name: 'app', image: `${publicRegistry.host}/team/init:v1` }] }) },
+      },
+    });
+    await waitFor('deployment', 'after-restart', 'app', 'available', 60_000);
+    await waitFor('daemonset', 'agent', 'agent', undefined, 60_000);
+    expect(await status('deployment', 'private', 'app')).toBe('available');
+  }, 120_000);
+});
