@@ -102,8 +102,10 @@ export class ClusterWatch {
   /** Undefined once every kind has been listed in full at least once. */
   notReadyReason(): string | undefined {
     const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);
-    if (this.workloadInformers.size < WORKLOAD_KINDS.length) return 'starting';
-    return pending.length > 0 ? `waiting for the first list of ${pending.join(', ')}` : undefined;
+    // Workload informers start once service accounts (and namespaces) are listed: until then
+    // what blocks is among the pending ones, or the process has only just begun.
+    if (pending.length > 0) return `waiting for the first list of ${pending.join(', ')}`;
+    return this.workloadInformers.size < WORKLOAD_KINDS.length ? 'starting' : undefined;
   }
 
   private onWorkload(kind: WorkloadKind, object: KubeObject): void {
