@@ -166,6 +166,9 @@ export class ClusterWatch {
         resourceVersion = page.metadata?.resourceVersion;
         next = page.metadata?._continue || undefined;
       } while (next);
+      // A list after the first one means the watch could not simply resume: its resourceVersion
+      // expired (410 Gone) or the watch failed. Worth a line: it costs a full list.
+      if (informer.listed) this.log.info({ resource, objects: items.length, resourceVersion }, `re-listed ${resource}`);
       // The informer adds the items right after this promise settles; mark listed after that.
       setImmediate(() => {
         informer.listed = true;

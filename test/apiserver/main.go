@@ -2,7 +2,10 @@
 // exporter's tests talk to the same API server code a cluster runs (RBAC,
 // admission, watch semantics, resourceVersions) instead of a hand-written fake.
 //
-// Usage: kube-testbed --data-dir DIR [--port N] [--exit-on-stdin-eof]
+// Usage: kube-testbed --data-dir DIR [--port N] [--exit-on-stdin-eof] [-- APISERVER-FLAGS...]
+//
+// Flags after "--" are passed to kube-apiserver after the test bed's own, so a
+// test can change one (e.g. --watch-cache=false, --etcd-compaction-interval=1s).
 //
 // It writes etcd data, certificates and DIR/admin.kubeconfig, prints
 // "READY https://127.0.0.1:PORT DIR/admin.kubeconfig" on stdout once /readyz
@@ -55,7 +58,7 @@ func main() {
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		}()
 	}
-	if err := run(*dataDir, *port); err != nil {
+	if err := run(*dataDir, *port, flag.Args()); err != nil {
 		fatal(err)
 	}
 }
@@ -65,7 +68,7 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func run(dir string, port int) error {
+func run(dir string, port int, extraArgs []string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -98,7 +101,7 @@ func run(dir string, port int) error {
 	defer etcd.Close()
 
 	p := func(name string) string { return filepath.Join(pki, name) }
-	cmd.SetArgs([]string{
+	cmd.SetArgs(append([]string{
 		"--bind-address=127.0.0.1",
 		// Without it the apiserver looks for a default route to guess its
 		// advertised IP, and a test machine may have none.
@@ -125,7 +128,7 @@ func run(dir string, port int) error {
 		"--disable-admission-plugins=ServiceAccount",
 		"--allow-privileged=true",
 		"--profiling=false",
-	})
+	}, extraArgs...))
 
 	ready := make(chan error, 1)
 	go func() { ready <- waitReady(server, pki, cmd.Context().Done()) }()

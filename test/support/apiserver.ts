@@ -46,14 +46,20 @@ function checkBinary(): void {
   }
 }
 
-export async function startApiServer(): Promise<ApiServer> {
+export type ApiServerOptions = {
+  /** kube-apiserver flags added after the test bed's own (a later flag wins). */
+  apiserverArgs?: string[];
+};
+
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const extraArgs = options.apiserverArgs ?? [];
   checkBinary();
   const dataDir = await mkdtemp(join(tmpdir(), 'kube-testbed-'));
   const logPath = join(dataDir, 'testbed.log');
   let child: ChildProcess | undefined;
   let started: { url: string; kubeconfigPath: string };
   try {
-    ({ child, ready: started } = await launch(dataDir, 0, logPath));
+    ({ child, ready: started } = await launch(dataDir, 0, logPath, extraArgs));
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -72,7 +78,7 @@ export async function startApiServer(): Promise<ApiServer> {
     async restart() {
       await terminate(child);
       child = undefined;
-      ({ child } = await launch(dataDir, port, logPath));
+      ({ child } = await launch(dataDir, port, logPath, extraArgs));
     },
   };
   return server;
@@ -83,11 +89,12 @@ function launch(
   dataDir: string,
   port: number,
   logPath: string,
+  extraArgs: string[],
 ): Promise<{ child: ChildProcess; ready: { url: string; kubeconfigPath: string } }> {
   // The apiserver logs a lot: keep it in a file (appended across restarts) and
   // quote its tail only when something goes wrong.
   const logFd = openSync(logPath, 'a');
-  const child = spawn(binary, ['--data-dir', dataDir, '--port', String(port), '--exit-on-stdin-eof'], {
+  const child = spawn(binary, ['--data-dir', dataDir, '--port', String(port), '--exit-on-stdin-eof', '--', ...extraArgs], {
     // stdin is a pipe only so that the process notices when we die.
     stdio: ['pipe', 'pipe', logFd],
   });
