@@ -189,4 +189,31 @@ describe('exporter against a real API server and registries', () => {
     await waitFor('daemonset', 'agent', 'agent', undefined, 60_000);
     expect(await status('deployment', 'private', 'app')).toBe('available');
   }, 120_000);
+
+  test('exporter restart: metrics rebuilt from the API alone, nothing kept from before', async () => {
+    const before = (await exporter.series()).filter((s) => s.value === 1 && s.labels.namespace === NS);
+    await exporter.stop();
+    // Changed while no exporter runs: one workload goes, one comes.
+    await apps.deleteNamespacedDeployment({ namespace: NS, name: 'private' });
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'while-down' },
+        spec: { selector: { matchLabels: { app: 'wd' } }, template: podTemplate({ app: 'wd' }, { containers: [{ name: 'app', image: `${publicRegistry.host}/team/app:v1` }] }) },
+      },
+    });
+    exporter = await startExporter({ kubeconfig: api.kubeconfigPath, checkInterval: 60_000, retryInitialDelay: 500, plainHttpRegistries: [publicRegistry.host, privateRegistry.host] });
+    await eventually(() => fetch(`${exporter.url}/readyz`).then((r) => r.status), (code) => code === 200, 30_000, '/readyz');
+    await waitFor('deployment', 'while-down', 'app', 'available');
+    await waitFor('deployment', 'after-restart', 'app', 'available');
+    const after = (await exporter.series()).filter((s) => s.value === 1 && s.labels.namespace === NS);
+    // Kind and labels, not the status: the new exporter checks afresh (team/app:v2 was pushed after
+    // the old one last checked it, so it now reads available).
+    const key = (s: { name: string; labels: Record<string, string> }) => `${s.name.split('_')[4]}{${Object.entries(s.labels).sort().map(([k, v]) => `${k}=${v}`).join(',')}}`;
+    // Exactly the series from before, minus the deleted workload, plus the new one.
+    const expected = before.filter((s) => s.labels.deployment !== 'private').map(key);
+    expect(after.filter((s) => s.labels.deployment !== 'while-down').map(key).sort()).toEqual(expected.sort());
+    expect(after.some((s) => s.labels.deployment === 'private')).toBe(false);
+    expect(await status('deployment', 'web', 'app')).toBe('available');
+  }, 60_000);
 });
