@@ -16,6 +16,8 @@ export type SchedulerOptions = {
   onLimitReached?(waiting: number): void;
   retryInitialDelayMs: number;
   perRegistryConcurrency: number;
+  /** Per registry API host: its own limit instead of perRegistryConcurrency. */
+  registryConcurrency?: ReadonlyMap<string, number>;
   globalConcurrency: number;
   check(unit: CheckUnit): Promise<CheckResult>;
   results: CheckResults;
@@ -26,7 +28,8 @@ export type SchedulerOptions = {
 const RETRIED: ReadonlySet<Status> = new Set(['registry_unavailable', 'unknown_error', 'authentication_failure', 'authorization_failure']);
 
 type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean };
-type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number };
+/** `lastStarted`: a counter value, so the least recently served registry wins a tie. */
+type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number };
 
 export class CheckScheduler {
   private readonly units = new Map<string, UnitState>();
@@ -35,6 +38,7 @@ export class CheckScheduler {
   private readonly due = new DueQueue();
   private readonly registries = new Map<string, RegistryState>();
   private running = 0;
+  private starts = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
   private pumpScheduled = false;
@@ -122,36 +126,41 @@ export class CheckScheduler {
     if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
 
-  /** Round-robin over registries so each gets its share of the global slots. */
+  /**
+   * Each free global slot goes to the ready registry with the fewest checks in flight (ties: the
+   * one served longest ago). Max-min fairness: slow registries holding many slots cannot take the
+   * slots a fast one frees, so one slow or dead registry never starves the others.
+   */
   private startReady(now: number): void {
-    let progress = true;
-    while (progress && this.running < this.options.globalConcurrency) {
-      progress = false;
+    while (this.running < this.options.globalConcurrency) {
+      let best: RegistryState | undefined;
       for (const [name, registry] of this.registries) {
-        if (this.running >= this.options.globalConcurrency) break;
-        if (registry.running >= this.options.perRegistryConcurrency || registry.pausedUntil > now) continue;
-        const key = this.nextReady(registry);
-        if (key === undefined) {
-          if (registry.running === 0 && registry.pausedUntil <= now) this.registries.delete(name);
+        const limit = this.options.registryConcurrency?.get(name) ?? this.options.perRegistryConcurrency;
+        if (registry.running >= limit || registry.pausedUntil > now) continue;
+        if (this.peekReady(registry) === undefined) {
+          if (registry.running === 0) this.registries.delete(name);
           continue;
         }
-        const state = this.units.get(key);
-        if (!state) continue;
-        state.queued = false;
-        progress = true;
-        void this.run(state, registry);
+        if (!best || registry.running < best.running || (registry.running === best.running && registry.lastStarted < best.lastStarted)) best = registry;
       }
+      if (!best) return;
+      const state = this.units.get(best.ready[best.head++])!;
+      state.queued = false;
+      best.lastStarted = ++this.starts;
+      void this.run(state, best);
     }
   }
 
-  private nextReady(registry: RegistryState): string | undefined {
+  /** The next queued key of the registry, skipping (and dropping) stale entries; not consumed. */
+  private peekReady(registry: RegistryState): string | undefined {
     while (registry.head < registry.ready.length) {
-      const key = registry.ready[registry.head++];
       if (registry.head > 1024 && registry.head * 2 > registry.ready.length) {
         registry.ready = registry.ready.slice(registry.head);
         registry.head = 0;
       }
+      const key = registry.ready[registry.head];
       if (this.units.get(key)?.queued) return key;
+      registry.head++;
     }
     return undefined;
   }
@@ -200,7 +209,7 @@ export class CheckScheduler {
 
   private registry(name: string): RegistryState {
     let registry = this.registries.get(name);
-    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0 }));
+    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0, lastStarted: 0 }));
     return registry;
   }
 

@@ -58,6 +58,52 @@ describe('check scheduler', () => {
     expect(peak.get('fast.example')).toBeGreaterThanOrEqual(1);
   });
 
+  test('a registry with its own concurrency (registries file) gets that limit, the others the default', async () => {
+    const inFlight = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const { s } = scheduler({ perRegistryConcurrency: 1, globalConcurrency: 10, registryConcurrency: new Map([['big.example', 4]]) }, async (u) => {
+      const registry = u.reference.registry;
+      inFlight.set(registry, (inFlight.get(registry) ?? 0) + 1);
+      peak.set(registry, Math.max(peak.get(registry) ?? 0, inFlight.get(registry)!));
+      await sleep(15);
+      inFlight.set(registry, inFlight.get(registry)! - 1);
+      return { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    for (let i = 0; i < 8; i++) s.add(unit(`big.example/app:${i}`));
+    for (let i = 0; i < 8; i++) s.add(unit(`small.example/app:${i}`));
+    await sleep(20);
+    await s.whenIdle();
+    expect(peak.get('big.example')).toBe(4);
+    expect(peak.get('small.example')).toBe(1);
+  });
+
+  test('slow registries holding every global slot do not starve a fast one queued after them', async () => {
+    let slowDone = 0;
+    let slowDoneWhenFastFinished = -1;
+    let fastDone = 0;
+    const { s } = scheduler({ perRegistryConcurrency: 4, globalConcurrency: 8 }, async (u) => {
+      if (u.reference.registry.startsWith('slow')) {
+        await sleep(30);
+        slowDone++;
+      } else {
+        await sleep(1);
+        if (++fastDone === 20) slowDoneWhenFastFinished = slowDone;
+      }
+      return { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    for (let i = 0; i < 40; i++) s.add(unit(`slow-a.example/app:${i}`));
+    for (let i = 0; i < 40; i++) s.add(unit(`slow-b.example/app:${i}`));
+    for (let i = 0; i < 20; i++) s.add(unit(`fast.example/app:${i}`));
+    await sleep(20);
+    await s.whenIdle();
+    expect(fastDone).toBe(20);
+    // The fast registry got slots as they freed: it finished long before the 80 slow checks did.
+    expect(slowDoneWhenFastFinished).toBeGreaterThanOrEqual(0);
+    expect(slowDoneWhenFastFinished).toBeLessThan(40);
+  });
+
   test('a failed check is retried with growing delays, sooner than the interval', async () => {
     const times: number[] = [];
     const { s, results } = scheduler({ retryInitialDelayMs: 40 }, async () => {
