@@ -4,7 +4,9 @@
 import convict from 'convict';
 import { parseFile } from './config-file.js';
 import { parseGoDuration } from './duration.js';
+import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
 import { Mirrors } from './registry/mirrors.js';
+import { loadRegistrySettings } from './registry/registry-settings.js';
 
 convict.addFormat({
   name: 'go-duration',
@@ -103,6 +105,36 @@ convict.addFormat({
     return items.map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
   },
 });
+
+convict.addFormat({
+  name: 'cloud-providers',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((item) => !(CLOUD_NAMES as readonly string[]).includes(item))) {
+      throw new Error(`must be a comma-separated list of ${CLOUD_NAMES.join(', ')}`);
+    }
+  },
+  coerce(value: unknown) {
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+  },
+});
+
+for (const [name, parse] of [
+  ['cloud-hosts', parseCloudHosts],
+  ['cloud-endpoints', parseCloudEndpoints],
+] as const) {
+  convict.addFormat({
+    name,
+    validate(value: unknown) {
+      if (!Array.isArray(value)) throw new Error('must be a comma-separated list');
+      parse(value as string[]);
+    },
+    coerce(value: unknown) {
+      const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+      return items.map((item) => item.trim()).filter((item) => item !== '');
+    },
+  });
+}
 
 export const schema = {
   bindAddress: {
@@ -245,6 +277,34 @@ export const schema = {
     arg: 'allow-plain-http',
     env: 'IAE_ALLOW_PLAIN_HTTP',
   },
+  registriesFile: {
+    doc: 'YAML or JSON file of per-registry settings (host → ca/caFile, insecureSkipVerify, plainHttp, concurrency, mirror, credentialsDir of a mounted Secret); adds to the flags, its concurrency overrides registryConcurrency for that host.',
+    format: String,
+    default: '',
+    arg: 'registries-file',
+    env: 'IAE_REGISTRIES_FILE',
+  },
+  cloudCredentials: {
+    doc: 'Cloud registries whose credentials come from the exporter\'s own cloud identity, no pull secret needed: ecr (Amazon ECR; the AWS SDK\'s credential chain, e.g. IRSA), gcp (Artifact Registry and GCR; the metadata server), acr (Azure Container Registry; managed identity). Tried after the pull secrets. Empty: none.',
+    format: 'cloud-providers',
+    default: [] as string[],
+    arg: 'cloud-credentials',
+    env: 'IAE_CLOUD_CREDENTIALS',
+  },
+  cloudCredentialHosts: {
+    doc: 'host=provider pairs (repeat the flag or separate with commas): registry hosts a cloud provider of cloudCredentials serves although their name does not say so; for testing and private names. An ecr host uses the default region of the AWS chain (AWS_REGION).',
+    format: 'cloud-hosts',
+    default: [] as string[],
+    arg: 'cloud-credential-host',
+    env: 'IAE_CLOUD_CREDENTIAL_HOSTS',
+  },
+  cloudCredentialEndpoints: {
+    doc: 'provider=URL pairs, URL as http(s)://host[:port]: the ECR API endpoint (default: the region\'s), the GCP metadata server (default: GCE_METADATA_HOST, else metadata.google.internal) or the Azure instance metadata service (default: 169.254.169.254) to ask instead; for testing, air-gapped and private-endpoint setups.',
+    format: 'cloud-endpoints',
+    default: [] as string[],
+    arg: 'cloud-credential-endpoint',
+    env: 'IAE_CLOUD_CREDENTIAL_ENDPOINTS',
+  },
   kubeconfig: {
     doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
     format: String,
@@ -282,6 +342,10 @@ export type Settings = {
   caFiles: string[];
   insecureSkipVerifyRegistries: string[];
   plainHttpRegistries: string[];
+  registriesFile: string;
+  cloudCredentials: string[];
+  cloudCredentialHosts: string[];
+  cloudCredentialEndpoints: string[];
   kubeconfig: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
@@ -309,6 +373,14 @@ export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
   const settings = config.getProperties() as unknown as Settings;
   if (settings.shard >= settings.totalShards) {
     throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards}): value was ${settings.shard}`);
+  }
+  if (settings.registriesFile) {
+    // Read now so a broken file stops the start with one line, like any other bad setting.
+    try {
+      loadRegistrySettings(settings.registriesFile);
+    } catch (error) {
+      throw new ConfigError(`registriesFile: ${oneLine(error)}`);
+    }
   }
   return settings;
 }

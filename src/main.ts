@@ -20,7 +20,9 @@ import { PullSecrets } from './kube/pull-secrets.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
+import { cloudCredentialProviders } from './registry/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';
+import { registryOverrides } from './registry/registry-overrides.js';
 import { packageVersion } from './version.js';
 
 const SECRET_CACHE_MS = 60_000;
@@ -36,7 +38,8 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const results = new CheckResults();
   // The index is built before the scheduler exists; this forwarder breaks the cycle without globals.
   const listener = { unitAdded: (_unit: unknown) => {}, unitRemoved: (_key: string) => {} };
-  const resolver = new ImageResolver(settings.defaultRegistry, settings.imageMirrors);
+  const registries = registryOverrides(settings, log);
+  const resolver = new ImageResolver(settings.defaultRegistry, registries.imageMirrors);
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, { index: settings.shard, total: settings.totalShards });
   const index = new ImageIndex(
     filter,
@@ -47,19 +50,21 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   let imagesOverLimit = () => 0;
   const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit());
 
-  for (const host of settings.insecureSkipVerifyRegistries) {
+  for (const host of registries.insecureSkipVerifyHosts) {
     log.warn({ registry: host }, 'TLS certificate verification is OFF for this registry');
   }
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,
     caFiles: settings.caFiles,
-    insecureSkipVerifyHosts: settings.insecureSkipVerifyRegistries,
-    plainHttpHosts: settings.plainHttpRegistries,
-    connectionsPerOrigin: settings.registryConcurrency,
+    hostCaPems: registries.hostCaPems,
+    insecureSkipVerifyHosts: registries.insecureSkipVerifyHosts,
+    plainHttpHosts: registries.plainHttpHosts,
+    connectionsPerOrigin: registries.connectionsPerOrigin,
     readPlatforms: settings.checkPlatforms,
     userAgent: `k8s-image-availability-exporter/${version}`,
     onExchange: (exchange) => metrics.recordExchange(exchange),
   });
+  const cloud = cloudCredentialProviders(settings, client, log, process.env);
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const secrets: SecretsSource = new PullSecrets(core, log, Math.min(SECRET_CACHE_MS, settings.checkInterval));
   const events = settings.recordEvents ? new EventRecorder(core, index, log) : undefined;
@@ -67,12 +72,13 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     intervalMs: settings.checkInterval,
     retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),
     perRegistryConcurrency: settings.registryConcurrency,
+    registryConcurrency: registries.concurrency,
     globalConcurrency: settings.maxConcurrentChecks,
     maxUnits: settings.maxTrackedImages,
     onLimitReached: (waiting) => {
       if (waiting === 1) log.warn({ maxTrackedImages: settings.maxTrackedImages }, 'image limit reached: further images are not checked until others go; raise --max-tracked-images');
     },
-    check: imageChecker(client, secrets),
+    check: imageChecker(client, secrets, [...registries.providers, ...cloud.providers]),
     results,
     onChecked: (unit, record, previous) => {
       metrics.recordCheck(unit, record);
@@ -112,6 +118,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       await watch.stop();
       await closeServer(server);
       await client.close();
+      await cloud.close();
       log.info('exporter stopped');
     },
   };

@@ -26,6 +26,9 @@ maxTrackedImages: IAE_MAX_TRACKED_IMAGES
 caFiles: IAE_CAPATH
 insecureSkipVerifyRegistries: IAE_SKIP_REGISTRY_CERT_VERIFICATION
 plainHttpRegistries: IAE_ALLOW_PLAIN_HTTP
+cloudCredentials: IAE_CLOUD_CREDENTIALS
+cloudCredentialHosts: IAE_CLOUD_CREDENTIAL_HOSTS
+cloudCredentialEndpoints: IAE_CLOUD_CREDENTIAL_ENDPOINTS
 logLevel: IAE_LOG_LEVEL
 {{- end -}}
 
@@ -127,3 +130,37 @@ The container image: repository@digest, else repository:tag (tag defaults to app
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/*
+Where the registries file and the pull-credential Secrets it names are mounted.
+*/}}
+{{- define "iae.registriesDir" -}}/etc/image-availability-exporter/registries{{- end -}}
+{{- define "iae.registryCredentialsDir" -}}/etc/image-availability-exporter/registry-credentials{{- end -}}
+
+{{/*
+The exporter's registries file from the `registries` value: the same entries, with each
+credentialsSecret replaced by the directory it is mounted at (credentialsDir).
+*/}}
+{{- define "iae.registriesFile" -}}
+{{- $registries := dict -}}
+{{- range $host, $entry := .Values.registries }}
+{{- $entry = $entry | default dict }}
+{{- $out := omit $entry "credentialsSecret" }}
+{{- with $entry.credentialsSecret }}
+{{- $_ := set $out "credentialsDir" (printf "%s/%s" (include "iae.registryCredentialsDir" $) .) }}
+{{- end }}
+{{- $_ := set $registries $host $out }}
+{{- end }}
+{{- dict "registries" $registries | toYaml }}
+{{- end -}}
+
+{{/*
+The Secrets the registries file reads credentials from, each once, sorted.
+*/}}
+{{- define "iae.registryCredentialSecrets" -}}
+{{- $names := list -}}
+{{- range $host, $entry := .Values.registries }}
+{{- with ($entry | default dict).credentialsSecret }}{{ $names = append $names . }}{{ end }}
+{{- end }}
+{{- $names | uniq | sortAlpha | toJson }}
+{{- end -}}

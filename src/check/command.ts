@@ -8,9 +8,11 @@ import { loadSettings } from '../config.js';
 import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
-import { DockerConfigProvider } from '../registry/credential-provider.js';
+import { cloudCredentialProviders } from '../registry/cloud/providers.js';
+import { DockerConfigProvider, withProviderReasons, type CredentialProvider } from '../registry/credential-provider.js';
 import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
 import { ReferenceError } from '../registry/reference.js';
+import { registryOverrides } from '../registry/registry-overrides.js';
 import type { Status } from '../status.js';
 import { packageVersion } from '../version.js';
 import { imagesInManifests, ManifestError } from './manifests.js';
@@ -28,7 +30,8 @@ exits 1 unless all are available.
 
 Registry settings of the exporter apply too: --capath, --skip-registry-cert-verification,
 --allow-plain-http, --registry-request-timeout, --registry-concurrency, --default-registry,
---image-mirror, --ignored-images, --allowed-images.`;
+--image-mirror, --ignored-images, --allowed-images, --cloud-credentials, --cloud-credential-host,
+--cloud-credential-endpoint.`;
 
 export type CheckRow = { image: string; status: Status; reason: string; workloads: string[] };
 
@@ -42,7 +45,8 @@ export async function runCheckCommand(
 ): Promise<number> {
   const args = parseCheckArgs(argv);
   const settings = loadSettings(args.rest, io.env);
-  const resolver = new ImageResolver(settings.defaultRegistry, settings.imageMirrors);
+  const registries = registryOverrides(settings, { warn: (detail: object, message?: string) => io.stderr.write(`warning: ${message ?? ''} ${JSON.stringify(detail)}\n`) });
+  const resolver = new ImageResolver(settings.defaultRegistry, registries.imageMirrors);
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver);
   const keyring = loadKeyring(args, io.env, io.stderr);
 
@@ -57,18 +61,21 @@ export async function runCheckCommand(
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,
     caFiles: settings.caFiles,
-    insecureSkipVerifyHosts: settings.insecureSkipVerifyRegistries,
-    plainHttpHosts: settings.plainHttpRegistries,
-    connectionsPerOrigin: settings.registryConcurrency,
+    hostCaPems: registries.hostCaPems,
+    insecureSkipVerifyHosts: registries.insecureSkipVerifyHosts,
+    plainHttpHosts: registries.plainHttpHosts,
+    connectionsPerOrigin: registries.connectionsPerOrigin,
     userAgent: `k8s-image-availability-exporter/${packageVersion()} check`,
   });
+  const say = (level: string) => (detail: object, message: string) => io.stderr.write(`${level}: ${message} ${JSON.stringify(detail)}\n`);
+  const cloud = cloudCredentialProviders(settings, client, { warn: say('warning'), info: say('info') }, io.env);
   const rows: CheckRow[] = [];
   const pending = [...byImage.entries()];
   let done = 0;
   const worker = async () => {
     for (let next = pending.shift(); next; next = pending.shift()) {
       const [image, workloads] = next;
-      const row = await checkOne(client, resolver, filter, keyring, image);
+      const row = await checkOne(client, resolver, filter, [new DockerConfigProvider(keyring), ...registries.providers, ...cloud.providers], image);
       if (row) rows.push({ ...row, workloads });
       done++;
       if (byImage.size > 5) io.stderr.write(`checked ${done}/${byImage.size}\n`);
@@ -78,6 +85,7 @@ export async function runCheckCommand(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.registryConcurrency, byImage.size)) }, worker));
   } finally {
     await client.close();
+    await cloud.close();
   }
   rows.sort((a, b) => a.image.localeCompare(b.image));
   io.stdout.write(args.output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : table(rows));
@@ -90,14 +98,14 @@ async function checkOne(
   client: RegistryClient,
   resolver: ImageResolver,
   filter: ImageFilter,
-  keyring: KeyringEntry[],
+  providers: CredentialProvider[],
   image: string,
 ): Promise<Omit<CheckRow, 'workloads'> | undefined> {
   let result: CheckResult;
   try {
     const { pulled, checked } = resolver.resolve(image);
     if (filter.ignores(image, pulled)) return undefined;
-    result = await client.check(checked, await new DockerConfigProvider(keyring).credentialsFor(checked));
+    result = withProviderReasons(await client.check(checked, (await Promise.all(providers.map((provider) => provider.credentialsFor(checked)))).flat()), providers, checked);
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     if (filter.ignores(image)) return undefined;

@@ -3,7 +3,7 @@
 import type { CheckUnit } from '../index/image-index.js';
 import type { PullSecrets } from '../kube/pull-secrets.js';
 import type { CheckResult, RegistryClient } from '../registry/client.js';
-import { DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
+import { DockerConfigProvider, withProviderReasons, type CredentialProvider } from '../registry/credential-provider.js';
 
 export type SecretsSource = Pick<PullSecrets, 'entries'>;
 
@@ -12,6 +12,6 @@ export function imageChecker(client: RegistryClient, secrets: SecretsSource | un
     const entries = unit.namespace && secrets ? await secrets.entries(unit.namespace, unit.pullSecrets) : [];
     const sources = [new DockerConfigProvider(entries), ...providers];
     const credentials = (await Promise.all(sources.map((source) => source.credentialsFor(unit.reference)))).flat();
-    return client.check(unit.reference, credentials);
+    return withProviderReasons(await client.check(unit.reference, credentials), providers, unit.reference);
   };
 }

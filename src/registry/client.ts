@@ -215,19 +215,33 @@ export class RegistryClient {
     return this.send(host, 'manifest', path, authorization);
   }
 
-  /** Picks the scheme: HTTPS, or HTTP for an allowed host once HTTPS has failed there. */
   private async send(host: string, phase: 'manifest' | 'ping' | 'index', path: string, authorization: string | undefined): Promise<Reply> {
     const headers: Record<string, string> = phase === 'ping' ? {} : { accept: ACCEPT };
     if (authorization) headers.authorization = authorization;
     const method = phase === 'manifest' ? 'HEAD' : 'GET';
     const readBody = phase === 'index';
+    return this.overScheme(host, (scheme) => this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, readBody));
+  }
+
+  /**
+   * A form POST to a registry's own origin (ACR's token exchange), with the scheme and TLS settings
+   * its manifests are fetched with; the body is read.
+   */
+  postForm(host: string, path: string, form: Record<string, string>): Promise<Reply> {
+    const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams(form).toString();
+    return this.overScheme(host, (scheme) => this.transport.send(host, 'token', 'POST', new URL(`${scheme}//${host}${path}`), headers, true, body));
+  }
+
+  /** HTTPS, or HTTP for an allowed host once HTTPS has failed there. */
+  private async overScheme(host: string, attempt: (scheme: 'https:' | 'http:') => Promise<Reply>): Promise<Reply> {
     const scheme = this.hostScheme.get(host) ?? 'https:';
     try {
-      return await this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, readBody);
+      return await attempt(scheme);
     } catch (error) {
       if (scheme === 'https:' && this.plainHttpHosts.has(host.toLowerCase()) && error instanceof NetworkError) {
         this.hostScheme.set(host, 'http:');
-        return this.transport.send(host, phase, method, new URL(`http://${host}${path}`), headers, readBody);
+        return attempt('http:');
       }
       throw error;
     }

@@ -8,6 +8,18 @@ import { repositoryName } from './reference.js';
 export interface CredentialProvider {
   /** Credentials to try for this image, most specific first; empty when the provider has none. */
   credentialsFor(reference: ImageReference): Promise<Credential[]>;
+  /**
+   * Why the provider had nothing for this image although it serves its registry (a token endpoint
+   * down, say), while that lasts; safe to show. Providers that cannot fail leave it out.
+   */
+  unavailableReason?(reference: ImageReference): string | undefined;
+}
+
+/** A failed check's reason, with why any provider serving the registry came up empty: that is often the cause. */
+export function withProviderReasons<T extends { status: string; message: string }>(result: T, providers: CredentialProvider[], reference: ImageReference): T {
+  if (result.status === 'available') return result;
+  const reasons = providers.map((provider) => provider.unavailableReason?.(reference)).filter((reason): reason is string => !!reason);
+  return reasons.length === 0 ? result : { ...result, message: `${result.message} (${reasons.join('; ')})` };
 }
 
 /** Keyring entries from Docker config JSON (pull secrets, ~/.docker/config.json) as a provider. */

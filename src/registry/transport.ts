@@ -12,6 +12,8 @@ export type TransportOptions = {
   caFiles: string[];
   /** Hosts (host or host:port) whose certificates are not verified. */
   insecureSkipVerifyHosts: string[];
+  /** Per host (lower case): PEM certificates trusted for that host only. */
+  hostCaPems?: ReadonlyMap<string, string[]>;
   /** Keep-alive connections per registry origin; the scheduler never runs more checks per registry. */
   connectionsPerOrigin: number;
   userAgent: string;
@@ -52,6 +54,8 @@ export class Transport {
   private readonly verifying: Dispatcher;
   private readonly notVerifying: Dispatcher;
   private readonly insecureHosts: Set<string>;
+  /** Hosts with their own extra CAs get their own pool: a CA trusted for one host is not for others. */
+  private readonly hostVerifying = new Map<string, Dispatcher>();
 
   constructor(private readonly options: TransportOptions) {
     const extraCas = options.caFiles.map((file) => readFileSync(file, 'utf8'));
@@ -67,6 +71,10 @@ export class Transport {
     const trusted = { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined };
     const untrusted = { rejectUnauthorized: false };
     this.verifying = new EnvHttpProxyAgent({ ...common, connect: trusted, requestTls: trusted });
+    for (const [host, pems] of options.hostCaPems ?? []) {
+      const hostTrusted = { ca: [...rootCertificates, ...extraCas, ...pems] };
+      this.hostVerifying.set(host.toLowerCase(), new EnvHttpProxyAgent({ ...common, connect: hostTrusted, requestTls: hostTrusted }));
+    }
     this.notVerifying = new EnvHttpProxyAgent({ ...common, connect: untrusted, requestTls: untrusted });
     this.insecureHosts = new Set(options.insecureSkipVerifyHosts.map((host) => host.toLowerCase()));
   }
@@ -74,19 +82,21 @@ export class Transport {
   /**
    * One request, following at most a few redirects and dropping the Authorization header when a
    * redirect leaves the origin. `readBody` reads up to MAX_BODY_BYTES; otherwise the body is discarded.
+   * A request with a `body` (a token exchange) is not redirected: the body may hold a token.
    */
   async send(
     registry: string,
     phase: Phase,
-    method: 'GET' | 'HEAD',
+    method: 'GET' | 'HEAD' | 'POST',
     url: URL,
     headers: Record<string, string>,
     readBody: boolean,
+    body?: string,
   ): Promise<Reply> {
     const started = performance.now();
     let outcome = 'error';
     try {
-      const reply = await this.follow(method, url, headers, readBody);
+      const reply = await this.follow(method, url, headers, readBody, body);
       outcome = String(reply.status);
       return reply;
     } catch (error) {
@@ -99,22 +109,33 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.verifying.close(), this.notVerifying.close()]);
+    await Promise.all([this.verifying.close(), this.notVerifying.close(), ...[...this.hostVerifying.values()].map((agent) => agent.close())]);
   }
 
-  private async follow(method: 'GET' | 'HEAD', start: URL, headers: Record<string, string>, readBody: boolean): Promise<Reply> {
+  private dispatcherFor(host: string): Dispatcher {
+    if (this.insecureHosts.has(host)) return this.notVerifying;
+    return this.hostVerifying.get(host) ?? this.verifying;
+  }
+
+  private async follow(method: 'GET' | 'HEAD' | 'POST', start: URL, headers: Record<string, string>, readBody: boolean, requestBody?: string): Promise<Reply> {
     let url = start;
     let currentHeaders: Record<string, string> = { ...headers, 'user-agent': this.options.userAgent };
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const response = await request(url, {
         method,
         headers: currentHeaders,
-        dispatcher: this.insecureHosts.has(url.host.toLowerCase()) ? this.notVerifying : this.verifying,
+        body: requestBody,
+        dispatcher: this.dispatcherFor(url.host.toLowerCase()),
+        // undici closes the connection after every HEAD unless told otherwise (for servers that send
+        // a body anyway); registries do not, and a new connection (and TLS handshake) per check
+        // would cost more than the check. A server that does breaks only its next request.
+        reset: method === 'HEAD' ? false : undefined,
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
       const location = response.headers.location;
       if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
         await response.body.dump();
+        if (requestBody !== undefined) throw new ProtocolError(`${method} to ${url.origin}${url.pathname} was redirected; not followed`);
         const next = new URL(location, url);
         if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ProtocolError(`redirect to unsupported URL scheme ${next.protocol}`);
         if (next.origin !== url.origin) {

@@ -51,8 +51,10 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
 
   test.each(variants)('every object rendered with $name is valid for its schema', ({ options }) => {
     const objects = render(binary, options);
+    // values-everything sets `registries`, which adds the ConfigMap of the registries file.
+    const registriesFile = render(binary, options).some((object) => object.kind === 'Deployment' && JSON.stringify(object).includes('IAE_REGISTRIES_FILE'));
     expect(objects.map((object) => object.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount', ...(registriesFile ? ['ConfigMap'] : [])].sort(),
     );
     for (const object of objects) {
       try {

@@ -13,6 +13,7 @@ type EnvVar = { name: string; value?: string; valueFrom?: unknown };
 /** Settings the chart does not offer, and why. */
 const notChartValues: Record<string, string> = {
   kubeconfig: 'in a pod the exporter uses its service account (in-cluster configuration)',
+  registriesFile: 'the chart writes the file from the `registries` value and mounts it (registries.test.ts)',
 };
 
 const chartSettings = Object.keys(schema).filter((key) => !(key in notChartValues)) as Array<keyof Settings>;
@@ -42,6 +43,9 @@ const expected: Record<string, unknown> = {
   caFiles: ['/etc/image-availability-exporter/ca/registry-ca.pem', '/etc/image-availability-exporter/ca/lab-ca.pem'],
   insecureSkipVerifyRegistries: ['registry.internal:5000'],
   plainHttpRegistries: ['localhost:5000', 'registry.lab'],
+  cloudCredentials: ['ecr', 'gcp', 'acr'],
+  cloudCredentialHosts: ['registry.internal:5000=ecr'],
+  cloudCredentialEndpoints: ['ecr=https://vpce-0123.api.ecr.eu-west-1.vpce.amazonaws.com', 'gcp=http://metadata.internal:8080'],
   logLevel: 'debug',
 };
 
@@ -56,7 +60,8 @@ function containerEnv(objects: K8sObject[]): EnvVar[] {
 function settingsEnv(objects: K8sObject[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const variable of containerEnv(objects)) {
-    if (!variable.name.startsWith('IAE_')) continue;
+    // The registries file exists only inside the pod; registries.test.ts follows it there.
+    if (!variable.name.startsWith('IAE_') || variable.name === 'IAE_REGISTRIES_FILE') continue;
     expect(variable.valueFrom).toBeUndefined();
     expect(typeof variable.value).toBe('string');
     env[variable.name] = variable.value;
@@ -110,7 +115,7 @@ describe.each(helms)('$name', ({ path: binary }) => {
     for (const file of [[], [everythingFile]]) {
       const names = containerEnv(render(binary, { valuesFiles: file }))
         .map((variable) => variable.name)
-        .filter((name) => name.startsWith('IAE_'));
+        .filter((name) => name.startsWith('IAE_') && name !== 'IAE_REGISTRIES_FILE');
       expect(names.filter((name) => !known.has(name))).toEqual([]);
       expect(new Set(names).size).toBe(names.length);
       expect(names).not.toContain('IAE_KUBECONFIG');

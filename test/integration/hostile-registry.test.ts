@@ -176,6 +176,32 @@ describe('hostile and broken registries', () => {
     expect((await timedCheck(server.host)).result.status).toBe('registry_unavailable');
   });
 
+  test('checks reuse one keep-alive connection (HEAD included), and a server that closes it costs nothing but a reconnect', async () => {
+    let closeNext = false;
+    const server = await serve((request, response) => {
+      if (request.url === '/v2/') return response.writeHead(200).end();
+      const headers: Record<string, string> = { 'docker-content-digest': `sha256:${'a'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+      if (closeNext) headers.connection = 'close';
+      response.writeHead(200, headers).end();
+    });
+    const c = client(server.host);
+    try {
+      // The first checks also learn the scheme (HTTPS tried first, then plain HTTP): count after them.
+      const check = async (i: number) => expect((await c.check(parseReference(`${server.host}/team/app:${i}`), [])).status).toBe('available');
+      await check(0);
+      await check(1);
+      const settled = server.connections();
+      for (let i = 2; i < 22; i++) await check(i);
+      expect(server.connections()).toBe(settled);
+      closeNext = true;
+      // Replies that close their connection: checks still succeed, on new connections.
+      for (let i = 0; i < 3; i++) await check(i);
+      expect(server.connections()).toBeGreaterThan(settled);
+    } finally {
+      await c.close();
+    }
+  });
+
   test('connection reset mid-response → registry_unavailable', async () => {
     const server = await serve((request) => request.socket.destroy());
     const { result } = await timedCheck(server.host);

@@ -9,18 +9,22 @@ export type RecordedRequest = { method: string; url: string; headers: IncomingMe
 export type HostileServer = {
   host: string;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  connections(): number;
   stop(): Promise<void>;
 };
 
 export async function startHostileServer(handler: (request: IncomingMessage, response: ServerResponse, host: string) => void): Promise<HostileServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
   let host = '';
   const server = createServer((request, response) => {
     requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
     handler(request, response, host);
   });
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -29,6 +33,7 @@ export async function startHostileServer(handler: (request: IncomingMessage, res
   return {
     host,
     requests,
+    connections: () => connections,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

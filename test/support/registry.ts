@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +29,7 @@ import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import * as push from './image-push.js';
 import type { Platform } from './image-content.js';
+import { freePort } from './processes.js';
 import { RegistryProcess, StartupError } from './registry-process.js';
 import { createTestCa, issueCert } from './test-ca.js';
 import { startTokenServer, type TokenRequest, type TokenServer } from './token-server.js';
@@ -368,13 +368,3 @@ async function htpasswdLine(user: string, password: string): Promise<string> {
   return `${stdout.trim()}\n`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
