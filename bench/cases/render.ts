@@ -1,0 +1,85 @@
+// Case 4b: time to render the /metrics body with N availability series (eight per container:
+// one gauge per status), against prom-client rendering the same series from labelled gauges,
+// the obvious way to build them. Both registries carry the default process metrics. The index
+// and results are the exporter's own; the results are filled in directly (rendering does not
+// care how a result was obtained), so no registry is involved.
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { CheckResults } from '../../src/checks/results.js';
+import { ImageFilter } from '../../src/index/image-filter.js';
+import { ImageIndex } from '../../src/index/image-index.js';
+import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
+import { availabilityFamily, ExporterMetrics } from '../../src/metrics.js';
+import { STATUSES } from '../../src/status.js';
+import type { Row } from '../lib/report.js';
+import { log, mb, median, ms } from '../lib/stats.js';
+import { workloads } from '../lib/workloads.js';
+
+const RUNS = 5;
+const TARGET_MS = 1000;
+
+async function timeRenders(render: () => Promise<string>): Promise<{ ms: number; body: string }> {
+  let body = await render();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    body = await render();
+    times.push(performance.now() - started);
+  }
+  return { ms: median(times), body };
+}
+
+function seriesIn(body: string): number {
+  let count = 0;
+  for (const line of body.split('\n')) if (line.startsWith('k8s_image_availability_exporter_') && line.includes('{namespace=')) count++;
+  return count;
+}
+
+/** The same one-hot series as prom-client gauges, one per kind and status. */
+function promClientRegistry(index: ImageIndex, results: CheckResults): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const kind of KIND_NAMES) {
+    const gauges = STATUSES.map(
+      (status) => new Gauge({ name: availabilityFamily(kind, status), help: `1 when the image of this ${kind} container is ${status}, else 0.`, labelNames: ['namespace', kind, 'container', 'image'], registers: [registry] }),
+    );
+    for (const usage of index.usages()) {
+      if (usage.kind !== kind || !usage.unit) continue;
+      const status = results.get(usage.unit.key)?.status;
+      const labels = { namespace: usage.namespace, [kind]: usage.workload, container: usage.container, image: usage.image };
+      STATUSES.forEach((candidate, i) => gauges[i].set(labels, candidate === status ? 1 : 0));
+    }
+  }
+  return registry;
+}
+
+export async function renderCase(seriesWanted: number): Promise<Row[]> {
+  const containers = Math.ceil(seriesWanted / STATUSES.length);
+  const images = Array.from({ length: Math.ceil(containers / 2) }, (_, i) => `registry.example.com/team-${i % 50}/service-${i}:v1.${i % 7}.0`);
+  const index = new ImageIndex(new ImageFilter([]), { unitAdded: () => {}, unitRemoved: () => {} });
+  for (const input of workloads(containers, images)) index.upsertWorkload(input);
+  const results = new CheckResults();
+  let i = 0;
+  for (const usage of index.usages()) {
+    if (!usage.unit || results.get(usage.unit.key)) continue;
+    const status = i++ % 10 === 0 ? 'absent' : 'available';
+    results.set(usage.unit.key, { status, message: `200 for HEAD /v2/${usage.unit.reference.repository}/manifests/v1 anonymously`, registry: usage.unit.reference.registry, checkedAt: Date.now(), durationMs: 3, consecutiveFailures: 0 });
+  }
+
+  const metrics = new ExporterMetrics('bench', index, results);
+  const ours = await timeRenders(() => metrics.render());
+  const baseline = promClientRegistry(index, results);
+  const theirs = await timeRenders(() => baseline.metrics());
+  const series = seriesIn(ours.body);
+  if (series !== seriesIn(theirs.body)) throw new Error(`render: ${series} series against prom-client's ${seriesIn(theirs.body)}`);
+  log(`render: ${series} series, ${mb(ours.body.length)}: ours ${ms(ours.ms)}, prom-client ${ms(theirs.ms)}`);
+  return [
+    {
+      case: `4. /metrics render, ${series} series`,
+      exporter: `${ms(ours.ms)} (${mb(ours.body.length)})`,
+      baseline: `prom-client gauges ${ms(theirs.ms)}`,
+      ratio: ours.ms / theirs.ms,
+      target: `exporter < ${ms(TARGET_MS)}`,
+      pass: ours.ms < TARGET_MS,
+    },
+  ];
+}

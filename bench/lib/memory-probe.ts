@@ -1,0 +1,72 @@
+// Child process of the memory case, so its figures are one exporter's and not the benchmark's:
+// the exporter's index, scheduler, client, results and metrics as src/main.ts wires them (no
+// cluster watch: the workloads are handed to the index directly), `workloads` workloads over
+// `images` seeded images checked once against the registry at `host`, one /metrics render,
+// then its memory as JSON on stdout. With 0 workloads it is the idle exporter.
+//
+// Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images>
+import { ImageFilter } from '../../src/index/image-filter.js';
+import { ImageIndex } from '../../src/index/image-index.js';
+import { ExporterMetrics } from '../../src/metrics.js';
+import { machinery } from './machinery.js';
+import { seededImages } from './seed.js';
+import { sleep, waitFor } from './stats.js';
+import { workloads } from './workloads.js';
+
+export type MemoryFigures = {
+  /** Resident set size right after the first full check. */
+  rss: number;
+  /** … and after one /metrics render on top (a scrape). */
+  rssAfterScrape: number;
+  /** The largest resident set size the process had. */
+  maxRss: number;
+  /** V8 heap in use after a full garbage collection: what the exporter retains. */
+  heapUsed: number;
+  units: number;
+  failures: number;
+  checkMs: number;
+  metricsBytes: number;
+};
+
+const [host, repos, workloadCount, imageCount] = process.argv.slice(2);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+let failures = 0;
+const m = machinery({
+  plainHttpHosts: [host],
+  settings: { checkInterval: 3_600_000 },
+  onChecked: (unit, record) => {
+    if (record.status !== 'available') failures++;
+    metrics.recordCheck(unit, record);
+  },
+  onExchange: (exchange) => metrics.recordExchange(exchange),
+});
+const index = new ImageIndex(new ImageFilter([]), { unitAdded: (unit) => m.scheduler.add(unit), unitRemoved: (key) => m.scheduler.remove(key) });
+const metrics = new ExporterMetrics('bench', index, m.results, () => m.scheduler.waitingCount);
+
+const started = performance.now();
+if (Number(workloadCount) > 0) {
+  const images = seededImages(host, Number(repos), Number(imageCount));
+  for (const input of workloads(Number(workloadCount), images)) index.upsertWorkload(input);
+  await waitFor(() => m.results.size === index.unitCount, 'the first full check', 600_000);
+}
+const checkMs = performance.now() - started;
+const rss = process.memoryUsage().rss;
+const metricsBytes = Buffer.byteLength(await metrics.render());
+const rssAfterScrape = process.memoryUsage().rss;
+gc();
+await sleep(50);
+gc();
+const figures: MemoryFigures = {
+  rss,
+  rssAfterScrape,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+  heapUsed: process.memoryUsage().heapUsed,
+  units: index.unitCount,
+  failures,
+  checkMs,
+  metricsBytes,
+};
+await m.close();
+process.stdout.write(`${JSON.stringify(figures)}\n`);

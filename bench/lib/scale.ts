@@ -1,0 +1,74 @@
+// How big each case is. The default run fits in about two minutes on two cores; --quick is a
+// smoke run; --full uses the sizes the benchmark issue asks for (six to nine minutes).
+export type Scale = {
+  name: 'quick' | 'default' | 'full';
+  /** Repositories the shared registry's tags are spread over. */
+  repos: number;
+  /** Unique images of the throughput curve. */
+  throughputSizes: number[];
+  /** Steady-state rounds counted by the request-economy case. */
+  economyRounds: number;
+  /** Workload events of the freshness case, and the burst they compete with when busy. */
+  freshnessEvents: number;
+  freshnessBurst: number;
+  memoryWorkloads: number;
+  memoryImages: number;
+  /** Availability series rendered by the /metrics case (eight per container). */
+  renderSeries: number;
+  /** Images on the fast registry, and on each slow one, in the fairness case. */
+  fairnessFastImages: number;
+  fairnessSlowImages: number;
+};
+
+const SCALES: Record<Scale['name'], Scale> = {
+  quick: {
+    name: 'quick',
+    repos: 100,
+    throughputSizes: [500, 1000],
+    economyRounds: 3,
+    freshnessEvents: 100,
+    freshnessBurst: 500,
+    memoryWorkloads: 2000,
+    memoryImages: 1000,
+    renderSeries: 100_000,
+    fairnessFastImages: 500,
+    fairnessSlowImages: 16,
+  },
+  default: {
+    name: 'default',
+    repos: 200,
+    throughputSizes: [1000, 2000],
+    economyRounds: 5,
+    freshnessEvents: 200,
+    freshnessBurst: 2000,
+    memoryWorkloads: 10_000,
+    memoryImages: 5000,
+    renderSeries: 100_000,
+    fairnessFastImages: 1000,
+    fairnessSlowImages: 24,
+  },
+  full: {
+    name: 'full',
+    repos: 200,
+    throughputSizes: [1000, 5000, 10_000, 20_000],
+    economyRounds: 10,
+    freshnessEvents: 200,
+    freshnessBurst: 5000,
+    memoryWorkloads: 10_000,
+    memoryImages: 5000,
+    renderSeries: 100_000,
+    fairnessFastImages: 2000,
+    fairnessSlowImages: 48,
+  },
+};
+
+export function scaleFrom(args: string[]): Scale {
+  if (args.includes('--full')) return SCALES.full;
+  if (args.includes('--quick')) return SCALES.quick;
+  return SCALES.default;
+}
+
+/** Tags the shared registry needs so every case finds its images there. */
+export function imagesNeeded(scale: Scale): number {
+  return Math.max(...scale.throughputSizes, scale.memoryImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages);
+}

@@ -1,0 +1,51 @@
+// `npm run bench [-- --quick | --full]`: every case against the real registry on loopback, each
+// figure next to a baseline measured in the same run. The table goes to stdout (Markdown, as in
+// BENCHMARKS.md), progress to stderr.
+import { cpus, loadavg, totalmem } from 'node:os';
+import { startRegistry } from '../test/support/registry.js';
+import { fairnessCase } from './cases/fairness.js';
+import { freshnessCase } from './cases/freshness.js';
+import { memoryCase } from './cases/memory.js';
+import { renderCase } from './cases/render.js';
+import { requestEconomyCase } from './cases/request-economy.js';
+import { throughputCase } from './cases/throughput.js';
+import { table, type Row } from './lib/report.js';
+import { imagesNeeded, scaleFrom } from './lib/scale.js';
+import { seedTags } from './lib/seed.js';
+import { log, ms } from './lib/stats.js';
+
+const scale = scaleFrom(process.argv.slice(2));
+const started = performance.now();
+const loadAtStart = loadavg()[0];
+const rows: Row[] = [];
+let throughputDetail: string[] = [];
+
+log(`${scale.name} run`);
+rows.push(...(await renderCase(scale.renderSeries)));
+rows.push(...(await requestEconomyCase(scale.economyRounds)));
+
+const registry = await startRegistry({ auth: 'none' });
+try {
+  const needed = imagesNeeded(scale);
+  const seedStarted = performance.now();
+  await seedTags(registry, scale.repos, Math.ceil(needed / scale.repos));
+  log(`seeded ${needed} tags in ${scale.repos} repositories in ${ms(performance.now() - seedStarted)}`);
+  const throughput = await throughputCase(registry, scale.repos, scale.throughputSizes);
+  rows.push(...throughput.rows);
+  throughputDetail = throughput.detail;
+  rows.push(...(await freshnessCase(registry, scale.repos, scale.freshnessEvents, scale.freshnessBurst)));
+  rows.push(...(await memoryCase(registry, scale.repos, scale.memoryWorkloads, scale.memoryImages)));
+  rows.push(...(await fairnessCase(registry, scale.repos, scale.fairnessFastImages, scale.fairnessSlowImages)));
+} finally {
+  await registry.stop();
+}
+
+const cpu = cpus();
+console.log(
+  `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB; Node.js ${process.version}; ` +
+    `${scale.name} run, ${ms(performance.now() - started)}; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.\n`,
+);
+// Cases run in the order that suits the shared registry; the table follows the case numbers.
+console.log(table(rows.sort((a, b) => parseInt(a.case, 10) - parseInt(b.case, 10))));
+console.log('\nThroughput detail (run in the order keep-alive, exporter, reconnecting, exporter, keep-alive):\n');
+console.log(throughputDetail.join('\n'));
