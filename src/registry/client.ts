@@ -8,7 +8,8 @@ import { parseChallenges, type Challenge } from './challenge.js';
 import { classify, type Outcome } from './classify.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
-import { DEFAULT_TOKEN_LIFETIME_S, TokenCache } from './token-cache.js';
+import { RecentScopes } from './recent-scopes.js';
+import { DEFAULT_TOKEN_LIFETIME_S, TokenCache, type FetchedToken } from './token-cache.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -48,6 +49,9 @@ type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; r
 export class RegistryClient {
   private readonly transport: Transport;
   private readonly tokens = new TokenCache();
+  private readonly recentScopes = new RecentScopes();
+  /** Token servers (realm + service) that refused a request for several scopes but granted one alone. */
+  private readonly singleScopeServers = new Set<string>();
   private readonly hostAuth = new Map<string, HostAuth>();
   private readonly hostScheme = new Map<string, 'https:' | 'http:'>();
   private readonly plainHttpHosts: Set<string>;
@@ -96,13 +100,14 @@ export class RegistryClient {
         const learnt = hostAuthFrom(challenge);
         this.hostAuth.set(host, learnt);
         if (known?.scheme === 'bearer') this.tokens.invalidate(this.tokenKey(known, scope, credential));
-        // A fresh answer to the same challenge that was refused is final; anything else earns one retry.
-        const finalRefusal = sent !== undefined && !sent.fromCache && sameAuth(known, learnt);
+        // A fresh answer to the same challenge that was refused is final; anything else earns one
+        // retry, with a token asked for this scope alone.
+        const finalRefusal = sent !== undefined && !sent.fromCache && !sent.shared && sameAuth(known, learnt);
         if (!finalRefusal) {
           if (learnt.scheme === 'basic' && !credential) {
             return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: false }, `401 from ${host}: it requires credentials and no pull secret matches it`);
           }
-          sent = await this.authorizationFor(host, learnt, scope, credential);
+          sent = await this.authorizationFor(host, learnt, scope, credential, { alone: true });
           reply = await this.manifestHead(host, path, sent?.header);
         }
       } else if (!known) {
@@ -167,26 +172,60 @@ export class RegistryClient {
     }
   }
 
-  /** The Authorization header for a host's scheme, and whether it came from the token cache. */
+  /**
+   * The Authorization header for a host's scheme, whether it came from the token cache, and whether
+   * its token was asked for several scopes. Unless `alone`, a token request also carries the scopes
+   * of other repositories due soon (src/registry/recent-scopes.ts).
+   */
   private async authorizationFor(
     host: string,
     auth: HostAuth,
     scope: string,
     credential: Credential | undefined,
-  ): Promise<{ header: string; fromCache: boolean } | undefined> {
+    { alone = false } = {},
+  ): Promise<{ header: string; fromCache: boolean; shared: boolean } | undefined> {
     if (auth.scheme === 'none') return undefined;
-    if (auth.scheme === 'basic') return credential ? { header: basicAuthorization(credential), fromCache: false } : undefined;
+    if (auth.scheme === 'basic') return credential ? { header: basicAuthorization(credential), fromCache: false, shared: false } : undefined;
     const key = this.tokenKey(auth, scope, credential);
+    const group = this.scopeGroup(auth, credential);
+    this.recentScopes.used(group, scope);
+    if (alone) this.tokens.invalidate(key);
     const cached = this.tokens.get(key);
-    if (cached !== undefined) return { header: `Bearer ${cached}`, fromCache: true };
-    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(host, auth, scope, credential));
-    return { header: `Bearer ${token}`, fromCache: false };
+    if (cached !== undefined) return { header: `Bearer ${cached.token}`, fromCache: true, shared: cached.shared };
+    const companions =
+      alone || this.singleScopeServers.has(this.tokenServer(auth))
+        ? []
+        : this.recentScopes.companions(group, scope, (other) => this.tokens.needsToken(this.tokenKey(auth, other, credential)));
+    const fetched = await this.tokens.getOrFetch(key, () => this.fetchTokenFor(host, auth, scope, companions, credential));
+    return { header: `Bearer ${fetched.token}`, fromCache: false, shared: fetched.shared };
   }
 
-  private async fetchToken(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined) {
+  /** A token for `scope` and its companions; if the server refuses the lot, one for `scope` alone. */
+  private async fetchTokenFor(
+    host: string,
+    auth: Extract<HostAuth, { scheme: 'bearer' }>,
+    scope: string,
+    companions: string[],
+    credential: Credential | undefined,
+  ): Promise<FetchedToken> {
+    if (companions.length > 0) {
+      try {
+        const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope, ...companions], credential);
+        return { token, lifetimeSeconds, alsoFor: companions.map((other) => this.tokenKey(auth, other, credential)) };
+      } catch (error) {
+        if (!(error instanceof TokenRefused || error instanceof ProtocolError)) throw error;
+        const single = await this.fetchToken(host, auth, [scope], credential);
+        this.singleScopeServers.add(this.tokenServer(auth));
+        return { ...single, alsoFor: [] };
+      }
+    }
+    return { ...(await this.fetchToken(host, auth, [scope], credential)), alsoFor: [] };
+  }
+
+  private async fetchToken(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scopes: string[], credential: Credential | undefined) {
     const url = new URL(auth.realm);
     if (auth.service !== undefined) url.searchParams.set('service', auth.service);
-    url.searchParams.set('scope', scope);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
     const registryScheme = this.hostScheme.get(host) ?? 'https:';
     if (credential && url.protocol === 'http:' && registryScheme === 'https:') {
       throw new ProtocolError(`token realm ${url.origin} is plain HTTP; credentials are not sent there`);
@@ -194,7 +233,7 @@ export class RegistryClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credential) headers.authorization = basicAuthorization(credential);
     const reply = await this.transport.send(host, 'token', 'GET', url, headers, true);
-    if (reply.status !== 200) throw new TokenRefused(reply.status, url.origin, scope, credential);
+    if (reply.status !== 200) throw new TokenRefused(reply.status, url.origin, scopes[0], credential);
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(reply.body ?? '');
@@ -207,8 +246,17 @@ export class RegistryClient {
     return { token, lifetimeSeconds: lifetime };
   }
 
+  private tokenServer(auth: Extract<HostAuth, { scheme: 'bearer' }>): string {
+    return `${auth.realm}\u0000${auth.service ?? ''}`;
+  }
+
+  /** The scopes one token may cover: same token server, same credential. */
+  private scopeGroup(auth: Extract<HostAuth, { scheme: 'bearer' }>, credential: Credential | undefined): string {
+    return `${this.tokenServer(auth)}\u0000${credentialId(credential)}`;
+  }
+
   private tokenKey(auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined): string {
-    return `${auth.realm}\u0000${auth.service ?? ''}\u0000${scope}\u0000${credentialId(credential)}`;
+    return `${this.tokenServer(auth)}\u0000${scope}\u0000${credentialId(credential)}`;
   }
 
   private manifestHead(host: string, path: string, authorization: string | undefined): Promise<Reply> {

@@ -260,3 +260,70 @@ describe('token server variants', () => {
     }
   });
 });
+
+describe('tokens that expire between checks', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const alice = [cred('alice', 'w')];
+
+  async function tokenRegistry(extra: { tokenMaxScopes?: number } = {}) {
+    const registry = await startRegistry({ auth: 'token', users: { alice: 'w' }, grants: { alice: ['team/*'] }, tokenExpiresIn: 1, ...extra });
+    for (let i = 0; i < 5; i++) await registry.pushImage(`team/app${i}`, 'v1');
+    await registry.pushImage('other/app', 'v1');
+    return registry;
+  }
+  const teamImages = (registry: TestRegistry) => [0, 1, 2, 3, 4].map((i) => ref(registry, `team/app${i}:v1`));
+
+  test('one token request carries the scopes of the other repositories due, and serves their checks', async () => {
+    const registry = await tokenRegistry();
+    const { client } = clientFor(registry);
+    try {
+      for (const image of teamImages(registry)) expect((await client.check(image, alice)).status).toBe('available');
+      await sleep(1100);
+      const before = registry.tokenRequests().length;
+      for (const image of teamImages(registry)) expect((await client.check(image, alice)).status).toBe('available');
+      const requests = registry.tokenRequests().slice(before);
+      expect(requests).toHaveLength(1);
+      expect(requests[0].scopes.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `repository:team/app${i}:pull`));
+    } finally {
+      await client.close();
+      await registry.stop();
+    }
+  });
+
+  test('a shared token without this repository’s grant is retried with a token of its own scope: the status stays authorization_failure', async () => {
+    const registry = await tokenRegistry();
+    const { client } = clientFor(registry);
+    try {
+      for (const image of teamImages(registry)) await client.check(image, alice);
+      const other = ref(registry, 'other/app:v1');
+      expect((await client.check(other, alice)).status).toBe('authorization_failure');
+      await sleep(1100);
+      const before = registry.tokenRequests().length;
+      // other/app asks first: its token request carries the team scopes too, and only they are granted.
+      expect((await client.check(other, alice)).status).toBe('authorization_failure');
+      for (const image of teamImages(registry)) expect((await client.check(image, alice)).status).toBe('available');
+      const requests = registry.tokenRequests().slice(before);
+      expect(requests.map((request) => request.scopes.length)).toEqual([6, 1]);
+      expect(requests[1].scopes).toEqual(['repository:other/app:pull']);
+    } finally {
+      await client.close();
+      await registry.stop();
+    }
+  });
+
+  test('a token server that refuses several scopes: one scope per request from then on, every check still available', async () => {
+    const registry = await tokenRegistry({ tokenMaxScopes: 1 });
+    const { client } = clientFor(registry);
+    try {
+      for (const image of teamImages(registry)) await client.check(image, alice);
+      await sleep(1100);
+      const before = registry.tokenRequests().length;
+      for (const image of teamImages(registry)) expect((await client.check(image, alice)).status).toBe('available');
+      const requests = registry.tokenRequests().slice(before);
+      expect(requests.map((request) => `${request.scopes.length}:${request.status}`)).toEqual(['5:400', '1:200', '1:200', '1:200', '1:200', '1:200']);
+    } finally {
+      await client.close();
+      await registry.stop();
+    }
+  });
+});

@@ -52,6 +52,8 @@ export interface RegistryOptions {
   tokenResponseField?: 'token' | 'access_token' | 'both';
   /** Token mode: `expires_in` of issued tokens, seconds (default 300). */
   tokenExpiresIn?: number;
+  /** Token mode: the token server refuses requests with more scopes than this. */
+  tokenMaxScopes?: number;
 }
 
 export interface RegistryRequest {
@@ -220,6 +222,7 @@ class Registry implements TestRegistry {
         anonymousGrants: (options.anonymousGrants ?? []).map((pattern) => ({ pattern, actions: ['pull'] })),
         responseField: options.tokenResponseField,
         expiresIn: options.tokenExpiresIn,
+        maxScopes: options.tokenMaxScopes,
         tls: serverCert && { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
       });
       this.realm = this.tokenServer.realm;

@@ -38,6 +38,8 @@ export interface TokenServerOptions {
   responseField?: 'token' | 'access_token' | 'both';
   /** Seconds (default 300). The spec asks for at least 60 for old clients; shorter is allowed here to test refresh. */
   expiresIn?: number;
+  /** Refuse (400) requests with more `scope` parameters than this, as some token servers do. Default: no limit. */
+  maxScopes?: number;
   /** Serve HTTPS with this key pair instead of HTTP. */
   tls?: { keyPem: string; certPem: string };
 }
@@ -96,6 +98,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       log.push({ account, service, scopes, status, result, access });
     };
 
+    if (options.maxScopes !== undefined && scopes.length > options.maxScopes) {
+      entry(undefined, 400, 'bad-request');
+      return json(res, 400, { errors: [{ code: 'UNSUPPORTED', message: `at most ${options.maxScopes} scope parameters` }] });
+    }
     const credentials = parseBasic(req.headers.authorization);
     if (credentials === 'malformed') {
       entry(undefined, 400, 'bad-request');
