@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { Phase } from './classify.js';
+import { readBoundedBody } from './bounded-body.js';
 
 export type TransportOptions = {
   requestTimeoutMs: number;
@@ -145,25 +146,11 @@ export class Transport {
         url = next;
         continue;
       }
-      const body = readBody ? await readLimited(response.body) : (await response.body.dump(), undefined);
+      const body = readBody ? await readBoundedBody(response.body, MAX_BODY_BYTES, () => new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`)) : (await response.body.dump(), undefined);
       return { status: response.statusCode, headers: response.headers, body, url };
     }
     throw new ProtocolError(`more than ${MAX_REDIRECTS} redirects, last to ${url.origin}`);
   }
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function wrapError(error: unknown): Error {

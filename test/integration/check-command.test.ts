@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { runCheckCommand, type CheckRow } from '../../src/check/command.js';
+import type { CheckRow } from '../../src/check/command.js';
+import { runCheck } from '../support/check-run.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -42,16 +42,8 @@ describe('check command', () => {
   });
   afterAll(() => Promise.all([open?.stop(), locked?.stop()]));
 
-  async function run(args: string[], stdin = manifests) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk) => (out += chunk));
-    stderr.on('data', (chunk) => (err += chunk));
-    const code = await runCheckCommand(args, { stdout, stderr, stdin: () => stdin, env: { HOME: dir } });
-    return { code, out, err };
-  }
+  const run = (args: string[], stdin = manifests) => runCheck(args, stdin, { HOME: dir });
+
 
   const settings = () => [`--allow-plain-http=${open.host},${locked.host}`];
 

@@ -10,9 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
-import { runCheckCommand, type CheckRow } from '../../src/check/command.js';
+import type { CheckRow } from '../../src/check/command.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { createLogger } from '../../src/log.js';
 import { ACR_USERNAME } from '../../src/registry/cloud/acr.js';
@@ -20,6 +20,7 @@ import { GCP_USERNAME } from '../../src/registry/cloud/gcp.js';
 import { cloudCredentialProviders, type CloudSettings } from '../../src/registry/cloud/providers.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
+import { runCheck } from '../support/check-run.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
@@ -453,15 +454,10 @@ describe('check command', () => {
 
   async function run(args: string[]) {
     const manifest = stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: `${registry.host}/team/app:v1` }] } });
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk) => (out += chunk));
-    stderr.on('data', (chunk) => (err += chunk));
-    const code = await runCheckCommand(['-f', '-', '--output', 'json', `--allow-plain-http=${registry.host}`, ...args], { stdout, stderr, stdin: () => manifest, env: { HOME: '/nonexistent' } });
+    const { code, out, err } = await runCheck(['-f', '-', '--output', 'json', `--allow-plain-http=${registry.host}`, ...args], manifest, { HOME: '/nonexistent' });
     return { code, rows: JSON.parse(out) as CheckRow[], err };
   }
+
 
   test('--cloud-credentials with its host and endpoint flags → available; without → authentication_failure', async () => {
     const withCloud = await run(['--cloud-credentials=gcp', `--cloud-credential-host=${registry.host}=gcp`, `--cloud-credential-endpoint=gcp=${metadata.url}`]);

@@ -5,6 +5,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
+import { readBoundedBody } from '../bounded-body.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -140,7 +141,7 @@ export class MetadataHttp {
     try {
       const response = await request(url, { method: 'GET', headers, dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
       status = response.statusCode;
-      body = await readBounded(response.body);
+      body = await readBoundedBody(response.body, MAX_METADATA_BODY_BYTES, () => new CloudCredentialError(`answer larger than ${MAX_METADATA_BODY_BYTES} bytes`));
     } catch (error) {
       if (error instanceof CloudCredentialError) throw new CloudCredentialError(`${where}: ${error.message}`);
       throw new CloudCredentialError(`${where} did not answer: ${networkReason(error)}`);
@@ -158,20 +159,6 @@ export class MetadataHttp {
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_METADATA_BODY_BYTES) {
-      body.destroy();
-      throw new CloudCredentialError(`answer larger than ${MAX_METADATA_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {
