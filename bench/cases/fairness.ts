@@ -5,7 +5,10 @@
 // figure is the time the fast registry's pass takes, with ÷ without.
 //
 // With the default settings (8 per registry, 64 in all) one slow registry takes 8 slots and
-// leaves the fast one its own 8; eight slow registries take all 64.
+// leaves the fast one its own 8: the pass should take about as long as alone. Eight slow
+// registries take all 64 before the fast pass starts, and a check in flight is not preempted, so
+// the fast registry must wait for the first slow request to end; from then on it must have its
+// share. Its target is therefore the extra time: at most one slow request, plus 25 %.
 import type { TestRegistry } from '../../test/support/registry.js';
 import { defaults, machinery, unitOf } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
@@ -63,7 +66,14 @@ export async function fairnessCase(registry: TestRegistry, repos: number, fastIm
       target: `≤ ${TARGET_RATIO.toFixed(2)}`,
       pass: withSlow / alone <= TARGET_RATIO,
     });
-    return [row('1 slow registry', withOne), row(`${slowCount} slow registries`, withAll)];
+    const extraMs = withAll - alone;
+    const saturated: Row = {
+      ...row(`${slowCount} slow registries holding every slot`, withAll),
+      exporter: `${ms(withAll)} for ${fastImages} images (${ms(extraMs)} extra)`,
+      target: `extra ≤ ${ms(SLOW_DELAY_MS * TARGET_RATIO)} (one slow request + 25 %)`,
+      pass: extraMs <= SLOW_DELAY_MS * TARGET_RATIO,
+    };
+    return [row('1 slow registry', withOne), saturated];
   } finally {
     await Promise.all(slow.map((s) => s.stop()));
   }
