@@ -61,6 +61,8 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     plainHttpHosts: registries.plainHttpHosts,
     connectionsPerOrigin: registries.connectionsPerOrigin,
     readPlatforms: settings.checkPlatforms,
+    // A repository checked every interval is seen again within one; one missed check is forgiven.
+    scopeMemoryMs: 2 * settings.checkInterval + 60_000,
     userAgent: `k8s-image-availability-exporter/${version}`,
     onExchange: (exchange) => metrics.recordExchange(exchange),
   });

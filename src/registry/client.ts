@@ -39,6 +39,8 @@ export type RegistryClientOptions = TransportOptions & {
   plainHttpHosts: string[];
   /** Also read the platforms of multi-platform images (one GET more for those). */
   readPlatforms?: boolean;
+  /** How long a repository not checked any more still rides along on token requests (default 15 min); about twice the check interval. */
+  scopeMemoryMs?: number;
 };
 
 const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
@@ -49,7 +51,7 @@ type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; r
 export class RegistryClient {
   private readonly transport: Transport;
   private readonly tokens = new TokenCache();
-  private readonly recentScopes = new RecentScopes();
+  private readonly recentScopes: RecentScopes;
   /** Token servers (realm + service) that refused a request for several scopes but granted one alone. */
   private readonly singleScopeServers = new Set<string>();
   private readonly hostAuth = new Map<string, HostAuth>();
@@ -61,6 +63,7 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.transport = new Transport(options);
+    this.recentScopes = new RecentScopes(options.scopeMemoryMs);
     this.readPlatforms = options.readPlatforms ?? false;
     this.plainHttpHosts = new Set(options.plainHttpHosts.map((host) => host.toLowerCase()));
   }

@@ -10,12 +10,17 @@ export const MAX_SCOPE_CHARS = 4000;
 export const MAX_SCOPES_PER_TOKEN = 100;
 const MAX_REMEMBERED_PER_GROUP = 10_000;
 const MAX_GROUPS = 1_000;
+/** Default for how long an unused scope stays a companion: a repository no workload uses any more must not take the place of one that is due. */
+export const DEFAULT_FORGET_AFTER_MS = 15 * 60_000;
 
 export class RecentScopes {
   /** group → scope → when it was last used; a Map keeps insertion order, so the first entries are the longest unused. */
   private readonly groups = new Map<string, Map<string, number>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly forgetAfterMs: number = DEFAULT_FORGET_AFTER_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   used(group: string, scope: string): void {
     let scopes = this.groups.get(group);
@@ -30,14 +35,22 @@ export class RecentScopes {
   }
 
   /**
-   * Other scopes of the group worth asking for together with `scope`: those `needsToken` accepts,
-   * the longest unused first (with checks at a fixed interval they are the ones due soonest), within
-   * MAX_SCOPES_PER_TOKEN and MAX_SCOPE_CHARS.
+   * Other scopes of the group worth asking for together with `scope`: those used within
+   * `forgetAfterMs` that `needsToken` accepts, the longest unused first (with checks at a fixed
+   * interval they are the ones due soonest), within MAX_SCOPES_PER_TOKEN and MAX_SCOPE_CHARS.
    */
   companions(group: string, scope: string, needsToken: (scope: string) => boolean): string[] {
+    const scopes = this.groups.get(group);
+    if (!scopes) return [];
+    // The longest unused come first, so the forgotten ones are a prefix.
+    const cutoff = this.now() - this.forgetAfterMs;
+    for (const [candidate, lastUsed] of scopes) {
+      if (lastUsed >= cutoff) break;
+      scopes.delete(candidate);
+    }
     const chosen: string[] = [];
     let chars = scope.length;
-    for (const candidate of this.groups.get(group)?.keys() ?? []) {
+    for (const candidate of scopes.keys()) {
       if (chosen.length + 1 >= MAX_SCOPES_PER_TOKEN) break;
       if (candidate === scope || !needsToken(candidate)) continue;
       const cost = candidate.length + '&scope='.length;

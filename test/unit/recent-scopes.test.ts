@@ -4,7 +4,7 @@ const scope = (i: number) => `repository:team/app${i}:pull`;
 
 describe('RecentScopes', () => {
   test('companions: the group’s other scopes, the longest unused first, only those that need a token', () => {
-    const recent = new RecentScopes();
+    const recent = new RecentScopes(60_000);
     for (const i of [1, 2, 3, 4]) recent.used('registry+alice', scope(i));
     recent.used('registry+bob', scope(9));
     recent.used('registry+alice', scope(1)); // used again: now the most recent
@@ -27,4 +27,16 @@ describe('RecentScopes', () => {
     expect(chosen.length).toBeGreaterThan(5);
     expect(chars).toBeLessThanOrEqual(MAX_SCOPE_CHARS + '&scope='.length);
   });
+});
+
+test('a scope unused for longer than forgetAfterMs is no companion any more, and is forgotten', () => {
+  let now = 0;
+  const recent = new RecentScopes(1_000, () => now);
+  recent.used('g', scope(1));
+  now = 600;
+  recent.used('g', scope(2));
+  now = 1_200; // scope(1) was last used 1 200 ms ago, scope(2) 600 ms ago
+  expect(recent.companions('g', scope(3), () => true)).toEqual([scope(2)]);
+  now = 1_700;
+  expect(recent.companions('g', scope(3), () => true)).toEqual([]);
 });
