@@ -9,7 +9,7 @@ import { classify, type Outcome } from './classify.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
 import { RecentScopes } from './recent-scopes.js';
-import { DEFAULT_TOKEN_LIFETIME_S, TokenCache, type FetchedToken } from './token-cache.js';
+import { ExpiringCache, type Fetched } from './expiring-cache.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -43,6 +43,10 @@ export type RegistryClientOptions = TransportOptions & {
   scopeMemoryMs?: number;
 };
 
+/** The spec's default when the token server gives no expires_in. */
+const DEFAULT_TOKEN_LIFETIME_S = 60;
+const TOKEN_RENEWAL_MARGIN_MS = 30_000;
+
 const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
 /** How a registry host wants to be authenticated, learnt from its first challenge. */
@@ -50,7 +54,8 @@ type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; r
 
 export class RegistryClient {
   private readonly transport: Transport;
-  private readonly tokens = new TokenCache();
+  /** Bearer tokens per realm + service + scope + credential; `shared`: asked for several scopes, so a refusal is worth one retry with a token of this scope alone. */
+  private readonly tokens = new ExpiringCache<{ token: string; shared: boolean }>(TOKEN_RENEWAL_MARGIN_MS);
   private readonly recentScopes: RecentScopes;
   /** Token servers (realm + service) that refused a request for several scopes but granted one alone. */
   private readonly singleScopeServers = new Set<string>();
@@ -198,7 +203,7 @@ export class RegistryClient {
     const companions =
       alone || this.singleScopeServers.has(this.tokenServer(auth))
         ? []
-        : this.recentScopes.companions(group, scope, (other) => this.tokens.needsToken(this.tokenKey(auth, other, credential)));
+        : this.recentScopes.companions(group, scope, (other) => this.tokens.needsFetch(this.tokenKey(auth, other, credential)));
     const fetched = await this.tokens.getOrFetch(key, () => this.fetchTokenFor(host, auth, scope, companions, credential));
     return { header: `Bearer ${fetched.token}`, fromCache: false, shared: fetched.shared };
   }
@@ -210,19 +215,25 @@ export class RegistryClient {
     scope: string,
     companions: string[],
     credential: Credential | undefined,
-  ): Promise<FetchedToken> {
+  ): Promise<Fetched<{ token: string; shared: boolean }>> {
+    const fetched = (token: string, lifetimeSeconds: number, alsoFor: string[]) => ({
+      value: { token, shared: alsoFor.length > 0 },
+      expiresAt: Date.now() + lifetimeSeconds * 1000,
+      alsoFor,
+    });
     if (companions.length > 0) {
       try {
         const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope, ...companions], credential);
-        return { token, lifetimeSeconds, alsoFor: companions.map((other) => this.tokenKey(auth, other, credential)) };
+        return fetched(token, lifetimeSeconds, companions.map((other) => this.tokenKey(auth, other, credential)));
       } catch (error) {
         if (!(error instanceof TokenRefused || error instanceof ProtocolError)) throw error;
-        const single = await this.fetchToken(host, auth, [scope], credential);
+        const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope], credential);
         this.singleScopeServers.add(this.tokenServer(auth));
-        return { ...single, alsoFor: [] };
+        return fetched(token, lifetimeSeconds, []);
       }
     }
-    return { ...(await this.fetchToken(host, auth, [scope], credential)), alsoFor: [] };
+    const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope], credential);
+    return fetched(token, lifetimeSeconds, []);
   }
 
   private async fetchToken(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scopes: string[], credential: Credential | undefined) {

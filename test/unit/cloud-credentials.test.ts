@@ -1,5 +1,6 @@
 import { acrResource, jwtExpiry } from '../../src/registry/cloud/acr.js';
-import { describeFailure, ExpiringCache } from '../../src/registry/cloud/common.js';
+import { CLOUD_RENEWAL_MARGIN_MS, describeFailure } from '../../src/registry/cloud/common.js';
+import { ExpiringCache } from '../../src/registry/expiring-cache.js';
 import { ecrRegistry } from '../../src/registry/cloud/ecr.js';
 import { gcpMetadataUrl, isGcpRegistry } from '../../src/registry/cloud/gcp.js';
 import { parseCloudEndpoints, parseCloudHosts } from '../../src/registry/cloud/providers.js';
@@ -98,7 +99,7 @@ describe('cloud credential settings', () => {
 describe('token lifetimes', () => {
   test('a cached value is renewed a tenth of its lifetime early, at most five minutes', async () => {
     let now = 0;
-    const cache = new ExpiringCache<string>(() => now);
+    const cache = new ExpiringCache<string>(CLOUD_RENEWAL_MARGIN_MS, () => now);
     let fetches = 0;
     const fetch = (lifetimeMs: number) => async () => ({ value: `v${++fetches}`, expiresAt: now + lifetimeMs });
     expect(await cache.getOrFetch('short', fetch(100_000))).toBe('v1');
@@ -117,7 +118,7 @@ describe('token lifetimes', () => {
   });
 
   test('concurrent callers share one fetch; a failure is not kept', async () => {
-    const cache = new ExpiringCache<string>();
+    const cache = new ExpiringCache<string>(CLOUD_RENEWAL_MARGIN_MS);
     let fetches = 0;
     const failing = async () => {
       fetches++;

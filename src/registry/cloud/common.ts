@@ -1,11 +1,12 @@
-// What the cloud credential providers share: a cache that renews a credential before it expires and
-// asks once for all concurrent callers, the memory of why a provider has nothing (told once in the
-// log, and in the reason of the checks it affects), and the GET of a metadata endpoint.
+// What the cloud credential providers share: a cache of their credentials, the memory of why a
+// provider has nothing (told once in the log, and in the reason of the checks it affects), and the
+// GET of a metadata endpoint.
 import { Agent, request, type Dispatcher } from 'undici';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
 import { readBoundedBody } from '../bounded-body.js';
+import { ExpiringCache } from '../expiring-cache.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -19,36 +20,9 @@ export type ProviderLog = {
 /** Why a provider has no credential. The message names endpoints and failures, never a token. */
 export class CloudCredentialError extends Error {}
 
-const MAX_RENEWAL_MARGIN_MS = 5 * 60_000;
+/** Cloud credentials live hours (ECR 12 h): renewed a tenth of their life early, at most five minutes. */
+export const CLOUD_RENEWAL_MARGIN_MS = 5 * 60_000;
 const MAX_METADATA_BODY_BYTES = 64 * 1024;
-
-/** One value per key until shortly before it expires; concurrent callers of a key share one fetch. Failures are not kept. */
-export class ExpiringCache<T> {
-  private readonly entries = new Map<string, { value: T; renewAt: number }>();
-  private readonly pending = new Map<string, Promise<T>>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  getOrFetch(key: string, fetch: () => Promise<{ value: T; expiresAt: number }>): Promise<T> {
-    const entry = this.entries.get(key);
-    if (entry && entry.renewAt > this.now()) return Promise.resolve(entry.value);
-    let inFlight = this.pending.get(key);
-    if (!inFlight) {
-      const asked = this.now();
-      inFlight = fetch()
-        .then(({ value, expiresAt }) => {
-          // Renew a tenth of the lifetime early (at most five minutes), so a check never presents
-          // a credential that expires on its way to the registry.
-          const margin = Math.min(MAX_RENEWAL_MARGIN_MS, Math.max(0, expiresAt - asked) / 10);
-          this.entries.set(key, { value, renewAt: expiresAt - margin });
-          return value;
-        })
-        .finally(() => this.pending.delete(key));
-      this.pending.set(key, inFlight);
-    }
-    return inFlight;
-  }
-}
 
 /**
  * The part every cloud provider has in common: it answers only for its registries, gives one
@@ -57,7 +31,7 @@ export class ExpiringCache<T> {
  * starts or changes, a recovery once, and the reason is kept for the checks it affects.
  */
 export abstract class CloudProvider implements CredentialProvider {
-  private readonly cache = new ExpiringCache<Credential>();
+  private readonly cache = new ExpiringCache<Credential>(CLOUD_RENEWAL_MARGIN_MS);
   /** Token key → why its last fetch failed. */
   private readonly failures = new Map<string, string>();
 
