@@ -226,7 +226,9 @@ export class RegistryClient {
         const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope, ...companions], credential);
         return fetched(token, lifetimeSeconds, companions.map((other) => this.tokenKey(auth, other, credential)));
       } catch (error) {
-        if (!(error instanceof TokenRefused || error instanceof ProtocolError)) throw error;
+        // 401 means the credentials, whatever the scopes; anything else may be the number of scopes.
+        const scopesMayBeTheCause = (error instanceof TokenRefused && error.httpStatus !== 401) || error instanceof ProtocolError;
+        if (!scopesMayBeTheCause) throw error;
         const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope], credential);
         this.singleScopeServers.add(this.tokenServer(auth));
         return fetched(token, lifetimeSeconds, []);

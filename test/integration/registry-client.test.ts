@@ -311,6 +311,22 @@ describe('tokens that expire between checks', () => {
     }
   });
 
+  test('wrong credentials: one refused token request per check, the scopes are not retried one by one', async () => {
+    const registry = await tokenRegistry();
+    const { client } = clientFor(registry);
+    const wrong = [cred('alice', 'nope')];
+    try {
+      for (const image of teamImages(registry)) expect((await client.check(image, wrong)).status).toBe('authentication_failure');
+      const before = registry.tokenRequests().length;
+      expect((await client.check(teamImages(registry)[0], wrong)).status).toBe('authentication_failure');
+      const requests = registry.tokenRequests().slice(before);
+      expect(requests.map((request) => `${request.scopes.length}:${request.status}`)).toEqual(['5:401']);
+    } finally {
+      await client.close();
+      await registry.stop();
+    }
+  });
+
   test('a token server that refuses several scopes: one scope per request from then on, every check still available', async () => {
     const registry = await tokenRegistry({ tokenMaxScopes: 1 });
     const { client } = clientFor(registry);
