@@ -9,7 +9,7 @@ import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
 import { cloudCredentialProviders } from '../registry/cloud/providers.js';
-import { DockerConfigProvider, withProviderReasons, type CredentialProvider } from '../registry/credential-provider.js';
+import { checkWithProviders, DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
 import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
 import { ReferenceError } from '../registry/reference.js';
 import { registryOverrides } from '../registry/registry-overrides.js';
@@ -69,13 +69,14 @@ export async function runCheckCommand(
   });
   const say = (level: string) => (detail: object, message: string) => io.stderr.write(`${level}: ${message} ${JSON.stringify(detail)}\n`);
   const cloud = cloudCredentialProviders(settings, client, { warn: say('warning'), info: say('info') }, io.env);
+  const providers = [new DockerConfigProvider(keyring), ...registries.providers, ...cloud.providers];
   const rows: CheckRow[] = [];
   const pending = [...byImage.entries()];
   let done = 0;
   const worker = async () => {
     for (let next = pending.shift(); next; next = pending.shift()) {
       const [image, workloads] = next;
-      const row = await checkOne(client, resolver, filter, [new DockerConfigProvider(keyring), ...registries.providers, ...cloud.providers], image);
+      const row = await checkOne(client, resolver, filter, providers, image);
       if (row) rows.push({ ...row, workloads });
       done++;
       if (byImage.size > 5) io.stderr.write(`checked ${done}/${byImage.size}\n`);
@@ -105,7 +106,7 @@ async function checkOne(
   try {
     const { pulled, checked } = resolver.resolve(image);
     if (filter.ignores(image, pulled)) return undefined;
-    result = withProviderReasons(await client.check(checked, (await Promise.all(providers.map((provider) => provider.credentialsFor(checked)))).flat()), providers, checked);
+    result = await checkWithProviders(client, checked, providers);
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     if (filter.ignores(image)) return undefined;

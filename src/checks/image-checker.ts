@@ -3,15 +3,13 @@
 import type { CheckUnit } from '../index/image-index.js';
 import type { PullSecrets } from '../kube/pull-secrets.js';
 import type { CheckResult, RegistryClient } from '../registry/client.js';
-import { DockerConfigProvider, withProviderReasons, type CredentialProvider } from '../registry/credential-provider.js';
+import { checkWithProviders, DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
 
 export type SecretsSource = Pick<PullSecrets, 'entries'>;
 
 export function imageChecker(client: RegistryClient, secrets: SecretsSource | undefined, providers: CredentialProvider[] = []) {
   return async (unit: CheckUnit): Promise<CheckResult> => {
     const entries = unit.namespace && secrets ? await secrets.entries(unit.namespace, unit.pullSecrets) : [];
-    const sources = [new DockerConfigProvider(entries), ...providers];
-    const credentials = (await Promise.all(sources.map((source) => source.credentialsFor(unit.reference)))).flat();
-    return withProviderReasons(await client.check(unit.reference, credentials), providers, unit.reference);
+    return checkWithProviders(client, unit.reference, [new DockerConfigProvider(entries), ...providers]);
   };
 }

@@ -1,6 +1,7 @@
 // Where credentials for a registry come from. Pull secrets (Docker config JSON) are one source;
 // cloud registries (ECR, Artifact Registry/GCR, ACR) are others that need no secret. The checker
 // asks every provider, in order, and tries what they give as the kubelet would.
+import type { CheckResult, RegistryClient } from './client.js';
 import { matchCredentials, type Credential, type KeyringEntry } from './credentials.js';
 import type { ImageReference } from './reference.js';
 import { repositoryName } from './reference.js';
@@ -15,8 +16,13 @@ export interface CredentialProvider {
   unavailableReason?(reference: ImageReference): string | undefined;
 }
 
-/** A failed check's reason, with why any provider serving the registry came up empty: that is often the cause. */
-export function withProviderReasons<T extends { status: string; message: string }>(result: T, providers: CredentialProvider[], reference: ImageReference): T {
+/**
+ * Checks an image with what every provider gives, in order (the kubelet tries credentials so). A
+ * failed check's reason adds why any provider serving the registry came up empty: often the cause.
+ */
+export async function checkWithProviders(client: Pick<RegistryClient, 'check'>, reference: ImageReference, providers: CredentialProvider[]): Promise<CheckResult> {
+  const credentials = (await Promise.all(providers.map((provider) => provider.credentialsFor(reference)))).flat();
+  const result = await client.check(reference, credentials);
   if (result.status === 'available') return result;
   const reasons = providers.map((provider) => provider.unavailableReason?.(reference)).filter((reason): reason is string => !!reason);
   return reasons.length === 0 ? result : { ...result, message: `${result.message} (${reasons.join('; ')})` };
