@@ -8,6 +8,12 @@ import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cl
 import { Mirrors } from './registry/mirrors.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
 
+/** A list setting from a flag or env var ("a, b,c") or a config file (an array): trimmed, empty items dropped. */
+function commaList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((item) => item.trim()).filter((item) => item !== '');
+}
+
 convict.addFormat({
   name: 'go-duration',
   validate(value: unknown) {
@@ -32,10 +38,7 @@ convict.addFormat({
       throw new Error('must be a comma-separated list of strings');
     }
   },
-  coerce(value: unknown) {
-    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-    return items.map((item) => item.trim()).filter((item) => item !== '');
-  },
+  coerce: (value: unknown) => commaList(value),
 });
 
 convict.addFormat({
@@ -57,10 +60,7 @@ convict.addFormat({
       throw new Error((error as Error).message);
     }
   },
-  coerce(value: unknown) {
-    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-    return items.map((item) => item.trim()).filter((item) => item !== '');
-  },
+  coerce: (value: unknown) => commaList(value),
 });
 
 convict.addFormat({
@@ -100,10 +100,7 @@ convict.addFormat({
       throw new Error(`must be a comma-separated list of ${allowed.join(', ')}`);
     }
   },
-  coerce(value: unknown) {
-    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-    return items.map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
-  },
+  coerce: (value: unknown) => commaList(value).map((item) => item.toLowerCase()),
 });
 
 convict.addFormat({
@@ -113,10 +110,7 @@ convict.addFormat({
       throw new Error(`must be a comma-separated list of ${CLOUD_NAMES.join(', ')}`);
     }
   },
-  coerce(value: unknown) {
-    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-    return items.map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
-  },
+  coerce: (value: unknown) => commaList(value).map((item) => item.toLowerCase()),
 });
 
 for (const [name, parse] of [
@@ -129,10 +123,7 @@ for (const [name, parse] of [
       if (!Array.isArray(value)) throw new Error('must be a comma-separated list');
       parse(value as string[]);
     },
-    coerce(value: unknown) {
-      const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-      return items.map((item) => item.trim()).filter((item) => item !== '');
-    },
+    coerce: (value: unknown) => commaList(value),
   });
 }
 
