@@ -46,12 +46,10 @@ export type AcrOptions = {
 type AadToken = { token: string; expiresAt: number };
 
 export class AcrProvider extends CloudProvider {
-  private readonly extraHosts: Set<string>;
   private readonly aadTokens = new ExpiringCache<AadToken>(CLOUD_RENEWAL_MARGIN_MS);
 
   constructor(private readonly options: AcrOptions) {
-    super('acr', options.log);
-    this.extraHosts = new Set(options.extraHosts.map((host) => host.toLowerCase()));
+    super('acr', options.log, options.extraHosts);
   }
 
   /** A refresh token is per registry. */

@@ -35,10 +35,16 @@ export abstract class CloudProvider implements CredentialProvider {
   /** Token key → why its last fetch failed. */
   private readonly failures = new Map<string, string>();
 
+  /** Registry hosts (lower case) this provider serves although their name does not say so. */
+  protected readonly extraHosts: ReadonlySet<string>;
+
   constructor(
     readonly name: CloudName,
     private readonly log: ProviderLog,
-  ) {}
+    extraHosts: string[],
+  ) {
+    this.extraHosts = new Set(extraHosts.map((host) => host.toLowerCase()));
+  }
 
   /** The cache key of the token that serves this registry host (lower case), or undefined when the provider does not serve it. */
   protected abstract tokenKey(host: string): string | undefined;

@@ -31,12 +31,10 @@ export type EcrOptions = {
 const DEFAULT_REGION_KEY = 'default region';
 
 export class EcrProvider extends CloudProvider {
-  private readonly extraHosts: Set<string>;
   private readonly clients = new Map<string, ECRClient>();
 
   constructor(private readonly options: EcrOptions) {
-    super('ecr', options.log);
-    this.extraHosts = new Set(options.extraHosts.map((host) => host.toLowerCase()));
+    super('ecr', options.log, options.extraHosts);
   }
 
   protected tokenKey(host: string): string | undefined {

@@ -32,11 +32,9 @@ export type GcpOptions = {
 };
 
 export class GcpProvider extends CloudProvider {
-  private readonly extraHosts: Set<string>;
 
   constructor(private readonly options: GcpOptions) {
-    super('gcp', options.log);
-    this.extraHosts = new Set(options.extraHosts.map((host) => host.toLowerCase()));
+    super('gcp', options.log, options.extraHosts);
   }
 
   protected tokenKey(host: string): string | undefined {
