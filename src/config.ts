@@ -3,7 +3,8 @@
 // only place a new knob starts.
 import convict from 'convict';
 import { parseFile } from './config-file.js';
-import { parseGoDuration } from './duration.js';
+import { formatDuration, parseGoDuration } from './duration.js';
+import { describeSource, settingSource } from './setting-source.js';
 import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
 import { Mirrors } from './registry/mirrors.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
@@ -141,6 +142,7 @@ export const schema = {
     default: '5m',
     arg: 'check-interval',
     env: 'IAE_CHECK_INTERVAL',
+    minimum: 1000,
   },
   ignoredImages: {
     doc: 'Images not to check (comma-separated). A pattern without * is an image reference, normalised like one: "nginx" ignores every tag of docker.io/library/nginx, "nginx:1.25" that tag only. With *, a glob over the image as written, normalised, or its repository ("registry.internal/*").',
@@ -218,6 +220,7 @@ export const schema = {
     default: '10s',
     arg: 'registry-request-timeout',
     env: 'IAE_REGISTRY_REQUEST_TIMEOUT',
+    minimum: 1000,
   },
   registryConcurrency: {
     doc: 'Checks running at once against one registry host, so a slow registry cannot starve the others.',
@@ -225,6 +228,7 @@ export const schema = {
     default: 8,
     arg: 'registry-concurrency',
     env: 'IAE_REGISTRY_CONCURRENCY',
+    minimum: 1,
   },
   maxConcurrentChecks: {
     doc: 'Checks running at once across all registries.',
@@ -232,6 +236,7 @@ export const schema = {
     default: 64,
     arg: 'max-concurrent-checks',
     env: 'IAE_MAX_CONCURRENT_CHECKS',
+    minimum: 1,
   },
   retryInitialDelay: {
     doc: 'First retry delay after a failed check; it doubles on each failure up to the check interval (Go duration).',
@@ -239,6 +244,7 @@ export const schema = {
     default: '15s',
     arg: 'retry-initial-delay',
     env: 'IAE_RETRY_INITIAL_DELAY',
+    minimum: 100,
   },
   maxTrackedImages: {
     doc: 'Unique images (image + pull secret set) checked at most; beyond it new images wait unchecked, with a warning and the images_over_limit metric. Bounds memory and registry load.',
@@ -246,6 +252,7 @@ export const schema = {
     default: 50000,
     arg: 'max-tracked-images',
     env: 'IAE_MAX_TRACKED_IMAGES',
+    minimum: 1,
   },
   caFiles: {
     doc: 'PEM files of extra certificate authorities trusted for registries, next to the system roots (comma-separated paths).',
@@ -349,21 +356,27 @@ export class ConfigError extends Error {}
  */
 export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
   const config = convict(schema, { args, env });
-  const file = configFileFrom(args, env);
+  const path = configFileFrom(args, env);
+  let file: { path: string; values: Record<string, unknown> } | undefined;
   try {
-    if (file) {
+    if (path) {
+      file = { path, values: parseFile(path) };
       // load() keeps flags and env above the file's values, as convict documents.
-      config.load(parseFile(file));
+      config.load(file.values);
     }
     config.validate({ allowed: 'strict' });
   } catch (error) {
-    throw new ConfigError(oneLine(error));
+    throw new ConfigError(withSources(oneLine(error), args, env, file));
   }
   const unknownFlag = args.find((arg) => arg.startsWith('--') && !knownFlag(arg));
   if (unknownFlag) throw new ConfigError(`unknown flag ${unknownFlag.split('=')[0]}; see --help`);
   const settings = config.getProperties() as unknown as Settings;
+  for (const [key, entry] of Object.entries(schema)) {
+    if (!('minimum' in entry) || (settings[key as keyof Settings] as number) >= entry.minimum) continue;
+    throw new ConfigError(`${key}: must be at least ${minimumText(entry)}, a lower value would stop or flood the checks${describeSource(settingSource(key, entry, args, env, file))}`);
+  }
   if (settings.shard >= settings.totalShards) {
-    throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards}): value was ${settings.shard}`);
+    throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards})${describeSource(settingSource('shard', schema.shard, args, env, file))}`);
   }
   if (settings.registriesFile) {
     // Read now so a broken file stops the start with one line, like any other bad setting.
@@ -389,6 +402,24 @@ function knownFlag(arg: string): boolean {
   return name === 'config' || name === 'help' || Object.values(schema).some((entry) => entry.arg === name);
 }
 
+/** A setting's minimum as a user writes it: "1s" for durations, "1" for counts. */
+export function minimumText(entry: { format: unknown; minimum: number }): string {
+  return entry.format === 'go-duration' ? formatDuration(entry.minimum) : String(entry.minimum);
+}
+
+/** Convict's "key: problem: value was X" lines, each with the flag, variable or file key that gave the value as written. */
+function withSources(message: string, args: string[], env: NodeJS.ProcessEnv, file: { path: string; values: Record<string, unknown> } | undefined): string {
+  return message
+    .split('; ')
+    .map((line) => {
+      const key = /^(\w+): /.exec(line)?.[1];
+      const entry = key ? (schema as Record<string, { arg: string; env: string } | undefined>)[key] : undefined;
+      if (!key || !entry) return line;
+      return line.replace(/: value was .*$/s, '') + describeSource(settingSource(key, entry, args, env, file));
+    })
+    .join('; ');
+}
+
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n').filter(Boolean).join('; ');
@@ -406,7 +437,8 @@ export function helpText(): string {
   ];
   for (const [key, entry] of Object.entries(schema)) {
     const fallback = Array.isArray(entry.default) ? entry.default.join(',') : String(entry.default);
-    lines.push(`  --${entry.arg}  (env ${entry.env}, key ${key}, default "${fallback}")`);
+    const least = 'minimum' in entry ? `, at least ${minimumText(entry)}` : '';
+    lines.push(`  --${entry.arg}  (env ${entry.env}, key ${key}, default "${fallback}"${least})`);
     lines.push(`      ${entry.doc}`);
   }
   lines.push('  --config  (env IAE_CONFIG_FILE)', '      JSON or YAML file of settings keyed as above.');

@@ -24,11 +24,16 @@ describe('built CLI', () => {
     expect(run.stderr).toMatch(/^fatal: cannot load kubeconfig from \/dev\/null: [^\n]+\n$/);
   });
 
-  test('a bad setting exits 2 with one line naming it', () => {
-    const run = spawnSync(process.execPath, [cli], { encoding: 'utf8', env: { ...process.env, IAE_CHECK_INTERVAL: 'soon' } });
+  test('a bad environment variable exits 2 with one line naming the variable and its value', () => {
+    const run = spawnSync(process.execPath, [cli], { encoding: 'utf8', env: { ...process.env, IAE_CHECK_INTERVAL: '5' } });
     expect(run.status).toBe(2);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain('checkInterval');
+    expect(run.stderr).toBe('invalid settings: checkInterval: must be a Go duration such as 30s, 5m or 1h30m (got "5" from environment variable IAE_CHECK_INTERVAL)\n');
+  });
+
+  test('a concurrency of 0 would stop all checks: refused with one line naming the flag', () => {
+    const run = spawnSync(process.execPath, [cli, '--registry-concurrency=0'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('invalid settings: registryConcurrency: must be at least 1, a lower value would stop or flood the checks (got "0" from flag --registry-concurrency)\n');
   });
 
   test('SIGTERM stops it cleanly', async () => {

@@ -62,6 +62,55 @@ describe('settings: flags, environment and config file through one schema', () =
     expect((caught as Error).message).not.toContain('\n');
   });
 
+  test.each([
+    [['--registry-concurrency=0'], {}, 'registryConcurrency: must be at least 1, a lower value would stop or flood the checks (got "0" from flag --registry-concurrency)'],
+    [['--max-concurrent-checks', '0'], {}, 'maxConcurrentChecks: must be at least 1, a lower value would stop or flood the checks (got "0" from flag --max-concurrent-checks)'],
+    [[], { IAE_MAX_TRACKED_IMAGES: '0' }, 'maxTrackedImages: must be at least 1, a lower value would stop or flood the checks (got "0" from environment variable IAE_MAX_TRACKED_IMAGES)'],
+    [['--check-interval=0'], {}, 'checkInterval: must be at least 1s, a lower value would stop or flood the checks (got "0" from flag --check-interval)'],
+    [['--check-interval=500ms'], {}, 'checkInterval: must be at least 1s, a lower value would stop or flood the checks (got "500ms" from flag --check-interval)'],
+    [[], { IAE_REGISTRY_REQUEST_TIMEOUT: '0' }, 'registryRequestTimeout: must be at least 1s, a lower value would stop or flood the checks (got "0" from environment variable IAE_REGISTRY_REQUEST_TIMEOUT)'],
+    [['--retry-initial-delay=10ms'], {}, 'retryInitialDelay: must be at least 100ms, a lower value would stop or flood the checks (got "10ms" from flag --retry-initial-delay)'],
+  ])('value below the minimum %j %j → refused with one line', (args, env, message) => {
+    expect(() => loadSettings(args as string[], env as NodeJS.ProcessEnv)).toThrow(new ConfigError(message as string));
+  });
+
+  test('the minimums themselves are accepted', () => {
+    const settings = loadSettings(['--registry-concurrency=1', '--max-concurrent-checks=1', '--max-tracked-images=1', '--check-interval=1s', '--registry-request-timeout=1s', '--retry-initial-delay=100ms'], {});
+    expect(settings).toMatchObject({ registryConcurrency: 1, maxConcurrentChecks: 1, maxTrackedImages: 1, checkInterval: 1000, registryRequestTimeout: 1000, retryInitialDelay: 100 });
+  });
+
+  test('an invalid environment variable is named with the value it held', () => {
+    expect(() => loadSettings([], { IAE_CHECK_INTERVAL: '5' })).toThrow(
+      new ConfigError('checkInterval: must be a Go duration such as 30s, 5m or 1h30m (got "5" from environment variable IAE_CHECK_INTERVAL)'),
+    );
+  });
+
+  test('a bad flag is named as the flag even when the variable is set too', () => {
+    expect(() => loadSettings(['--check-interval=soon'], { IAE_CHECK_INTERVAL: '5m' })).toThrow(/\(got "soon" from flag --check-interval\)$/);
+  });
+
+  test('a bad config file value is named by file and key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iae-config-'));
+    const file = join(dir, 'settings.yaml');
+    writeFileSync(file, 'checkInterval: 5\nregistryConcurrency: many\n');
+    expect(() => loadSettings(['--config', file], {})).toThrow(
+      new ConfigError(`registryConcurrency: must be a positive integer (got "many" from config file ${file} key registryConcurrency)`),
+    );
+    writeFileSync(file, 'checkInterval: 5\n');
+    expect(() => loadSettings(['--config', file], {})).toThrow(new ConfigError(`checkInterval: must be at least 1s, a lower value would stop or flood the checks (got "5" from config file ${file} key checkInterval)`));
+  });
+
+  test('a huge bad value is shortened in the error', () => {
+    let message = '';
+    try {
+      loadSettings([], { IAE_CHECK_INTERVAL: 'x'.repeat(100_000) });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^checkInterval: must be a Go duration/);
+    expect(message.length).toBeLessThan(300);
+  });
+
   test('an unknown key in the config file is refused', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iae-config-'));
     const file = join(dir, 'bad.json');

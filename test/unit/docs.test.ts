@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { schema } from '../../src/config.js';
+import { minimumText, schema } from '../../src/config.js';
 
 describe('README settings table', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -10,5 +10,6 @@ describe('README settings table', () => {
     expect(row).toContain(`\`${key}\``);
     const fallback = Array.isArray(entry.default) ? entry.default.join(',') : String(entry.default);
     if (fallback) expect(row).toContain(`\`${fallback}\``);
+    if ('minimum' in entry) expect(row).toContain(`at least \`${minimumText(entry)}\``);
   });
 });
