@@ -96,8 +96,19 @@ export class RegistryClient {
     const scope = `repository:${reference.repository}:pull`;
     const path = `/v2/${reference.repository}/manifests/${manifestReference(reference)}`;
     try {
-      const known = this.hostAuth.get(host);
-      let sent = known ? await this.authorizationFor(host, known, scope, credential) : undefined;
+      let known = this.hostAuth.get(host);
+      let sent: Awaited<ReturnType<RegistryClient['authorizationFor']>>;
+      try {
+        sent = known ? await this.authorizationFor(host, known, scope, credential) : undefined;
+      } catch (error) {
+        // The token server learnt from an earlier challenge failed: it may have moved. Ask the
+        // registry afresh (a HEAD without token), as a newly started exporter would. A refusal of
+        // the credentials is an answer, not a failure, and stands.
+        if (error instanceof TokenRefused && (error.httpStatus === 401 || error.httpStatus === 403)) throw error;
+        this.hostAuth.delete(host);
+        known = undefined;
+        sent = undefined;
+      }
       let reply = await this.manifestHead(host, path, sent?.header);
 
       if (reply.status === 401) {

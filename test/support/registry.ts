@@ -32,7 +32,7 @@ import type { Platform } from './image-content.js';
 import { freePort } from './processes.js';
 import { RegistryProcess, StartupError } from './registry-process.js';
 import { createTestCa, issueCert } from './test-ca.js';
-import { startTokenServer, type TokenRequest, type TokenServer } from './token-server.js';
+import { startTokenServer, type TokenRequest, type TokenServer, type TokenServerOptions } from './token-server.js';
 
 export type { TokenRequest } from './token-server.js';
 export type { PushedIndex } from './image-push.js';
@@ -98,6 +98,13 @@ export interface TestRegistry {
   /** The registry's application log lines (JSON), for diagnosing a failing test. */
   logs(): string[];
 
+  /**
+   * Token mode: the token server moves to another port (the old one is closed) and the registry
+   * restarts announcing the new realm, as when a registry's auth service is moved.
+   */
+  moveTokenServer(): Promise<void>;
+  /** Token mode: closes the token server; the registry keeps announcing its realm. */
+  stopTokenServer(): Promise<void>;
   /** Stops the registry process; port, storage and the token server are kept. */
   pause(): Promise<void>;
   /** Starts it again on the same port with the same storage. */
@@ -151,6 +158,7 @@ class Registry implements TestRegistry {
   private config: Record<string, unknown> = {};
   private process?: RegistryProcess;
   private tokenServer?: TokenServer;
+  private tokenServerOptions?: TokenServerOptions;
   private agent = new Agent();
   private accessLog: RegistryRequest[] = [];
   private appLog: string[] = [];
@@ -211,7 +219,7 @@ class Registry implements TestRegistry {
       const grants = Object.fromEntries(Object.entries(options.grants ?? {})
         .map(([user, patterns]) => [user, patterns.map((pattern) => ({ pattern, actions: ['pull'] }))]));
       grants[ADMIN] = [{ pattern: '*', actions: ['pull', 'push', 'delete'] }];
-      this.tokenServer = await startTokenServer({
+      this.tokenServerOptions = {
         service: SERVICE,
         issuer: ISSUER,
         signingKeyPem: signingCert!.keyPem,
@@ -224,7 +232,8 @@ class Registry implements TestRegistry {
         expiresIn: options.tokenExpiresIn,
         maxScopes: options.tokenMaxScopes,
         tls: serverCert && { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
-      });
+      };
+      this.tokenServer = await startTokenServer(this.tokenServerOptions);
       this.realm = this.tokenServer.realm;
       this.service = SERVICE;
       this.config.auth = { token: { realm: this.realm, service: SERVICE, issuer: ISSUER, rootcertbundle: ca!.caFile } };
@@ -292,6 +301,21 @@ class Registry implements TestRegistry {
       stdout: (line) => this.onAccessLog(line),
       stderr: (line) => { this.appLog.push(line); },
     });
+  }
+
+  async moveTokenServer(): Promise<void> {
+    if (!this.tokenServer || !this.tokenServerOptions) throw new Error('moveTokenServer needs token mode');
+    const moved = await startTokenServer(this.tokenServerOptions);
+    await this.tokenServer.stop();
+    this.tokenServer = moved;
+    this.realm = moved.realm;
+    this.config.auth = { token: { ...(this.config.auth as { token: object }).token, realm: moved.realm } };
+    await this.pause();
+    await this.resume();
+  }
+
+  async stopTokenServer(): Promise<void> {
+    await this.tokenServer?.stop();
   }
 
   async stop(): Promise<void> {
