@@ -164,3 +164,22 @@ The Secrets the registries file reads credentials from, each once, sorted.
 {{- end }}
 {{- $names | uniq | sortAlpha | toJson }}
 {{- end -}}
+
+{{/*
+Whether to render a prometheus-operator object: "create", "skip" (enabled, but the cluster does not
+serve the kind and force is off) or "off". Called with (list $ "PodMonitor" .Values.podMonitor).
+helm install/upgrade learn the served kinds from the API server; helm template only knows those
+given with --api-versions.
+*/}}
+{{- define "iae.operatorObject" -}}
+{{- $root := index . 0 -}}
+{{- $kind := index . 1 -}}
+{{- $values := index . 2 -}}
+{{- if not $values.enabled -}}
+off
+{{- else if or $values.force ($root.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" $kind)) -}}
+create
+{{- else -}}
+skip
+{{- end -}}
+{{- end -}}

@@ -3,14 +3,16 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, helm, helms, K8sObject, lint, only, parseManifests, render, validateObject } from '../support/helm.js';
+import { chartDir, helm, helms, K8sObject, lint, only, operatorApiVersions, parseManifests, render, validateObject } from '../support/helm.js';
 import { cacheDir, repoRoot } from '../support/tools.js';
 
 const everything = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+// Rendered as for a cluster with prometheus-operator's CRDs, unless a test says otherwise.
 const variants = [
-  { name: 'default values', options: {} },
-  { name: 'values-everything.yaml', options: { valuesFiles: [everything] } },
+  { name: 'default values', options: { apiVersions: operatorApiVersions } },
+  { name: 'values-everything.yaml', options: { valuesFiles: [everything], apiVersions: operatorApiVersions } },
 ];
+const withOperator = { apiVersions: operatorApiVersions };
 
 type Container = {
   name: string;
@@ -51,10 +53,11 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
 
   test.each(variants)('every object rendered with $name is valid for its schema', ({ options }) => {
     const objects = render(binary, options);
-    // values-everything sets `registries`, which adds the ConfigMap of the registries file.
-    const registriesFile = render(binary, options).some((object) => object.kind === 'Deployment' && JSON.stringify(object).includes('IAE_REGISTRIES_FILE'));
     expect(objects.map((object) => object.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount', ...(registriesFile ? ['ConfigMap'] : [])].sort(),
+      options.valuesFiles
+        ? // values-everything adds the registries file, the dashboard, the ServiceMonitor and a Role + RoleBinding per secret namespace.
+          ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor']
+        : ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'],
     );
     for (const object of objects) {
       try {
@@ -134,7 +137,7 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
   });
 
   test('the port of bindAddress is the container port; Service and PodMonitor use its name', () => {
-    const objects = render(binary, { values: { bindAddress: '0.0.0.0:9456' } });
+    const objects = render(binary, { ...withOperator, values: { bindAddress: '0.0.0.0:9456' } });
     expect(podSpec(objects).containers[0].ports).toEqual([{ name: 'http-metrics', containerPort: 9456, protocol: 'TCP' }]);
     const service = only(objects, 'Service') as unknown as { spec: { ports: Array<{ targetPort: string }> } };
     expect(service.spec.ports[0].targetPort).toBe('http-metrics');
@@ -152,7 +155,7 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const off = render(binary, { values: { podMonitor: { enabled: false }, prometheusRule: { enabled: false } } });
     expect(off.map((object) => object.kind)).not.toEqual(expect.arrayContaining(['PodMonitor']));
     expect(off.map((object) => object.kind)).not.toEqual(expect.arrayContaining(['PrometheusRule']));
-    const on = render(binary, { valuesFiles: [everything] });
+    const on = render(binary, { valuesFiles: [everything], ...withOperator });
     expect(only(on, 'PodMonitor').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     expect(only(on, 'PrometheusRule').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
   });
@@ -176,18 +179,20 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     expect(() => render(binary, { values: { serviceAccount: { create: false } } })).toThrow(/serviceAccount.name/);
   });
 
-  test('helm package stores the linked alert rules: the packaged chart renders them on its own', () => {
+  test('helm package stores the linked alert rules and dashboard: the packaged chart renders them on its own', () => {
     const out = join(cacheDir, 'tmp', `package-${major}-${process.pid}`);
     rmSync(out, { recursive: true, force: true });
     const packaged = helm(binary, ['package', chartDir, '--destination', out]);
     if (packaged.status !== 0) throw new Error(`${packaged.command}\n${packaged.stderr}`);
-    const rendered = helm(binary, ['template', 'iae', join(out, 'k8s-image-availability-exporter-0.1.0.tgz')]);
+    const rendered = helm(binary, ['template', 'iae', join(out, 'k8s-image-availability-exporter-0.1.0.tgz'), '--set', 'prometheusRule.force=true,grafanaDashboard.enabled=true']);
     rmSync(out, { recursive: true, force: true });
     expect(rendered.status).toBe(0);
     const rule = only(parseManifests(rendered.stdout), 'PrometheusRule') as unknown as {
       spec: { groups: Array<{ rules: Array<{ alert: string }> }> };
     };
     expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toHaveLength(5);
+    const dashboard = only(parseManifests(rendered.stdout), 'ConfigMap') as unknown as { data: Record<string, string> };
+    expect(JSON.parse(dashboard.data['k8s-image-availability-exporter.json'])).toEqual(JSON.parse(readFileSync(join(repoRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')));
   });
 
   test('an IAE_* variable in extraEnv is refused: settings go through their chart values', () => {

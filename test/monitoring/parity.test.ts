@@ -3,7 +3,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, helms, only, parseManifests, render, validateObject } from '../support/helm.js';
+import { chartDir, helms, only, operatorApiVersions, parseManifests, render, validateObject } from '../support/helm.js';
 import { repoRoot } from '../support/tools.js';
 
 const rulesFile = join(repoRoot, 'monitoring', 'alerts.rules.yaml');
@@ -19,13 +19,13 @@ test('chart/files/alerts.rules.yaml is monitoring/alerts.rules.yaml', () => {
 
 describe.each(helms)('$name', ({ path: binary }) => {
   test("the chart's PrometheusRule spec equals monitoring/alerts.rules.yaml exactly", () => {
-    const rule = only(render(binary), 'PrometheusRule') as unknown as { spec: unknown };
+    const rule = only(render(binary, { apiVersions: operatorApiVersions }), 'PrometheusRule') as unknown as { spec: unknown };
     expect(rule.spec).toEqual(rules);
   });
 
   test('prometheusRule.additionalRuleLabels adds labels to every alert; a rule keeps its own severity', () => {
     const rule = only(
-      render(binary, { values: { prometheusRule: { additionalRuleLabels: { team: 'platform', severity: 'page' } } } }),
+      render(binary, { apiVersions: operatorApiVersions, values: { prometheusRule: { additionalRuleLabels: { team: 'platform', severity: 'page' } } } }),
       'PrometheusRule',
     ) as unknown as { spec: typeof rules };
     const expected = JSON.parse(JSON.stringify(rules)) as typeof rules;
@@ -49,7 +49,7 @@ describe('monitoring/podmonitor.yaml', () => {
       selector: { matchLabels: Record<string, string> };
       podMetricsEndpoints: unknown[];
     };
-    const objects = render(helms[1].path);
+    const objects = render(helms[1].path, { apiVersions: operatorApiVersions });
     const podLabels = (
       only(objects, 'Deployment') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }
     ).spec.template.metadata.labels;

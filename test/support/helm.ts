@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ConfigMap, ServiceAccount, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { PodMonitor, PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { cacheDir, repoRoot, run, RunResult, scratchFile } from './tools.js';
 
 const require = createRequire(import.meta.url);
@@ -65,7 +65,12 @@ export type RenderOptions = {
   valuesFiles?: string[];
   release?: string;
   namespace?: string;
+  /** API versions the cluster is taken to serve, `group/version/Kind` (helm's --api-versions). */
+  apiVersions?: string[];
 };
+
+/** The prometheus-operator kinds the chart renders, as --api-versions names them. */
+export const operatorApiVersions = ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].map((kind) => `monitoring.coreos.com/v1/${kind}`);
 
 /** `-f` arguments for the options, writing inline values to a scratch file. */
 export function valuesArgs(options: RenderOptions): string[] {
@@ -86,6 +91,7 @@ export function template(binary: string, options: RenderOptions = {}): RunResult
     chartDir,
     '--namespace',
     options.namespace ?? 'monitoring',
+    ...(options.apiVersions ?? []).flatMap((version) => ['--api-versions', version]),
     ...valuesArgs(options),
   ]);
 }
@@ -134,8 +140,11 @@ const models: Record<string, new (data: never) => Validatable> = {
   'apps/v1/Deployment': Deployment,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
 /**
