@@ -269,7 +269,7 @@ export const schema = {
     env: 'IAE_SKIP_REGISTRY_CERT_VERIFICATION',
   },
   plainHttpRegistries: {
-    doc: 'Registry hosts (host or host:port) reached over plain HTTP instead of HTTPS.',
+    doc: 'Registry hosts (host or host:port) that may be reached over plain HTTP: HTTPS is tried first; when it gets no HTTP answer (refused, TLS handshake failed, timed out) the check is repeated over HTTP, and that host stays on HTTP until the exporter restarts.',
     format: 'comma-list',
     default: [] as string[],
     arg: 'allow-plain-http',
