@@ -43,7 +43,11 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, { index: settings.shard, total: settings.totalShards });
   const index = new ImageIndex(
     filter,
-    { unitAdded: (unit) => listener.unitAdded(unit), unitRemoved: (key) => listener.unitRemoved(key) },
+    {
+      unitAdded: (unit) => listener.unitAdded(unit),
+      unitRemoved: (key) => listener.unitRemoved(key),
+      workloadWarning: (workload, message) => log.warn({ workload: `${workload.kind} ${workload.namespace}/${workload.name}` }, message),
+    },
     resolver,
   );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
@@ -68,7 +72,11 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   });
   const cloud = cloudCredentialProviders(settings, client, log, process.env);
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const secrets: SecretsSource = new PullSecrets(core, log, Math.min(SECRET_CACHE_MS, settings.checkInterval));
+  const secrets: SecretsSource = new PullSecrets(core, log, {
+    ttlMs: Math.min(SECRET_CACHE_MS, settings.checkInterval),
+    // A secret is asked for at every check of its images; three missed intervals mean no image needs it any more.
+    forgetAfterMs: 3 * settings.checkInterval + SECRET_CACHE_MS,
+  });
   const events = settings.recordEvents ? new EventRecorder(core, index, log) : undefined;
   const scheduler = new CheckScheduler({
     intervalMs: settings.checkInterval,

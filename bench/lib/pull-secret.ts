@@ -7,7 +7,10 @@ export function pullSecretSource(registryHost: string, username: string, passwor
   const dockerConfig = JSON.stringify({ auths: { [registryHost]: { username, password } } });
   const data = { '.dockerconfigjson': Buffer.from(dockerConfig).toString('base64') };
   return {
-    entries: async (namespace: string, names: string[]) =>
-      names.flatMap((name) => credentialsFromSecret('kubernetes.io/dockerconfigjson', data, `secret ${namespace}/${name}`)),
+    keyring: async (namespace: string, names: string[]) => ({
+      kind: 'keyring' as const,
+      entries: names.flatMap((name) => credentialsFromSecret('kubernetes.io/dockerconfigjson', data, `secret ${namespace}/${name}`)),
+      notes: [],
+    }),
   };
 }

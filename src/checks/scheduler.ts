@@ -27,7 +27,8 @@ export type SchedulerOptions = {
 /** Statuses that a retry may change soon: the registry or the network, not the image. */
 const RETRIED: ReadonlySet<Status> = new Set(['registry_unavailable', 'unknown_error', 'authentication_failure', 'authorization_failure']);
 
-type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean };
+/** `inconclusive`: checks in a row that gave no answer (their unit keeps its last status meanwhile). */
+type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean; inconclusive: number };
 /** `lastStarted`: a counter value, so the least recently served registry wins a tie. */
 type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number };
 
@@ -55,7 +56,7 @@ export class CheckScheduler {
       this.options.onLimitReached?.(this.waiting.size);
       return;
     }
-    const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt: Date.now(), running: false, queued: false };
+    const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt: Date.now(), running: false, queued: false, inconclusive: 0 };
     this.units.set(unit.key, state);
     this.due.push(state.dueAt, unit.key);
     this.schedulePump();
@@ -180,7 +181,12 @@ export class CheckScheduler {
     registry.running--;
     this.running--;
     const now = Date.now();
-    if (this.units.get(state.unit.key) === state) {
+    if (this.units.get(state.unit.key) === state && result.inconclusive) {
+      state.inconclusive++;
+      state.dueAt = now + this.delayAfter(state.inconclusive);
+      this.due.push(state.dueAt, state.unit.key);
+    } else if (this.units.get(state.unit.key) === state) {
+      state.inconclusive = 0;
       const previous = this.options.results.get(state.unit.key);
       const failures = RETRIED.has(result.status) ? (previous?.consecutiveFailures ?? 0) + 1 : 0;
       const record: CheckRecord = {

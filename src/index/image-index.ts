@@ -2,6 +2,10 @@
 // seen with one set of pull secrets, so images that need no secret are checked once however many
 // namespaces use them. The index tells its listener when a unit gains its first user or loses
 // its last, and nothing else: it knows nothing of registries or schedules.
+//
+// Pull secrets follow the ServiceAccount admission plugin, which fills a pod's imagePullSecrets
+// from its ServiceAccount only when the pod names none: the template's list if it has any entry,
+// else the ServiceAccount's. Never both.
 import type * as k8s from '@kubernetes/client-node';
 import type { KindName } from '../kube/workload-kinds.js';
 import { ReferenceError, type ImageReference } from '../registry/reference.js';
@@ -13,8 +17,14 @@ export type CheckUnit = {
   reference: ImageReference;
   /** Namespace the pull secrets live in; undefined when there are none. */
   namespace?: string;
+  /** Names in the pod's order, each once; empty when over the limit. */
   pullSecrets: string[];
+  /** How many names the pod would have when that is over MAX_PULL_SECRETS: none are read then. */
+  pullSecretsOverLimit?: number;
 };
+
+/** Pull secret names read per workload at most: real pods name a few; thousands would flood the API server. */
+export const MAX_PULL_SECRETS = 32;
 
 export type Usage = {
   kind: KindName;
@@ -40,6 +50,8 @@ export type WorkloadInput = {
 export interface IndexListener {
   unitAdded(unit: CheckUnit): void;
   unitRemoved(key: string): void;
+  /** Something about a workload the user should fix; told once per change, not per check. */
+  workloadWarning?(workload: { kind: KindName; namespace: string; name: string }, message: string): void;
 }
 
 type WorkloadRecord = { input: WorkloadInput; usages: Usage[] };
@@ -58,8 +70,8 @@ export class ImageIndex {
 
   upsertWorkload(input: WorkloadInput): void {
     const key = workloadKey(input.kind, input.namespace, input.name);
-    const usages = this.usagesOf(input);
     const previous = this.workloads.get(key);
+    const usages = this.usagesOf(input, previous);
     // Add before removing, so a unit that stays in use is never dropped and re-checked.
     usages.forEach((usage) => usage.unit && this.retain(usage.unit));
     previous?.usages.forEach((usage) => usage.unit && this.release(usage.unit.key));
@@ -106,13 +118,24 @@ export class ImageIndex {
     return this.unitUsers.size;
   }
 
-  private usagesOf(input: WorkloadInput): Usage[] {
+  /** The names the kubelet would read for the pod, in order, each once (it skips empty names). */
+  private pullSecretsOf(input: WorkloadInput): string[] {
+    const own = Array.isArray(input.podSpec.imagePullSecrets) ? input.podSpec.imagePullSecrets : [];
+    const names = own.length > 0 ? own.map((ref) => ref?.name) : (this.serviceAccountSecrets.get(`${input.namespace}/${serviceAccountOf(input.podSpec)}`) ?? []);
+    return [...new Set(names.filter((name): name is string => typeof name === 'string' && name !== ''))];
+  }
+
+  private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined): Usage[] {
     const { podSpec } = input;
-    const secrets = [
-      ...(podSpec.imagePullSecrets ?? []).map((ref) => ref?.name).filter((name): name is string => !!name),
-      ...(this.serviceAccountSecrets.get(`${input.namespace}/${serviceAccountOf(podSpec)}`) ?? []),
-    ];
-    const pullSecrets = [...new Set(secrets)];
+    const pullSecrets = this.pullSecretsOf(input);
+    const overLimit = pullSecrets.length > MAX_PULL_SECRETS ? pullSecrets.length : undefined;
+    const wasOverLimit = previous?.usages.find((usage) => usage.unit)?.unit?.pullSecretsOverLimit;
+    if (overLimit !== undefined && overLimit !== wasOverLimit) {
+      this.listener.workloadWarning?.(
+        { kind: input.kind, namespace: input.namespace, name: input.name },
+        `the pod template names ${overLimit} pull secrets; the exporter reads at most ${MAX_PULL_SECRETS} per workload and reports its images unknown_error: name fewer`,
+      );
+    }
     const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])];
     const usages: Usage[] = [];
     for (const container of containers) {
@@ -128,7 +151,7 @@ export class ImageIndex {
         continue;
       }
       if (this.filter.ignores(image, resolved.pulled)) continue;
-      usages.push({ ...base, unit: unitFor(resolved.checked, input.namespace, pullSecrets) });
+      usages.push({ ...base, unit: unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit) });
     }
     return usages;
   }
@@ -152,10 +175,13 @@ export class ImageIndex {
   }
 }
 
-function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[]): CheckUnit {
+/** Secrets keep the pod's order in the unit: the kubelet tries credentials in that order among equal keys. */
+function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[], overLimit: number | undefined): CheckUnit {
+  if (overLimit !== undefined) {
+    return { key: `${reference.normalized} ${namespace}/(${overLimit} pull secrets)`, reference, namespace, pullSecrets: [], pullSecretsOverLimit: overLimit };
+  }
   if (pullSecrets.length === 0) return { key: reference.normalized, reference, pullSecrets };
-  const sorted = [...pullSecrets].sort();
-  return { key: `${reference.normalized} ${namespace}/${sorted.join(',')}`, reference, namespace, pullSecrets: sorted };
+  return { key: `${reference.normalized} ${namespace}/${pullSecrets.join(',')}`, reference, namespace, pullSecrets };
 }
 
 function serviceAccountOf(podSpec: k8s.V1PodSpec): string {

@@ -32,6 +32,8 @@ export type CheckResult = {
   retryAfterMs?: number;
   /** os/architecture pairs of a manifest list or OCI index, when platforms are asked for. */
   platforms?: string[];
+  /** No answer could be had (a pull secret never read): the unit keeps its last status and is retried. */
+  inconclusive?: boolean;
 };
 
 export type RegistryClientOptions = TransportOptions & {
@@ -75,10 +77,11 @@ export class RegistryClient {
 
   /**
    * Checks one image. With several matching credentials each is tried in turn, as the kubelet
-   * does; the first that is not an authentication failure decides. None: anonymous.
+   * does; the first that is not an authentication failure decides. None: anonymous. One without a
+   * username (a docker config entry `{}`) is an anonymous attempt, as containerd makes it.
    */
   async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
-    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials : [undefined];
+    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' ? undefined : c)) : [undefined];
     let result: CheckResult | undefined;
     for (const credential of attempts) {
       result = await this.checkWith(reference, credential);

@@ -33,14 +33,54 @@ describe('image index', () => {
     expect([...index.usages()].map((u) => `${u.container}=${u.image}`)).toEqual(['init=busybox:1.36', 'main=app:1']);
   });
 
-  test('pull secrets of the template and of the ServiceAccount make a per-namespace unit', () => {
-    const r = recorder();
-    const index = new ImageIndex(new ImageFilter([]), r.listener);
-    index.setServiceAccount('team', 'builder', ['sa-secret']);
-    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: pod([['app', 'r.example/app:1']], { serviceAccountName: 'builder', imagePullSecrets: [{ name: 'tpl-secret' }] }) });
+  // The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount, TestAddImagePullSecrets
+  // and TestDoNotAddImagePullSecrets): a pod gets its ServiceAccount's imagePullSecrets only when
+  // it names none itself. Rows: [template's list, ServiceAccount, its list, secrets the kubelet reads].
+  test.each([
+    [undefined, 'builder', ['sa-secret'], ['sa-secret']],
+    [[], 'builder', ['sa-secret', 'sa-other'], ['sa-secret', 'sa-other']],
+    [['tpl-secret'], 'builder', ['sa-secret'], ['tpl-secret']],
+    [['b', 'a', 'b'], 'builder', ['sa-secret'], ['b', 'a']],
+    [undefined, undefined, ['default-secret'], ['default-secret']],
+    [undefined, 'nobody', [], []],
+    // ours: an entry with an empty name still counts as "names some" (the list is not empty), and
+    // the kubelet skips the empty name when it reads the secrets.
+    [[''], 'builder', ['sa-secret'], []],
+  ] as Array<[string[] | undefined, string | undefined, string[], string[]]>)('template %j, ServiceAccount %s with %j → reads %j', (own, account, accountSecrets, expected) => {
+    const index = new ImageIndex(new ImageFilter([]), recorder().listener);
+    index.setServiceAccount('team', account ?? 'default', accountSecrets);
+    const podSpec = pod([['app', 'r.example/app:1']], { ...(account ? { serviceAccountName: account } : {}), ...(own ? { imagePullSecrets: own.map((name) => ({ name })) } : {}) });
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec });
     const [usage] = [...index.usages()];
-    expect(usage.unit?.namespace).toBe('team');
-    expect(usage.unit?.pullSecrets).toEqual(['sa-secret', 'tpl-secret']);
+    expect(usage.unit?.pullSecrets).toEqual(expected);
+    expect(usage.unit?.namespace).toBe(expected.length > 0 ? 'team' : undefined);
+  });
+
+  test('the deprecated serviceAccount field names the ServiceAccount when serviceAccountName is empty', () => {
+    const index = new ImageIndex(new ImageFilter([]), recorder().listener);
+    index.setServiceAccount('team', 'legacy', ['legacy-secret']);
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: pod([['app', 'r.example/app:1']], { serviceAccount: 'legacy' }) });
+    expect([...index.usages()][0].unit?.pullSecrets).toEqual(['legacy-secret']);
+  });
+
+  test('over 32 pull secret names: no name is kept, the unit says how many, one warning per workload change', () => {
+    const warnings: string[] = [];
+    const r = recorder();
+    const index = new ImageIndex(new ImageFilter([]), { ...r.listener, workloadWarning: (w, message) => warnings.push(`${w.kind} ${w.namespace}/${w.name}: ${message}`) });
+    const many = Array.from({ length: 3000 }, (_, i) => ({ name: `s${i}` }));
+    const spec = pod([['a', 'r.example/a:1'], ['b', 'r.example/b:1']], { imagePullSecrets: many });
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: spec });
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: { ...spec } });
+    const units = [...index.usages()].map((u) => u.unit!);
+    expect(units.map((u) => [u.pullSecrets.length, u.pullSecretsOverLimit])).toEqual([
+      [0, 3000],
+      [0, 3000],
+    ]);
+    expect(units[0].key.length).toBeLessThan(100);
+    expect(warnings).toEqual(['deployment team/web: the pod template names 3000 pull secrets; the exporter reads at most 32 per workload and reports its images unknown_error: name fewer']);
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: pod([['a', 'r.example/a:1']], { imagePullSecrets: many.slice(0, 32) }) });
+    expect([...index.usages()][0].unit?.pullSecrets).toHaveLength(32);
+    expect(warnings).toHaveLength(1);
   });
 
   test('a ServiceAccount change re-derives the units of its workloads only', () => {

@@ -37,6 +37,38 @@ describe('check scheduler', () => {
     expect(results.get('r.example/a:1')?.status).toBe('available');
   });
 
+  test('an inconclusive check keeps the previous status, tells no one, and is retried soon', async () => {
+    const answers: CheckResult[] = [
+      { status: 'available', message: 'ok' },
+      { status: 'unknown_error', message: 'pull secret team/regcred could not be read yet', inconclusive: true },
+      { status: 'unknown_error', message: 'pull secret team/regcred could not be read yet', inconclusive: true },
+      { status: 'available', message: 'ok again' },
+    ];
+    const checked: string[] = [];
+    const { s, results } = scheduler({ intervalMs: 40, retryInitialDelayMs: 10, onChecked: (_u, record) => checked.push(record.message) }, async () => answers.shift() ?? { status: 'available', message: 'ok again' });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(5);
+    await s.whenIdle();
+    expect(results.get('r.example/a:1')?.status).toBe('available');
+    await sleep(50);
+    expect(results.get('r.example/a:1')).toMatchObject({ status: 'available', message: 'ok' });
+    await sleep(60);
+    expect(answers).toHaveLength(0);
+    expect(checked[0]).toBe('ok');
+    expect(checked.slice(1).every((message) => message === 'ok again')).toBe(true);
+    expect(results.get('r.example/a:1')?.message).toBe('ok again');
+  });
+
+  test('an inconclusive first check leaves no result at all', async () => {
+    const { s, results } = scheduler({}, async () => ({ status: 'unknown_error', message: 'secret unreadable', inconclusive: true }));
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(20);
+    expect(results.get('r.example/a:1')).toBeUndefined();
+    expect(results.size).toBe(0);
+  });
+
   test('never more than the per-registry limit in flight, while another registry proceeds', async () => {
     const inFlight = new Map<string, number>();
     const peak = new Map<string, number>();
