@@ -19,6 +19,9 @@ export interface ApiServer {
   stop(): Promise<void>;
   /** Stops the process and starts it again on the same port with the same etcd data. */
   restart(): Promise<void>;
+  /** Stops the process, keeping its port and data for resume(): an outage of any length. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 120_000;
@@ -76,8 +79,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       await rm(dataDir, { recursive: true, force: true });
     },
     async restart() {
+      await server.pause();
+      await server.resume();
+    },
+    async pause() {
       await terminate(child);
       child = undefined;
+    },
+    async resume() {
       ({ child } = await launch(dataDir, port, logPath, extraArgs));
     },
   };
