@@ -61,8 +61,9 @@ export function parseReference(original: string, defaultRegistry: string = DOCKE
   }
 
   const { registry, repository } = splitName(rest, defaultRegistry);
+  // distribution/reference limits the path (after "library/" is added), not host plus path.
+  if (repository.length > MAX_NAME_LENGTH) throw new ReferenceError(`repository path is longer than ${MAX_NAME_LENGTH} characters`);
   const name = `${registry}/${repository}`;
-  if (name.length > MAX_NAME_LENGTH) throw new ReferenceError(`repository name is longer than ${MAX_NAME_LENGTH} characters`);
 
   if (!tag && !digest) tag = 'latest';
   const normalized = `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
@@ -97,7 +98,8 @@ function splitName(name: string, defaultRegistry: string): { registry: string; r
       throw new ReferenceError(`registry port ${truncate(port)} is out of range`);
     }
   }
-  if (registry.toLowerCase() === 'index.docker.io') registry = DOCKER_HUB;
+  // Exactly this spelling: "INDEX.DOCKER.IO" is another host to the runtime.
+  if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
 
   if (repository !== repository.toLowerCase()) throw new ReferenceError('repository name must be lowercase');
