@@ -1,4 +1,5 @@
 // The latest outcome per check unit: what metrics, logs and the status page read.
+import type { FailureClass } from '../registry/reasons.js';
 import type { Status } from '../status.js';
 
 export type CheckRecord = {
@@ -10,6 +11,8 @@ export type CheckRecord = {
   consecutiveFailures: number;
   /** os/architecture pairs of a multi-platform image, when platforms are read. */
   platforms?: string[];
+  /** The kind of failure, for what-to-do hints (hintFor in src/registry/reasons.ts). */
+  failure?: FailureClass;
 };
 
 export class CheckResults {

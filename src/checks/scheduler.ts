@@ -197,6 +197,7 @@ export class CheckScheduler {
         durationMs: now - started,
         consecutiveFailures: failures,
         platforms: result.platforms,
+        failure: result.failure,
       };
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);

@@ -1,8 +1,8 @@
 // Reply or error → one of the eight statuses. Pure, so the whole decision table is one test.
 import type { Status } from '../status.js';
 
-/** manifest: the HEAD that decides; ping: GET /v2/; token: the token server; index: GET of a multi-platform index. */
-export type Phase = 'manifest' | 'token' | 'ping' | 'index';
+/** manifest: the HEAD that decides; ping: GET /v2/; token: the token server; index: GET of a multi-platform index; tags: GET of the tag list after a 404 (tag or repository missing?). */
+export type Phase = 'manifest' | 'token' | 'ping' | 'index' | 'tags';
 
 export type Outcome =
   /** An HTTP answer from the registry (manifest or /v2/ ping) or its token server. */

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Status } from '../status.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { classify, type Outcome } from './classify.js';
+import { explain, manifestReason, networkReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
+import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
 import { RecentScopes } from './recent-scopes.js';
@@ -34,6 +36,8 @@ export type CheckResult = {
   platforms?: string[];
   /** No answer could be had (a pull secret never read): the unit keeps its last status and is retried. */
   inconclusive?: boolean;
+  /** What kind of failure, for a hint on what to do (hintFor in reasons.ts); unset when available. */
+  failure?: FailureClass;
 };
 
 export type RegistryClientOptions = TransportOptions & {
@@ -48,6 +52,7 @@ export type RegistryClientOptions = TransportOptions & {
 /** The spec's default when the token server gives no expires_in. */
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 const TOKEN_RENEWAL_MARGIN_MS = 30_000;
+const REPOSITORY_ANSWER_MS = 10 * 60_000;
 
 const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
@@ -65,11 +70,15 @@ export class RegistryClient {
   private readonly hostScheme = new Map<string, 'https:' | 'http:'>();
   private readonly plainHttpHosts: Set<string>;
   private readonly readPlatforms: boolean;
+  private readonly requestTimeoutMs: number;
+  /** host/repository → whether it exists, asked after a 404 so the reason says tag or repository. */
+  private readonly repositoryKnown = new ExpiringCache<'yes' | 'no' | 'unknown'>(0);
   /** Index digest → its platforms: an index is immutable, so it is read once, not every check. */
   private readonly platformsByDigest = new Map<string, string[]>();
 
   constructor(options: RegistryClientOptions) {
     this.transport = new Transport(options);
+    this.requestTimeoutMs = options.requestTimeoutMs;
     this.recentScopes = new RecentScopes(options.scopeMemoryMs);
     this.readPlatforms = options.readPlatforms ?? false;
     this.plainHttpHosts = new Set(options.plainHttpHosts.map((host) => host.toLowerCase()));
@@ -94,61 +103,83 @@ export class RegistryClient {
     await this.transport.close();
   }
 
+  /**
+   * One attempt with one credential. Whatever secret it sends (the credential, the tokens it gets)
+   * is cut out of the reason, and the reason is bounded: registries may echo what they were sent.
+   */
   private async checkWith(reference: ImageReference, credential: Credential | undefined): Promise<CheckResult> {
+    const secrets = credential ? credentialSecrets(credential) : [];
+    let result: CheckResult;
+    try {
+      result = await this.attempt(reference, credential, secrets);
+    } catch (error) {
+      result = this.failure(error, credential);
+    }
+    return { ...result, message: registryText(redact(result.message, secrets), MAX_REASON) };
+  }
+
+  private async attempt(reference: ImageReference, credential: Credential | undefined, secrets: string[]): Promise<CheckResult> {
     const host = apiHost(reference.registry);
     const scope = `repository:${reference.repository}:pull`;
     const path = `/v2/${reference.repository}/manifests/${manifestReference(reference)}`;
+    const sending = (authorization: Awaited<ReturnType<RegistryClient['authorizationFor']>>) => {
+      if (authorization) secrets.push(authorization.header.slice(authorization.header.indexOf(' ') + 1));
+      return authorization;
+    };
+    let known = this.hostAuth.get(host);
+    let sent: Awaited<ReturnType<RegistryClient['authorizationFor']>>;
     try {
-      let known = this.hostAuth.get(host);
-      let sent: Awaited<ReturnType<RegistryClient['authorizationFor']>>;
-      try {
-        sent = known ? await this.authorizationFor(host, known, scope, credential) : undefined;
-      } catch (error) {
+      sent = sending(known ? await this.authorizationFor(host, known, scope, credential) : undefined);
+    } catch (error) {
         // The token server learnt from an earlier challenge failed: it may have moved. Ask the
         // registry afresh (a HEAD without token), as a newly started exporter would. A refusal of
         // the credentials is an answer, not a failure, and stands.
-        if (error instanceof TokenRefused && (error.httpStatus === 401 || error.httpStatus === 403)) throw error;
-        this.hostAuth.delete(host);
-        known = undefined;
-        sent = undefined;
-      }
-      let reply = await this.manifestHead(host, path, sent?.header);
-
-      if (reply.status === 401) {
-        const challenge = pickChallenge(reply.headers['www-authenticate']);
-        if (!challenge) {
-          return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: !!credential }, '401 without a Basic or Bearer challenge');
-        }
-        const learnt = hostAuthFrom(challenge);
-        this.hostAuth.set(host, learnt);
-        if (known?.scheme === 'bearer') this.tokens.invalidate(this.tokenKey(known, scope, credential));
-        // A fresh answer to the same challenge that was refused is final; anything else earns one
-        // retry, with a token asked for this scope alone.
-        const finalRefusal = sent !== undefined && !sent.fromCache && !sent.shared && sameAuth(known, learnt);
-        if (!finalRefusal) {
-          if (learnt.scheme === 'basic' && !credential) {
-            return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: false }, `401 from ${host}: it requires credentials and no pull secret matches it`);
-          }
-          sent = await this.authorizationFor(host, learnt, scope, credential, { alone: true });
-          reply = await this.manifestHead(host, path, sent?.header);
-        }
-      } else if (!known) {
-        this.hostAuth.set(host, { scheme: 'none' });
-      }
-      const result = await this.interpretManifestReply(host, reply, credential);
-      if (this.readPlatforms && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
-        const cached = result.digest ? this.platformsByDigest.get(result.digest) : undefined;
-        result.platforms = cached ?? (await this.indexPlatforms(host, path, sent?.header));
-        if (!cached && result.digest && result.platforms) this.rememberPlatforms(result.digest, result.platforms);
-      }
-      return result;
-    } catch (error) {
-      return this.failure(error, credential);
+      if (error instanceof TokenRefused && (error.httpStatus === 401 || error.httpStatus === 403)) throw error;
+      this.hostAuth.delete(host);
+      known = undefined;
+      sent = undefined;
     }
+    let reply = await this.manifestHead(host, path, sent?.header);
+
+    if (reply.status === 401) {
+      const challenge = pickChallenge(reply.headers['www-authenticate']);
+      if (!challenge) {
+        return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 401, presentedCredentials: !!credential }, explain('unexpected-reply', `${host} answered 401 without a Basic or Bearer challenge`));
+      }
+      const learnt = hostAuthFrom(challenge);
+      this.hostAuth.set(host, learnt);
+      if (known?.scheme === 'bearer') this.tokens.invalidate(this.tokenKey(known, scope, credential));
+      // A fresh answer to the same challenge that was refused is final; anything else earns one
+      // retry, with a token asked for this scope alone.
+      const finalRefusal = sent !== undefined && !sent.fromCache && !sent.shared && sameAuth(known, learnt);
+      if (!finalRefusal) {
+        if (learnt.scheme === 'basic' && !credential) return this.interpretManifestReply(host, reference, reply, undefined, undefined, secrets);
+        sent = sending(await this.authorizationFor(host, learnt, scope, credential, { alone: true }));
+        reply = await this.manifestHead(host, path, sent?.header);
+      }
+    } else if (!known) {
+      this.hostAuth.set(host, { scheme: 'none' });
+    }
+    const result = await this.interpretManifestReply(host, reference, reply, credential, sent?.header, secrets);
+    if (this.readPlatforms && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
+      const cached = result.digest ? this.platformsByDigest.get(result.digest) : undefined;
+      result.platforms = cached ?? (await this.indexPlatforms(host, path, sent?.header));
+      if (!cached && result.digest && result.platforms) this.rememberPlatforms(result.digest, result.platforms);
+    }
+    return result;
   }
 
-  private async interpretManifestReply(host: string, reply: Reply, credential: Credential | undefined): Promise<CheckResult> {
+  private async interpretManifestReply(
+    host: string,
+    reference: ImageReference,
+    reply: Reply,
+    credential: Credential | undefined,
+    authorization: string | undefined,
+    secrets: string[],
+  ): Promise<CheckResult> {
     const challenge = pickChallenge(reply.headers['www-authenticate']);
+    // Registry-chosen text: secrets out before it is cut, so no part of one survives the cut.
+    const chosen = (text: string | undefined) => (text ? registryText(redact(text, secrets)) : undefined);
     const outcome: Outcome = {
       kind: 'reply',
       phase: 'manifest',
@@ -156,20 +187,59 @@ export class RegistryClient {
       presentedCredentials: !!credential,
       challengeError: challenge?.params.error,
     };
-    if (reply.status === 404 && !reply.headers['docker-distribution-api-version']) {
-      // Some registries omit the version header; only /v2/ itself tells "no such image" from "no v2 API".
-      const ping = await this.send(host, 'ping', '/v2/', undefined);
-      if (classify({ kind: 'reply', phase: 'ping', httpStatus: ping.status, presentedCredentials: false }) === 'registry_v1_api_not_supported') {
-        return this.result({ kind: 'reply', phase: 'ping', httpStatus: 404, presentedCredentials: false }, `${host} has no /v2/ API`);
+    let repositoryExists: boolean | undefined;
+    if (reply.status === 404) {
+      if (!reply.headers['docker-distribution-api-version']) {
+        // Some registries omit the version header; only /v2/ itself tells "no such image" from "no v2 API".
+        const ping = await this.send(host, 'ping', '/v2/', undefined);
+        if (classify({ kind: 'reply', phase: 'ping', httpStatus: ping.status, presentedCredentials: false }) === 'registry_v1_api_not_supported') {
+          return this.result({ kind: 'reply', phase: 'ping', httpStatus: 404, presentedCredentials: false }, explain('no-v2-api', `${host} has no /v2/ API (404)`));
+        }
       }
+      repositoryExists = await this.repositoryExists(host, reference, authorization);
     }
-    const result = this.result(outcome, describeReply(reply, credential));
+    const retryAfter = reply.status === 429 ? retryAfterMs(header(reply, 'retry-after')) : undefined;
+    const result = this.result(
+      outcome,
+      manifestReason({
+        httpStatus: reply.status,
+        host,
+        repository: reference.repository,
+        reference: manifestReference(reference),
+        credentialsFrom: credential?.source,
+        challengeError: chosen(challenge?.params.error),
+        challengeDescription: chosen(challenge?.params.error_description),
+        repositoryExists,
+        retryAfterMs: retryAfter,
+      }),
+    );
     if (result.status === 'available') {
       result.digest = header(reply, 'docker-content-digest');
       result.mediaType = header(reply, 'content-type');
     }
-    if (reply.status === 429) result.retryAfterMs = retryAfterMs(header(reply, 'retry-after'));
+    if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
     return result;
+  }
+
+  /**
+   * After a 404 on a manifest: does the repository exist? A HEAD carries no error body, so its 404
+   * cannot tell a missing tag from a missing repository; the tag list can (404 NAME_UNKNOWN). One
+   * tag asked for, so the answer stays small. Undefined when the registry does not say.
+   */
+  private async repositoryExists(host: string, reference: ImageReference, authorization: string | undefined): Promise<boolean | undefined> {
+    // Remembered a while: an absent image is checked every interval, the answer only words its reason.
+    const known = await this.repositoryKnown.getOrFetch(`${host}/${reference.repository}`, async () => {
+      let answer: 'yes' | 'no' | 'unknown' = 'unknown';
+      try {
+        const reply = await this.send(host, 'tags', `/v2/${reference.repository}/tags/list?n=1`, authorization);
+        if (reply.status === 200) answer = 'yes';
+        else if (reply.status === 404 && /NAME_UNKNOWN/.test(reply.body ?? '')) answer = 'no';
+      } catch {
+        // The check's status stands without this; the reason is only less precise.
+      }
+      return { value: answer, expiresAt: Date.now() + REPOSITORY_ANSWER_MS };
+    });
+    return known === 'unknown' ? undefined : known === 'yes';
   }
 
   private rememberPlatforms(digest: string, platforms: string[]): void {
@@ -293,11 +363,11 @@ export class RegistryClient {
     return this.send(host, 'manifest', path, authorization);
   }
 
-  private async send(host: string, phase: 'manifest' | 'ping' | 'index', path: string, authorization: string | undefined): Promise<Reply> {
-    const headers: Record<string, string> = phase === 'ping' ? {} : { accept: ACCEPT };
+  private async send(host: string, phase: 'manifest' | 'ping' | 'index' | 'tags', path: string, authorization: string | undefined): Promise<Reply> {
+    const headers: Record<string, string> = phase === 'ping' || phase === 'tags' ? {} : { accept: ACCEPT };
     if (authorization) headers.authorization = authorization;
     const method = phase === 'manifest' ? 'HEAD' : 'GET';
-    const readBody = phase === 'index';
+    const readBody = phase === 'index' || phase === 'tags';
     return this.overScheme(host, (scheme) => this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, readBody));
   }
 
@@ -325,28 +395,34 @@ export class RegistryClient {
     }
   }
 
-  private result(outcome: Outcome, message: string): CheckResult {
-    return { status: classify(outcome), message };
+  private result(outcome: Outcome, { failure, message }: Reason): CheckResult {
+    const status = classify(outcome);
+    return status === 'available' ? { status, message: '' } : { status, message, failure };
   }
 
   private failure(error: unknown, credential: Credential | undefined): CheckResult {
     if (error instanceof TokenRefused) {
-      return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, error.message);
+      return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, tokenReason(error));
     }
-    if (error instanceof NetworkError) return this.result({ kind: 'network', code: error.code }, error.message);
-    if (error instanceof ProtocolError) return this.result({ kind: 'protocol' }, error.message);
-    return this.result({ kind: 'protocol' }, `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    if (error instanceof NetworkError) {
+      const server = error.phase === 'token' ? 'token server' : 'registry';
+      return this.result({ kind: 'network', code: error.code }, networkReason({ code: error.code, host: error.host, server, timeoutMs: this.requestTimeoutMs }));
+    }
+    if (error instanceof ProtocolError) return this.result({ kind: 'protocol' }, explain('protocol', error.message));
+    return this.result({ kind: 'protocol' }, explain('protocol', `unexpected error: ${(error as Error)?.message ?? String(error)}`));
   }
 }
 
 class TokenRefused extends Error {
+  readonly credentialsFrom?: string;
   constructor(
     readonly httpStatus: number,
-    origin: string,
-    scope: string,
+    readonly origin: string,
+    readonly scope: string,
     credential: Credential | undefined,
   ) {
-    super(`${httpStatus} from the token server ${origin} for scope ${scope} ${credential ? `with credentials from ${credential.source}` : 'without credentials'}`);
+    super(`${httpStatus} from the token server ${origin} for scope ${scope}`);
+    this.credentialsFrom = credential?.source;
   }
 }
 
@@ -383,12 +459,6 @@ function credentialId(credential: Credential | undefined): string {
 function header(reply: Reply, name: string): string | undefined {
   const value = reply.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function describeReply(reply: Reply, credential: Credential | undefined): string {
-  const who = credential ? `with credentials from ${credential.source}` : 'anonymously';
-  const challengeError = pickChallenge(reply.headers['www-authenticate'])?.params.error;
-  return `${reply.status} for HEAD ${reply.url.pathname} on ${reply.url.host} ${who}${challengeError ? ` (${challengeError})` : ''}`;
 }
 
 function retryAfterMs(value: string | undefined): number | undefined {

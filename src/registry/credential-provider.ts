@@ -4,6 +4,7 @@
 import type { CheckResult, RegistryClient } from './client.js';
 import { matchCredentials, type Credential, type KeyringEntry } from './credentials.js';
 import type { ImageReference } from './reference.js';
+import { MAX_REASON, registryText } from './registry-text.js';
 import { repositoryName } from './reference.js';
 
 export interface CredentialProvider {
@@ -25,7 +26,7 @@ export async function checkWithProviders(client: Pick<RegistryClient, 'check'>, 
   const result = await client.check(reference, credentials);
   if (result.status === 'available') return result;
   const reasons = providers.map((provider) => provider.unavailableReason?.(reference)).filter((reason): reason is string => !!reason);
-  return reasons.length === 0 ? result : { ...result, message: `${result.message} (${reasons.join('; ')})` };
+  return reasons.length === 0 ? result : { ...result, message: registryText(`${result.message} (${reasons.join('; ')})`, MAX_REASON) };
 }
 
 /** Keyring entries from Docker config JSON (pull secrets, ~/.docker/config.json) as a provider. */

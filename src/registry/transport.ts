@@ -40,6 +40,9 @@ export class NetworkError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** host:port contacted, and whether it was the registry or its token server. */
+    readonly host = '',
+    readonly phase: Phase = 'manifest',
   ) {
     super(message);
   }
@@ -101,7 +104,7 @@ export class Transport {
       outcome = String(reply.status);
       return reply;
     } catch (error) {
-      const wrapped = wrapError(error);
+      const wrapped = wrapError(error, url.host, phase);
       outcome = wrapped instanceof NetworkError ? wrapped.code : 'protocol_error';
       throw wrapped;
     } finally {
@@ -153,14 +156,15 @@ export class Transport {
   }
 }
 
-function wrapError(error: unknown): Error {
+function wrapError(error: unknown, host: string, phase: Phase): Error {
   if (error instanceof ProtocolError || error instanceof NetworkError) return error;
   const err = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-    return new NetworkError('request timed out', 'TIMEOUT');
+    return new NetworkError('request timed out', 'TIMEOUT', host, phase);
   }
   const cause = err?.cause ?? err;
   const code = cause?.code ?? err?.code ?? 'UNKNOWN';
+  // The code says what happened; OpenSSL's text after it ("80CC29…:error:0A00010B:SSL routines…") says nothing more to a user.
   const message = String(cause?.message ?? err?.message ?? error).trim().split('\n')[0].slice(0, 300);
-  return new NetworkError(`${code}: ${message}`, code);
+  return new NetworkError(`${code}: ${message}`, code, host, phase);
 }

@@ -54,7 +54,7 @@ describe('check command', () => {
     expect(lines[0]).toMatch(/^STATUS\s+IMAGE\s+USED BY\s+REASON$/);
     expect(lines).toHaveLength(5);
     expect(out).toMatch(new RegExp(`available\\s+${open.host}/team/web:v1\\s+Deployment/shop/web \\(web\\)`));
-    expect(out).toMatch(new RegExp(`absent\\s+${open.host}/team/web:v404\\s+Pod/debug \\(c\\)\\s+404`));
+    expect(out).toMatch(new RegExp(`absent\\s+${open.host}/team/web:v404\\s+Pod/debug \\(c\\)\\s+tag v404 is not in ${open.host}/team/web, the repository exists \\(404\\)`));
     expect(out).toMatch(new RegExp(`authentication_failure\\s+${locked.host}/private/app:v1\\s+Job/migrate`));
     expect(out).toContain(`${open.host}/team/init:v1`);
   });

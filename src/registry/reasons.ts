@@ -1,0 +1,196 @@
+// Why a check failed, in one line a user can act on: what happened, then what setting or action
+// fixes it. The status decides the alert; this decides whether the person paged knows what to do.
+// Pure, so the whole table is one test; the status page reuses hintFor() per failure class.
+import { formatDuration } from '../duration.js';
+
+export const FAILURE_CLASSES = [
+  'plain-http',
+  'unknown-ca',
+  'certificate-expired',
+  'certificate-name-mismatch',
+  'tls',
+  'dns',
+  'dns-temporary',
+  'refused',
+  'unreachable',
+  'timeout',
+  'connection-reset',
+  'network',
+  'credentials-missing',
+  'credentials-refused',
+  'pull-denied',
+  'tag-absent',
+  'digest-absent',
+  'repository-absent',
+  'manifest-absent',
+  'rate-limited',
+  'registry-error',
+  'token-server-error',
+  'no-v2-api',
+  'unexpected-reply',
+  'protocol',
+  'stopping',
+] as const;
+
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+export type Reason = { failure: FailureClass; message: string };
+
+const HINTS: Record<FailureClass, string> = {
+  'plain-http': 'if it is meant to be reached without TLS, add it to --allow-plain-http (chart: plainHttpRegistries)',
+  'unknown-ca': 'trust the CA that signed it with --capath (chart: caFiles) or the registries file\'s ca for this host (chart: registries.<host>.ca)',
+  'certificate-expired': 'the registry\'s certificate must be renewed (or the clock fixed); the nodes cannot pull from it either',
+  'certificate-name-mismatch': 'use the host name the certificate was issued for in the image reference, or reissue the certificate for this name',
+  tls: 'check the registry\'s TLS setup; a private CA is trusted with --capath (chart: caFiles)',
+  dns: 'check the registry host in the image reference, and the cluster\'s DNS',
+  'dns-temporary': 'the DNS server did not answer in time; retried with backoff, check the cluster\'s DNS if it lasts',
+  refused: 'check that the registry runs and listens on that port, and the port in the image reference',
+  unreachable: 'check the network path to the registry (routes, network policies, firewall)',
+  timeout: 'check the registry and the network path to it (proxy, firewall); if it is only slow, raise --registry-request-timeout (chart: registryRequestTimeout)',
+  'connection-reset': 'the registry or something in between (proxy, load balancer) dropped the connection; retried with backoff, check it if it lasts',
+  network: 'check the registry and the network path to it; retried with backoff',
+  'credentials-missing': 'add an imagePullSecret for this registry to the workload or its ServiceAccount',
+  'credentials-refused': 'the pull secret\'s user name, password or token is wrong or expired: update the secret',
+  'pull-denied': 'the credentials are valid but may not pull this repository: grant that account pull access, or use a secret that has it',
+  'tag-absent': 'push the tag, or fix the tag in the workload',
+  'digest-absent': 'the digest is not in the repository (deleted or never pushed): fix the digest in the workload',
+  'repository-absent': 'check the image name (registry host and path) in the workload, or push the image',
+  'manifest-absent': 'check the image name and tag in the workload, or push the image',
+  'rate-limited': 'checks of this registry pause for its Retry-After; if it lasts, use a pull secret (higher limits) or lower --registry-concurrency (chart: registryConcurrency)',
+  'registry-error': 'a fault on the registry\'s side; retried with backoff, tell its operators if it lasts',
+  'token-server-error': 'the registry\'s token server failed; retried with backoff, tell its operators if it lasts',
+  'no-v2-api': 'the host does not serve the Docker Registry V2 / OCI distribution API: check the registry host in the image reference',
+  'unexpected-reply': 'the registry gave an answer the distribution API does not define; tell its operators if it lasts',
+  protocol: 'the registry or its token server broke the protocol; tell its operators if it lasts',
+  stopping: 'nothing to do: the exporter was stopping',
+};
+
+/** What to do about a failure class, for the status page and any other place showing a result. */
+export function hintFor(failure: FailureClass): string {
+  return HINTS[failure];
+}
+
+/** A reason of a class: what happened, then the class's hint. */
+export function explain(failure: FailureClass, happened: string): Reason {
+  return { failure, message: `${happened}: ${HINTS[failure]}` };
+}
+
+/** Node, undici and OpenSSL error codes → class; anything unknown is `network` and keeps its code. */
+const NETWORK_CODES: Record<string, FailureClass> = {
+  ERR_SSL_WRONG_VERSION_NUMBER: 'plain-http',
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: 'plain-http',
+  ERR_SSL_HTTP_REQUEST: 'plain-http',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown-ca',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown-ca',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown-ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown-ca',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown-ca',
+  CERT_UNTRUSTED: 'unknown-ca',
+  CERT_HAS_EXPIRED: 'certificate-expired',
+  CERT_NOT_YET_VALID: 'certificate-expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate-name-mismatch',
+  HOSTNAME_MISMATCH: 'certificate-name-mismatch',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns-temporary',
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  TIMEOUT: 'timeout',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ECONNRESET: 'connection-reset',
+  EPIPE: 'connection-reset',
+  UND_ERR_SOCKET: 'connection-reset',
+  UND_ERR_CLOSED: 'connection-reset',
+  ABORTED: 'stopping',
+};
+
+export type NetworkFailure = {
+  code: string;
+  /** host:port that was contacted. */
+  host: string;
+  /** Which server: the registry itself or its token server. */
+  server: 'registry' | 'token server';
+  timeoutMs: number;
+};
+
+export function networkReason({ code, host, server, timeoutMs }: NetworkFailure): Reason {
+  const failure = NETWORK_CODES[code] ?? (/^ERR_SSL_|^ERR_TLS_|^(CERT|UNABLE_TO)_/.test(code) ? 'tls' : 'network');
+  const who = `${server === 'registry' ? 'registry' : 'token server'} ${host}`;
+  const happened: Record<FailureClass, string> = {
+    'plain-http': `${who} answers plain HTTP, not HTTPS (${code})`,
+    'unknown-ca': `${who} presents a certificate signed by an unknown authority (${code})`,
+    'certificate-expired': `${who} presents a certificate that has expired or is not valid yet (${code})`,
+    'certificate-name-mismatch': `${who} presents a certificate issued for another name (${code})`,
+    tls: `TLS with ${who} failed (${code})`,
+    dns: `${host} does not resolve (${code})`,
+    'dns-temporary': `DNS lookup of ${host} failed for now (${code})`,
+    refused: `${who} refused the connection (${code})`,
+    unreachable: `${who} is unreachable (${code})`,
+    timeout: `${who} did not answer within ${formatDuration(timeoutMs)}`,
+    'connection-reset': `${who} closed the connection mid-request (${code})`,
+    network: `request to ${who} failed (${code})`,
+    stopping: `the check of ${host} was cancelled`,
+  } as Record<FailureClass, string>;
+  return explain(failure, happened[failure]);
+}
+
+export type ManifestReply = {
+  httpStatus: number;
+  host: string;
+  repository: string;
+  /** The tag or digest asked for. */
+  reference: string;
+  /** Where the credentials came from (e.g. "secret shop/regcred"); undefined: anonymous. */
+  credentialsFrom?: string;
+  /** The challenge's `error` (e.g. insufficient_scope) and `error_description`, already bounded and redacted. */
+  challengeError?: string;
+  challengeDescription?: string;
+  /** For a 404: whether the repository itself exists (its tag list answered), when known. */
+  repositoryExists?: boolean;
+  retryAfterMs?: number;
+};
+
+export function manifestReason(reply: ManifestReply): Reason {
+  const { httpStatus: code, host, repository, reference } = reply;
+  const who = reply.credentialsFrom ? `with credentials from ${reply.credentialsFrom}` : 'anonymously';
+  const said = [reply.challengeError, reply.challengeDescription].filter(Boolean).join(': ');
+  const detail = said ? `, ${said}` : '';
+  const isDigest = reference.includes(':');
+  if (code === 404) {
+    if (reply.repositoryExists === false) return explain('repository-absent', `repository ${repository} does not exist on ${host} (404)`);
+    if (reply.repositoryExists === true) {
+      return isDigest
+        ? explain('digest-absent', `manifest ${reference} is not in ${host}/${repository} (404)`)
+        : explain('tag-absent', `tag ${reference} is not in ${host}/${repository}, the repository exists (404)`);
+    }
+    return explain('manifest-absent', `${host}/${repository}${isDigest ? '@' : ':'}${reference} was not found (404)`);
+  }
+  if (code === 401) {
+    if (!reply.credentialsFrom) return explain('credentials-missing', `${host} requires credentials for ${repository} and no pull secret matches it (401${detail})`);
+    // As in classify(): accepted credentials without pull rights come back as insufficient_scope.
+    if (reply.challengeError === 'insufficient_scope') return explain('pull-denied', `${host} accepted the credentials from ${reply.credentialsFrom} but not for pulling ${repository} (401${detail})`);
+    return explain('credentials-refused', `${host} refused the credentials from ${reply.credentialsFrom} (401${detail})`);
+  }
+  if (code === 403) return explain('pull-denied', `${host} forbids pulling ${repository} ${who} (403${detail})`);
+  if (code === 429) {
+    const pause = reply.retryAfterMs !== undefined ? `, Retry-After ${formatDuration(Math.ceil(reply.retryAfterMs / 1000) * 1000)}` : '';
+    return explain('rate-limited', `${host} is rate-limiting requests ${who} (429${pause})`);
+  }
+  if (code >= 500) return explain('registry-error', `${host} failed with ${code} for ${repository}:${reference}`);
+  return explain('unexpected-reply', `${host} answered ${code} for ${repository}:${reference} ${who}${said ? ` (${said})` : ''}`);
+}
+
+export type TokenReply = { httpStatus: number; origin: string; scope: string; credentialsFrom?: string };
+
+export function tokenReason({ httpStatus, origin, scope, credentialsFrom }: TokenReply): Reason {
+  if (httpStatus === 401 || httpStatus === 403) {
+    return credentialsFrom
+      ? explain('credentials-refused', `token server ${origin} refused the credentials from ${credentialsFrom} for ${scope} (${httpStatus})`)
+      : explain('credentials-missing', `token server ${origin} requires credentials for ${scope} and no pull secret matches it (${httpStatus})`);
+  }
+  if (httpStatus === 429) return explain('rate-limited', `token server ${origin} is rate-limiting requests (429)`);
+  return explain('token-server-error', `token server ${origin} answered ${httpStatus} for ${scope}`);
+}
