@@ -68,7 +68,7 @@ describe('status page', () => {
     const first = await page.locator('tr.status-absent').innerText();
     expect(first).toContain(`${registry.host}/shop/web:v2`);
     expect(first).toContain('deployment shop/web');
-    expect(first).toContain('404 for HEAD');
+    expect(first).toContain(`tag v2 is not in ${registry.host}/shop/web, the repository exists (404)`);
     // the shared available image lists both users
     const shared = await page.locator('tr.status-available').innerText();
     expect(shared).toContain('deployment shop/web');
