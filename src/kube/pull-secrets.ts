@@ -126,7 +126,8 @@ export class PullSecrets {
     const before = this.states.get(secret);
     if (before?.failing) this.log.info({ secret }, 'pull secret readable again');
     if (content.kind !== before?.content?.kind) {
-      if (content.kind === 'missing') this.log.warn({ secret }, 'pull secret not found: the kubelet pulls without it, and so do the checks; is its name right?');
+      // Info, not warn: the image's reason names the missing secret, and a workload may name dozens.
+      if (content.kind === 'missing') this.log.info({ secret }, 'pull secret not found: the kubelet pulls without it, and so do the checks; is its name right?');
       if (content.kind === 'forbidden') this.log.warn({ secret }, 'not allowed to read pull secret (RBAC get on secrets): checks go on without it; grant get or use the registries file');
       if (content.kind === 'malformed') this.log.warn({ secret, reason: content.reason }, 'malformed pull secret: the kubelet refuses to pull for pods naming it; its images are reported authentication_failure');
     }

@@ -37,6 +37,8 @@ describe('image index', () => {
   // and TestDoNotAddImagePullSecrets): a pod gets its ServiceAccount's imagePullSecrets only when
   // it names none itself. Rows: [template's list, ServiceAccount, its list, secrets the kubelet reads].
   test.each([
+    [undefined, undefined, ['foo', 'bar'], ['foo', 'bar']],
+    [['foo'], undefined, ['foo', 'bar'], ['foo']],
     [undefined, 'builder', ['sa-secret'], ['sa-secret']],
     [[], 'builder', ['sa-secret', 'sa-other'], ['sa-secret', 'sa-other']],
     [['tpl-secret'], 'builder', ['sa-secret'], ['tpl-secret']],
