@@ -12,7 +12,8 @@ async function main(): Promise<void> {
     process.exitCode = await check(args.slice(1));
     return;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  // -help: Go's flag package spells it so.
+  if (args.some((arg) => arg === '--help' || arg === '-help' || arg === '-h')) {
     process.stdout.write(`${helpText()}\n`);
     return;
   }

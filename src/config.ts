@@ -4,6 +4,8 @@
 import convict from 'convict';
 import { parseFile } from './config-file.js';
 import { formatDuration, parseGoDuration } from './duration.js';
+import { FlagSyntaxError, goBoolean, withDoubleDashes } from './flag-syntax.js';
+import { isRegexList, regexItems } from './index/image-regex.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
 import { Mirrors } from './registry/mirrors.js';
@@ -48,6 +50,47 @@ convict.addFormat({
     if (typeof value !== 'string' || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) {
       throw new Error('must be a registry host such as registry.example.com or registry.example.com:5000');
     }
+  },
+});
+
+// Image patterns, or the Go exporter's ~-separated regular expressions (src/index/image-regex.ts),
+// which may hold commas: such a value is not split on them. Bad expressions are refused in coerce
+// (convict then names the setting); the error is carried to validate as a marker.
+const IMAGE_PATTERN_ERROR = '\u0000';
+
+convict.addFormat({
+  name: 'image-patterns',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new Error('must be a comma-separated list of image patterns');
+    const failed = value.find((item: string) => item.startsWith(IMAGE_PATTERN_ERROR));
+    if (failed) throw new Error(failed.slice(1));
+  },
+  coerce(value: unknown) {
+    const items = Array.isArray(value) ? value.map((item) => String(item).trim()) : [String(value).trim()];
+    return items.flatMap((item) => {
+      if (!isRegexList(item)) return commaList(item);
+      try {
+        return regexItems(item);
+      } catch (error) {
+        return [`${IMAGE_PATTERN_ERROR}${(error as Error).message}`];
+      }
+    });
+  },
+});
+
+// The Go exporter's boolean switches, here also per-host lists: a bare flag (or true) means every
+// registry ("*"), false means none, anything else is a list of hosts.
+convict.addFormat({
+  name: 'registry-hosts-or-all',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || (item !== '*' && !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(item)))) {
+      throw new Error('must be true (every registry), false, or a comma-separated list of registry hosts such as registry.internal:5000');
+    }
+  },
+  coerce(value: unknown) {
+    const switched = goBoolean(String(value).trim());
+    if (switched !== undefined) return switched ? ['*'] : [];
+    return commaList(value);
   },
 });
 
@@ -111,7 +154,8 @@ convict.addFormat({
       throw new Error(`must be a comma-separated list of ${CLOUD_NAMES.join(', ')}`);
     }
   },
-  coerce: (value: unknown) => commaList(value).map((item) => item.toLowerCase()),
+  // "none" switches off the default (ecr) where an empty value cannot be written.
+  coerce: (value: unknown) => commaList(value).map((item) => item.toLowerCase()).filter((item) => item !== 'none'),
 });
 
 for (const [name, parse] of [
@@ -145,15 +189,15 @@ export const schema = {
     minimum: 1000,
   },
   ignoredImages: {
-    doc: 'Images not to check (comma-separated). A pattern without * is an image reference, normalised like one: "nginx" ignores every tag of docker.io/library/nginx, "nginx:1.25" that tag only. With *, a glob over the image as written, normalised, or its repository ("registry.internal/*").',
-    format: 'comma-list',
+    doc: 'Images not to check (comma-separated). A pattern without * is an image reference, normalised like one: "nginx" ignores every tag of docker.io/library/nginx, "nginx:1.25" that tag only. With *, a glob over the image as written, normalised, or its repository ("registry.internal/*"). A value starting with regex: (or holding ~, .* or one of ^$\\()[]{}|+?) is the Go exporter\'s form instead: ~-separated regular expressions, each matched anywhere in the image as written.',
+    format: 'image-patterns',
     default: [] as string[],
     arg: 'ignored-images',
     env: 'IAE_IGNORED_IMAGES',
   },
   allowedImages: {
-    doc: 'Only images matching one of these patterns are checked (same pattern rules as ignoredImages); empty: all. An image both allowed and ignored is ignored.',
-    format: 'comma-list',
+    doc: 'Only images matching one of these patterns are checked (same pattern rules as ignoredImages, regular expressions included); empty: all. An image both allowed and ignored is ignored.',
+    format: 'image-patterns',
     default: [] as string[],
     arg: 'allowed-images',
     env: 'IAE_ALLOWED_IMAGES',
@@ -262,15 +306,15 @@ export const schema = {
     env: 'IAE_CAPATH',
   },
   insecureSkipVerifyRegistries: {
-    doc: 'Registry hosts (host or host:port) whose TLS certificate is not verified. Empty by default; every use is logged at start.',
-    format: 'comma-list',
+    doc: 'Registry hosts (host or host:port) whose TLS certificate is not verified; the bare flag or true: every registry (the Go exporter\'s switch). Empty by default; every use is logged at start.',
+    format: 'registry-hosts-or-all',
     default: [] as string[],
     arg: 'skip-registry-cert-verification',
     env: 'IAE_SKIP_REGISTRY_CERT_VERIFICATION',
   },
   plainHttpRegistries: {
-    doc: 'Registry hosts (host or host:port) that may be reached over plain HTTP: HTTPS is tried first; when it gets no HTTP answer (refused, TLS handshake failed, timed out) the check is repeated over HTTP, and that host stays on HTTP until the exporter restarts.',
-    format: 'comma-list',
+    doc: 'Registry hosts (host or host:port) that may be reached over plain HTTP: HTTPS is tried first; when it gets no HTTP answer (refused, TLS handshake failed, timed out) the check is repeated over HTTP, and a host that answers over HTTP stays on it until the exporter restarts. The bare flag or true: every registry (the Go exporter\'s switch, warned at start). Loopback registries (localhost, 127.0.0.0/8, ::1) do this unnamed, but only when HTTPS met a plain-HTTP server or a closed port.',
+    format: 'registry-hosts-or-all',
     default: [] as string[],
     arg: 'allow-plain-http',
     env: 'IAE_ALLOW_PLAIN_HTTP',
@@ -283,9 +327,9 @@ export const schema = {
     env: 'IAE_REGISTRIES_FILE',
   },
   cloudCredentials: {
-    doc: 'Cloud registries whose credentials come from the exporter\'s own cloud identity, no pull secret needed: ecr (Amazon ECR; the AWS SDK\'s credential chain, e.g. IRSA), gcp (Artifact Registry and GCR; the metadata server), acr (Azure Container Registry; managed identity). Tried after the pull secrets. Empty: none.',
+    doc: 'Cloud registries whose credentials come from the exporter\'s own cloud identity, no pull secret needed: ecr (Amazon ECR; the AWS SDK\'s credential chain, e.g. IRSA; on by default, as in the Go exporter, and silent where no AWS identity is found), gcp (Artifact Registry and GCR; the metadata server), acr (Azure Container Registry; managed identity). Tried after the pull secrets. none (or empty): no provider.',
     format: 'cloud-providers',
-    default: [] as string[],
+    default: ['ecr'] as string[],
     arg: 'cloud-credentials',
     env: 'IAE_CLOUD_CREDENTIALS',
   },
@@ -354,7 +398,14 @@ export class ConfigError extends Error {}
  * Settings from (lowest to highest precedence) defaults, the config file, environment, flags.
  * The config file is named by --config or IAE_CONFIG_FILE (JSON or YAML).
  */
-export function loadSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
+export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Settings {
+  let args: string[];
+  try {
+    args = withDoubleDashes(rawArgs, knownName);
+  } catch (error) {
+    if (error instanceof FlagSyntaxError) throw new ConfigError(error.message);
+    throw error;
+  }
   const config = convict(schema, { args, env });
   const path = configFileFrom(args, env);
   let file: { path: string; values: Record<string, unknown> } | undefined;
@@ -398,7 +449,10 @@ function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefi
 }
 
 function knownFlag(arg: string): boolean {
-  const name = arg.slice(2).split('=')[0];
+  return knownName(arg.slice(2).split('=')[0]);
+}
+
+function knownName(name: string): boolean {
   return name === 'config' || name === 'help' || Object.values(schema).some((entry) => entry.arg === name);
 }
 

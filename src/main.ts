@@ -54,15 +54,13 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   let imagesOverLimit = () => 0;
   const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit());
 
-  for (const host of registries.insecureSkipVerifyHosts) {
-    log.warn({ registry: host }, 'TLS certificate verification is OFF for this registry');
-  }
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,
     caFiles: settings.caFiles,
     hostCaPems: registries.hostCaPems,
     insecureSkipVerifyHosts: registries.insecureSkipVerifyHosts,
     plainHttpHosts: registries.plainHttpHosts,
+    plainHttpLoopback: registries.plainHttpLoopback,
     connectionsPerOrigin: registries.connectionsPerOrigin,
     readPlatforms: settings.checkPlatforms,
     // A repository checked every interval is seen again within one; one missed check is forgiven.

@@ -64,6 +64,7 @@ export async function runCheckCommand(
     hostCaPems: registries.hostCaPems,
     insecureSkipVerifyHosts: registries.insecureSkipVerifyHosts,
     plainHttpHosts: registries.plainHttpHosts,
+    plainHttpLoopback: registries.plainHttpLoopback,
     connectionsPerOrigin: registries.connectionsPerOrigin,
     userAgent: `k8s-image-availability-exporter/${packageVersion()} check`,
   });

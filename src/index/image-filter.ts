@@ -3,8 +3,11 @@
 // reference and is normalised like one: "nginx" ignores every tag of docker.io/library/nginx,
 // "nginx:1.25" that tag only, however the workload spells it. A pattern with `*` is matched
 // against the image as written, its normalised form and its repository; `*` matches any run of
-// characters, all else is literal ("registry.internal/*" ignores a whole registry).
+// characters, all else is literal ("registry.internal/*" ignores a whole registry). A pattern
+// `regex:<expression>` is one of the Go exporter's regular expressions (image-regex.ts), matched
+// anywhere in the image as written, as there.
 import { repositoryName, type ImageReference } from '../registry/reference.js';
+import { compileImageRegex, MAX_MATCHED_IMAGE_LENGTH, REGEX_PREFIX } from './image-regex.js';
 import { ImageResolver } from './image-resolver.js';
 
 type Matcher = (image: string, reference: ImageReference | undefined) => boolean;
@@ -34,6 +37,10 @@ export class ImageFilter {
 }
 
 function matcherFor(pattern: string, resolver: ImageResolver): Matcher {
+  if (pattern.startsWith(REGEX_PREFIX)) {
+    const expression = compileImageRegex(pattern.slice(REGEX_PREFIX.length));
+    return (image) => image.length <= MAX_MATCHED_IMAGE_LENGTH && expression.test(image);
+  }
   if (!pattern.includes('*')) {
     let parsed: ImageReference | undefined;
     try {

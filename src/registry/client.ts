@@ -12,6 +12,7 @@ import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
 import { RecentScopes } from './recent-scopes.js';
 import { ExpiringCache, type Fetched } from './expiring-cache.js';
+import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -41,8 +42,10 @@ export type CheckResult = {
 };
 
 export type RegistryClientOptions = TransportOptions & {
-  /** Hosts that may be reached over plain HTTP when HTTPS fails. */
+  /** Hosts that may be reached over plain HTTP when HTTPS fails; "*" is every host. */
   plainHttpHosts: string[];
+  /** Loopback registries (localhost, 127.0.0.0/8, ::1) may too, without being named. */
+  plainHttpLoopback?: boolean;
   /** Also read the platforms of multi-platform images (one GET more for those). */
   readPlatforms?: boolean;
   /** How long a repository not checked any more still rides along on token requests (default 15 min); about twice the check interval. */
@@ -68,7 +71,7 @@ export class RegistryClient {
   private readonly singleScopeServers = new Set<string>();
   private readonly hostAuth = new Map<string, HostAuth>();
   private readonly hostScheme = new Map<string, 'https:' | 'http:'>();
-  private readonly plainHttpHosts: Set<string>;
+  private readonly mayUsePlainHttp: (host: string, code: string) => boolean;
   private readonly readPlatforms: boolean;
   private readonly requestTimeoutMs: number;
   /** host/repository → whether it exists, asked after a 404 so the reason says tag or repository. */
@@ -81,7 +84,7 @@ export class RegistryClient {
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.recentScopes = new RecentScopes(options.scopeMemoryMs);
     this.readPlatforms = options.readPlatforms ?? false;
-    this.plainHttpHosts = new Set(options.plainHttpHosts.map((host) => host.toLowerCase()));
+    this.mayUsePlainHttp = plainHttpFallback({ hosts: options.plainHttpHosts, loopback: options.plainHttpLoopback });
   }
 
   /**
@@ -381,15 +384,19 @@ export class RegistryClient {
     return this.overScheme(host, (scheme) => this.transport.send(host, 'token', 'POST', new URL(`${scheme}//${host}${path}`), headers, true, body));
   }
 
-  /** HTTPS, or HTTP for an allowed host once HTTPS has failed there. */
+  /**
+   * HTTPS, or HTTP for an allowed host once HTTPS has failed there. A host that answered over HTTP
+   * stays on it; one that answered neither is tried over HTTPS first again next time.
+   */
   private async overScheme(host: string, attempt: (scheme: 'https:' | 'http:') => Promise<Reply>): Promise<Reply> {
     const scheme = this.hostScheme.get(host) ?? 'https:';
     try {
       return await attempt(scheme);
     } catch (error) {
-      if (scheme === 'https:' && this.plainHttpHosts.has(host.toLowerCase()) && error instanceof NetworkError) {
+      if (scheme === 'https:' && error instanceof NetworkError && this.mayUsePlainHttp(host, error.code)) {
+        const reply = await attempt('http:');
         this.hostScheme.set(host, 'http:');
-        return attempt('http:');
+        return reply;
       }
       throw error;
     }

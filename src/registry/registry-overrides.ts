@@ -4,11 +4,14 @@ import type { Settings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { MountedCredentialProvider } from './mounted-credentials.js';
+import { EVERY_REGISTRY } from './plain-http.js';
 import { canonicalHost, loadRegistrySettings, referenceHost } from './registry-settings.js';
 
 export type RegistryOverrides = {
   insecureSkipVerifyHosts: string[];
   plainHttpHosts: string[];
+  /** Loopback registries fall back to plain HTTP unnamed, as Docker and containerd do. */
+  plainHttpLoopback: boolean;
   hostCaPems: Map<string, string[]>;
   /** --image-mirror entries, the file's mirrors after them (a flag for the same prefix wins). */
   imageMirrors: string[];
@@ -40,13 +43,30 @@ export function registryOverrides(settings: Source, log: Pick<Logger, 'warn'>): 
   // Flags first: Mirrors keeps the first of equal prefixes, so --image-mirror overrides the file.
   const flagPrefixes = new Set(settings.imageMirrors.map((spec) => spec.split('=')[0]));
   const imageMirrors = [...settings.imageMirrors, ...mirrors.filter((spec) => !flagPrefixes.has(spec.split('=')[0]))];
+  warnAboutWeakenedTransport(insecure, plainHttp, log);
   return {
     insecureSkipVerifyHosts: [...insecure],
     plainHttpHosts: [...plainHttp],
+    plainHttpLoopback: true,
     hostCaPems,
     imageMirrors,
     concurrency,
     connectionsPerOrigin: Math.max(settings.registryConcurrency, ...concurrency.values()),
     providers: credentialDirs.size > 0 ? [new MountedCredentialProvider(credentialDirs, log)] : [],
   };
+}
+
+/** Said at every start, so a switch copied from an old setup does not stay unnoticed. */
+function warnAboutWeakenedTransport(insecure: Set<string>, plainHttp: Set<string>, log: Pick<Logger, 'warn'>): void {
+  if (insecure.has(EVERY_REGISTRY)) {
+    log.warn({ registry: EVERY_REGISTRY }, 'TLS certificate verification is OFF for every registry (bare --skip-registry-cert-verification); name the hosts instead to keep it for the others');
+  } else {
+    for (const host of insecure) log.warn({ registry: host }, 'TLS certificate verification is OFF for this registry');
+  }
+  if (plainHttp.has(EVERY_REGISTRY)) {
+    log.warn(
+      { registry: EVERY_REGISTRY },
+      'plain HTTP is allowed for every registry (bare --allow-plain-http): when HTTPS fails, checks and credentials go over HTTP; name the hosts instead to keep HTTPS for the others',
+    );
+  }
 }

@@ -6,12 +6,13 @@ import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { Phase } from './classify.js';
 import { readBoundedBody } from './bounded-body.js';
+import { EVERY_REGISTRY } from './plain-http.js';
 
 export type TransportOptions = {
   requestTimeoutMs: number;
   /** PEM files trusted next to the system roots. */
   caFiles: string[];
-  /** Hosts (host or host:port) whose certificates are not verified. */
+  /** Hosts (host or host:port) whose certificates are not verified; "*" is every host. */
   insecureSkipVerifyHosts: string[];
   /** Per host (lower case): PEM certificates trusted for that host only. */
   hostCaPems?: ReadonlyMap<string, string[]>;
@@ -117,7 +118,7 @@ export class Transport {
   }
 
   private dispatcherFor(host: string): Dispatcher {
-    if (this.insecureHosts.has(host)) return this.notVerifying;
+    if (this.insecureHosts.has(host) || this.insecureHosts.has(EVERY_REGISTRY)) return this.notVerifying;
     return this.hostVerifying.get(host) ?? this.verifying;
   }
 

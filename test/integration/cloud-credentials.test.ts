@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import type { CheckRow } from '../../src/check/command.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
+import { loadSettings } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { ACR_USERNAME } from '../../src/registry/cloud/acr.js';
 import { GCP_USERNAME } from '../../src/registry/cloud/gcp.js';
@@ -258,6 +259,62 @@ describe('Amazon ECR', () => {
     expect(result.status).toBe('authentication_failure');
     expect(result.message).toMatch(/ecr credentials unavailable: GetAuthorizationToken .* failed: .*ECONNREFUSED/);
     await down.close();
+  });
+});
+
+describe('Amazon ECR on by default, as in the Go exporter', () => {
+  const region = 'eu-central-1';
+  let ecrApi: StandIn;
+  let saved: NodeJS.ProcessEnv;
+  const defaults = () => loadSettings([], {}).cloudCredentials;
+
+  beforeAll(async () => {
+    ecrApi = await startStandIn((_seen, res) => json(res, 200, { authorizationData: [{ authorizationToken: Buffer.from(`AWS:${ecrPassword}`).toString('base64'), expiresAt: Date.now() / 1000 + 3600 }] }, 'application/x-amz-json-1.1'));
+    saved = { ...process.env };
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await ecrApi?.close();
+  });
+  beforeEach(() => {
+    ecrApi.seen.length = 0;
+    process.env = { ...saved, AWS_REGION: region, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials' };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[name];
+  });
+
+  const settings = () => ({ cloudCredentials: defaults(), cloudCredentialHosts: [`${registry.host}=ecr`], cloudCredentialEndpoints: [`ecr=${ecrApi.url}`] });
+
+  test('the default settings ask ECR with the identity the SDK finds → available', async () => {
+    expect(defaults()).toEqual(['ecr']);
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDSTANDINTEST00002', AWS_SECRET_ACCESS_KEY: 'stand-in-secret-access-key' });
+    const checker = checkerFor(settings());
+    expect((await checker.check(`${registry.host}/team/app:v1`)).status).toBe('available');
+    expect(ecrApi.seen).toHaveLength(1);
+    await checker.close();
+  });
+
+  test('no AWS identity → the check goes on as without ECR: no warning, one info line naming why', async () => {
+    const checker = checkerFor(settings());
+    const withoutEcr = checkerFor({ ...settings(), cloudCredentials: [] });
+    const expected = (await withoutEcr.check(`${registry.host}/team/app:v1`)).status;
+    const results = [await checker.check(`${registry.host}/team/app:v1`), await checker.check(`${registry.host}/team/other:v1`)];
+    expect(results.map((result) => result.status)).toEqual([expected, expected]);
+    expect(ecrApi.seen).toHaveLength(0);
+    const lines = checker.logs.map((line) => JSON.parse(line) as { level: string; msg: string; reason?: string });
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
+    const info = lines.filter((line) => line.msg === 'no cloud identity for these registries; checking with pull secrets only');
+    expect(info).toHaveLength(1);
+    expect(info[0].reason).toBe('ecr credentials unavailable: no AWS identity found (environment, web identity/IRSA, EKS Pod Identity, instance role, profiles)');
+    await checker.close();
+    await withoutEcr.close();
+  });
+
+  test('--cloud-credentials=none switches it off: ECR is not asked', async () => {
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDSTANDINTEST00002', AWS_SECRET_ACCESS_KEY: 'stand-in-secret-access-key' });
+    const checker = checkerFor({ ...settings(), cloudCredentials: loadSettings(['--cloud-credentials=none'], {}).cloudCredentials });
+    expect((await checker.check(`${registry.host}/team/app:v1`)).status).toBe('authentication_failure');
+    expect(ecrApi.seen).toHaveLength(0);
+    await checker.close();
   });
 });
 

@@ -86,7 +86,7 @@ describe('cloud credential settings', () => {
     expect(settings.cloudCredentials).toEqual(['ecr', 'gcp']);
     expect(settings.cloudCredentialHosts).toEqual(['a.lab=ecr', 'b.lab=gcp']);
     expect(settings.cloudCredentialEndpoints).toEqual(['acr=http://127.0.0.1:9999']);
-    expect(loadSettings([], {}).cloudCredentials).toEqual([]);
+    expect(loadSettings([], {}).cloudCredentials).toEqual(['ecr']);
   });
 
   test('the GCP metadata server: the setting, else GCE_METADATA_HOST, else metadata.google.internal', () => {

@@ -17,8 +17,19 @@ export type ProviderLog = {
   info(detail: object, message: string): void;
 };
 
-/** Why a provider has no credential. The message names endpoints and failures, never a token. */
-export class CloudCredentialError extends Error {}
+/**
+ * Why a provider has no credential. The message names endpoints and failures, never a token.
+ * `expected`: nothing is wrong (no cloud identity where none was given), so it is logged as
+ * information, not as a warning.
+ */
+export class CloudCredentialError extends Error {
+  constructor(
+    message: string,
+    readonly expected = false,
+  ) {
+    super(message);
+  }
+}
 
 /** Cloud credentials live hours (ECR 12 h): renewed a tenth of their life early, at most five minutes. */
 export const CLOUD_RENEWAL_MARGIN_MS = 5 * 60_000;
@@ -63,7 +74,9 @@ export abstract class CloudProvider implements CredentialProvider {
     } catch (error) {
       const reason = `${this.name} credentials unavailable: ${describeFailure(error)}`;
       if (this.failures.get(key) !== reason) {
-        this.log.warn({ provider: this.name, registry: host, reason }, 'cloud credentials unavailable; checking without them');
+        const detail = { provider: this.name, registry: host, reason };
+        if (error instanceof CloudCredentialError && error.expected) this.log.info(detail, 'no cloud identity for these registries; checking with pull secrets only');
+        else this.log.warn(detail, 'cloud credentials unavailable; checking without them');
       }
       this.failures.set(key, reason);
       return [];

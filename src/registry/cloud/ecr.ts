@@ -30,8 +30,21 @@ export type EcrOptions = {
 
 const DEFAULT_REGION_KEY = 'default region';
 
+/**
+ * Without an identity the chain ends at the instance metadata service, which may take seconds to
+ * not answer off AWS: asked again only after this long, not at every check of an ECR image.
+ */
+const NO_IDENTITY_RECHECK_MS = 5 * 60_000;
+
+/** The SDK's credential chain found no identity at all (not on AWS, or no role given to the pod). */
+function isNoIdentity(error: unknown): boolean {
+  const err = error as { name?: string; message?: string };
+  return err?.name === 'CredentialsProviderError' && /Could not load credentials from any providers/.test(String(err.message));
+}
+
 export class EcrProvider extends CloudProvider {
   private readonly clients = new Map<string, ECRClient>();
+  private noIdentityUntil = 0;
 
   constructor(private readonly options: EcrOptions) {
     super('ecr', options.log, options.extraHosts);
@@ -45,6 +58,8 @@ export class EcrProvider extends CloudProvider {
 
   protected async fetchCredential(key: string, host: string): Promise<{ value: Credential; expiresAt: number }> {
     const where = key === DEFAULT_REGION_KEY ? 'the default region' : key;
+    const noIdentity = () => new CloudCredentialError('no AWS identity found (environment, web identity/IRSA, EKS Pod Identity, instance role, profiles)', true);
+    if (Date.now() < this.noIdentityUntil) throw noIdentity();
     let answer;
     try {
       // Loaded on first use: installations without ECR never load the SDK.
@@ -52,6 +67,10 @@ export class EcrProvider extends CloudProvider {
       const client = await this.clientFor(key, ecrRegistry(host));
       answer = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
+      if (isNoIdentity(error)) {
+        this.noIdentityUntil = Date.now() + NO_IDENTITY_RECHECK_MS;
+        throw noIdentity();
+      }
       throw new CloudCredentialError(`GetAuthorizationToken in ${where} failed: ${describeFailure(error)}`);
     }
     const data = answer.authorizationData?.[0];
