@@ -2,6 +2,7 @@
 // The Helm chart's values map onto these keys (chart/README.md), so adding a setting here is the
 // only place a new knob starts.
 import convict from 'convict';
+import { METRICS_FORMATS, type MetricsFormat } from './availability-families.js';
 import { parseFile } from './config-file.js';
 import { formatDuration, parseGoDuration } from './duration.js';
 import { FlagSyntaxError, goBoolean, withDoubleDashes } from './flag-syntax.js';
@@ -354,6 +355,13 @@ export const schema = {
     arg: 'kubeconfig',
     env: 'IAE_KUBECONFIG',
   },
+  metricsFormat: {
+    doc: 'Names of the availability gauges: per-kind (k8s_image_availability_exporter_<kind>_<status>, the Go exporter\'s names before v0.7), unified (k8s_image_availability_exporter_<status> with labels kind and name, its names since v0.7) or both, for a migration window.',
+    format: [...METRICS_FORMATS],
+    default: 'per-kind',
+    arg: 'metrics-format',
+    env: 'IAE_METRICS_FORMAT',
+  },
   logLevel: {
     doc: 'Lowest level of log lines written: debug, info, warn or error.',
     format: ['debug', 'info', 'warn', 'error'],
@@ -389,6 +397,7 @@ export type Settings = {
   cloudCredentialHosts: string[];
   cloudCredentialEndpoints: string[];
   kubeconfig: string;
+  metricsFormat: MetricsFormat;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
 

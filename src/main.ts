@@ -52,7 +52,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
   let imagesOverLimit = () => 0;
-  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit());
+  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat);
 
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,

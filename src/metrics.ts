@@ -2,17 +2,13 @@
 // index and the check results at scrape time (a hundred thousand series render in well under a
 // second this way, and a deleted workload's series vanish with it); everything else is prom-client.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { availabilityFamilies, METRIC_PREFIX, type AvailabilityRow, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
 import type { CheckUnit, ImageIndex } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Exchange } from './registry/transport.js';
-import { STATUSES, type Status } from './status.js';
 
-export const METRIC_PREFIX = 'k8s_image_availability_exporter';
-
-export function availabilityFamily(kind: KindName, status: Status): string {
-  return `${METRIC_PREFIX}_${kind}_${status}`;
-}
+export { METRIC_PREFIX, perKindFamily as availabilityFamily } from './availability-families.js';
 
 export class ExporterMetrics {
   readonly registry = new Registry();
@@ -26,6 +22,7 @@ export class ExporterMetrics {
     private readonly index: ImageIndex,
     private readonly results: CheckResults,
     imagesOverLimit: () => number = () => 0,
+    private readonly metricsFormat: MetricsFormat = 'per-kind',
   ) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -101,27 +98,22 @@ export class ExporterMetrics {
 
   async render(clusterPlatforms?: string[]): Promise<string> {
     const platforms = clusterPlatforms ? renderPlatformMissing(this.index, this.results, clusterPlatforms) : '';
-    return renderAvailability(this.index, this.results) + platforms + (await this.registry.metrics());
+    return renderAvailability(this.index, this.results, this.metricsFormat) + platforms + (await this.registry.metrics());
   }
 }
 
-/** One-hot gauges per kind and status: exactly one of the eight is 1 for each checked usage. */
-export function renderAvailability(index: ImageIndex, results: CheckResults): string {
-  const rows = new Map<KindName, Array<{ labels: string; status: Status }>>(KIND_NAMES.map((kind) => [kind, []]));
+/** One-hot gauges per status (and kind, by format): exactly one of a family set is 1 for each checked usage. */
+export function renderAvailability(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): string {
+  const rows = new Map<KindName, AvailabilityRow[]>(KIND_NAMES.map((kind) => [kind, []]));
   for (const usage of index.usages()) {
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
     if (!status) continue; // not checked yet: no series rather than a false alarm
-    const labels = `namespace="${escape(usage.namespace)}",${usage.kind}="${escape(usage.workload)}",container="${escape(usage.container)}",image="${escape(usage.image)}"`;
-    rows.get(usage.kind)!.push({ labels, status });
+    rows.get(usage.kind)!.push({ kind: usage.kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status });
   }
   const out: string[] = [];
-  for (const kind of KIND_NAMES) {
-    const kindRows = rows.get(kind)!;
-    for (const status of STATUSES) {
-      const name = availabilityFamily(kind, status);
-      out.push(`# HELP ${name} 1 when the image of this ${kind} container is ${status.replace(/_/g, ' ')}, else 0.`, `# TYPE ${name} gauge`);
-      for (const row of kindRows) out.push(`${name}{${row.labels}} ${row.status === status ? 1 : 0}`);
-    }
+  for (const family of availabilityFamilies(format)) {
+    out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
+    for (const kind of family.kinds) for (const row of rows.get(kind)!) out.push(`${family.name}{${family.labels(row)}} ${row.status === family.status ? 1 : 0}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -29,6 +29,7 @@ plainHttpRegistries: IAE_ALLOW_PLAIN_HTTP
 cloudCredentials: IAE_CLOUD_CREDENTIALS
 cloudCredentialHosts: IAE_CLOUD_CREDENTIAL_HOSTS
 cloudCredentialEndpoints: IAE_CLOUD_CREDENTIAL_ENDPOINTS
+metricsFormat: IAE_METRICS_FORMAT
 logLevel: IAE_LOG_LEVEL
 {{- end -}}
 

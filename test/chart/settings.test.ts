@@ -46,6 +46,7 @@ const expected: Record<string, unknown> = {
   cloudCredentials: ['ecr', 'gcp', 'acr'],
   cloudCredentialHosts: ['registry.internal:5000=ecr'],
   cloudCredentialEndpoints: ['ecr=https://vpce-0123.api.ecr.eu-west-1.vpce.amazonaws.com', 'gcp=http://metadata.internal:8080'],
+  metricsFormat: 'unified',
   logLevel: 'debug',
 };
 

@@ -11,16 +11,29 @@ const rules = parse(readFileSync(rulesFile, 'utf8')) as {
   groups: Array<{ name: string; rules: Array<{ alert: string; labels: Record<string, string> }> }>;
 };
 
-test('chart/files/alerts.rules.yaml is monitoring/alerts.rules.yaml', () => {
-  const chartCopy = join(chartDir, 'files', 'alerts.rules.yaml');
-  expect(realpathSync(chartCopy)).toBe(realpathSync(rulesFile));
-  expect(readFileSync(chartCopy, 'utf8')).toBe(readFileSync(rulesFile, 'utf8'));
+const unifiedRulesFile = join(repoRoot, 'monitoring', 'alerts.unified.rules.yaml');
+
+test.each([
+  ['alerts.rules.yaml', rulesFile],
+  ['alerts.unified.rules.yaml', unifiedRulesFile],
+])('chart/files/%s is its file in monitoring/', (name, file) => {
+  const chartCopy = join(chartDir, 'files', name);
+  expect(realpathSync(chartCopy)).toBe(realpathSync(file));
+  expect(readFileSync(chartCopy, 'utf8')).toBe(readFileSync(file, 'utf8'));
 });
 
 describe.each(helms)('$name', ({ path: binary }) => {
   test("the chart's PrometheusRule spec equals monitoring/alerts.rules.yaml exactly", () => {
     const rule = only(render(binary, { apiVersions: operatorApiVersions }), 'PrometheusRule') as unknown as { spec: unknown };
     expect(rule.spec).toEqual(rules);
+  });
+
+  test('metricsFormat picks the rules: unified → monitoring/alerts.unified.rules.yaml; both → the per-kind ones, so no alert fires twice', () => {
+    const unifiedRules = parse(readFileSync(unifiedRulesFile, 'utf8'));
+    const specFor = (metricsFormat: string) => (only(render(binary, { values: { metricsFormat } }), 'PrometheusRule') as unknown as { spec: unknown }).spec;
+    expect(specFor('unified')).toEqual(unifiedRules);
+    expect(specFor('both')).toEqual(rules);
+    expect(specFor('per-kind')).toEqual(rules);
   });
 
   test('prometheusRule.additionalRuleLabels adds labels to every alert; a rule keeps its own severity', () => {
