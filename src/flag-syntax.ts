@@ -22,7 +22,8 @@ export function withDoubleDashes(args: string[], known: (name: string) => boolea
     }
     const name = single[1];
     if (!known(name)) {
-      throw new FlagSyntaxError(`unknown flag -${name.slice(0, 100)}: flags are written --${name.slice(0, 100)} (one dash is read as two); see --help`);
+      const shown = name.slice(0, 100);
+      throw new FlagSyntaxError(`unknown flag -${shown}: there is no --${shown} either (one dash is read as two); see --help for the flags`);
     }
     out.push(`-${arg}`);
   }

@@ -163,7 +163,7 @@ describe('the exporter with the Go exporter\'s arguments, against the real API s
   test("a flag the exporter does not have, single-dash, stops the start with one line naming its double-dash form", () => {
     const run = spawnSync(process.execPath, [cli, '-check-interval=1m', '-concurrency=4'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe('invalid settings: unknown flag -concurrency: flags are written --concurrency (one dash is read as two); see --help\n');
+    expect(run.stderr).toBe('invalid settings: unknown flag -concurrency: there is no --concurrency either (one dash is read as two); see --help for the flags\n');
   });
 
   test('-help prints the flags, as Go programs do', () => {

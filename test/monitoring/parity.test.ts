@@ -30,7 +30,7 @@ describe.each(helms)('$name', ({ path: binary }) => {
 
   test('metricsFormat picks the rules: unified → monitoring/alerts.unified.rules.yaml; both → the per-kind ones, so no alert fires twice', () => {
     const unifiedRules = parse(readFileSync(unifiedRulesFile, 'utf8'));
-    const specFor = (metricsFormat: string) => (only(render(binary, { values: { metricsFormat } }), 'PrometheusRule') as unknown as { spec: unknown }).spec;
+    const specFor = (metricsFormat: string) => (only(render(binary, { apiVersions: operatorApiVersions, values: { metricsFormat } }), 'PrometheusRule') as unknown as { spec: unknown }).spec;
     expect(specFor('unified')).toEqual(unifiedRules);
     expect(specFor('both')).toEqual(rules);
     expect(specFor('per-kind')).toEqual(rules);

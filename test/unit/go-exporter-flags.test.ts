@@ -59,7 +59,9 @@ describe("Go's flag syntax", () => {
 
   test('a single-dash word that is no flag is refused with one line naming the double-dash form', () => {
     const message = refusal(['-check-intervall=1m']);
-    expect(message).toBe('unknown flag -check-intervall: flags are written --check-intervall (one dash is read as two); see --help');
+    expect(message).toBe('unknown flag -check-intervall: there is no --check-intervall either (one dash is read as two); see --help for the flags');
+    // The Go exporter v0.2 and v0.3 had -namespace; nothing here means the same.
+    expect(refusal(['-namespace=shop'])).toContain('there is no --namespace either');
     expect(refusal(['-logtostderr'])).toContain('--logtostderr');
   });
 
