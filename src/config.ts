@@ -9,6 +9,7 @@ import { FlagSyntaxError, goBoolean, withDoubleDashes } from './flag-syntax.js';
 import { isRegexList, regexItems } from './index/image-regex.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
+import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
 import { Mirrors } from './registry/mirrors.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
 
@@ -348,6 +349,48 @@ export const schema = {
     arg: 'cloud-credential-endpoint',
     env: 'IAE_CLOUD_CREDENTIAL_ENDPOINTS',
   },
+  imageCredentialProviderConfig: {
+    doc: 'The kubelet\'s CredentialProviderConfig file or directory (its --image-credential-provider-config): its credential provider plugins (ecr-credential-provider, auth-provider-gcp, acr-credential-provider...) are run as the kubelet runs them, for images without a pull secret that works. Empty: none.',
+    format: String,
+    default: '',
+    arg: 'image-credential-provider-config',
+    env: 'IAE_IMAGE_CREDENTIAL_PROVIDER_CONFIG',
+  },
+  imageCredentialProviderBinDir: {
+    doc: 'Directory of the credential provider plugins named in imageCredentialProviderConfig (the kubelet\'s --image-credential-provider-bin-dir).',
+    format: String,
+    default: '',
+    arg: 'image-credential-provider-bin-dir',
+    env: 'IAE_IMAGE_CREDENTIAL_PROVIDER_BIN_DIR',
+  },
+  imageCredentialProviderTimeout: {
+    doc: 'Time limit of one credential provider plugin run (Go duration); the kubelet allows 1m. A plugin that takes longer is killed and the check goes on without its credentials.',
+    format: 'go-duration',
+    default: '1m',
+    arg: 'image-credential-provider-timeout',
+    env: 'IAE_IMAGE_CREDENTIAL_PROVIDER_TIMEOUT',
+  },
+  nodeDockerConfigRoot: {
+    doc: 'Where the node\'s files are mounted (the chart\'s kubeletCredentials mounts them read-only below /node): the node\'s docker config is read there from the kubelet\'s search paths (kubeletRootDir/config.json, /config.json, /root/.docker/config.json, /.docker/config.json, then .dockercfg) and used after the pull secrets. Empty: not read.',
+    format: String,
+    default: '',
+    arg: 'node-docker-config-root',
+    env: 'IAE_NODE_DOCKER_CONFIG_ROOT',
+  },
+  kubeletRootDir: {
+    doc: 'The kubelet\'s --root-dir on the node, the first place it looks for config.json and .dockercfg.',
+    format: String,
+    default: '/var/lib/kubelet',
+    arg: 'kubelet-root-dir',
+    env: 'IAE_KUBELET_ROOT_DIR',
+  },
+  dockerConfigCredentials: {
+    doc: 'Use the exporter\'s own Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json, with its credsStore/credHelpers helpers) as the last credential source of every check, as the Go exporter did; false turns it off.',
+    format: Boolean,
+    default: true,
+    arg: 'docker-config-credentials',
+    env: 'IAE_DOCKER_CONFIG_CREDENTIALS',
+  },
   kubeconfig: {
     doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
     format: String,
@@ -396,6 +439,12 @@ export type Settings = {
   cloudCredentials: string[];
   cloudCredentialHosts: string[];
   cloudCredentialEndpoints: string[];
+  imageCredentialProviderConfig: string;
+  imageCredentialProviderBinDir: string;
+  imageCredentialProviderTimeout: number;
+  nodeDockerConfigRoot: string;
+  kubeletRootDir: string;
+  dockerConfigCredentials: boolean;
   kubeconfig: string;
   metricsFormat: MetricsFormat;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -444,6 +493,14 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
       loadRegistrySettings(settings.registriesFile);
     } catch (error) {
       throw new ConfigError(`registriesFile: ${oneLine(error)}`);
+    }
+  }
+  if (settings.imageCredentialProviderConfig) {
+    // The kubelet refuses to start with a config it cannot use; so does the exporter, with one line.
+    try {
+      loadPluginConfig(settings.imageCredentialProviderConfig, settings.imageCredentialProviderBinDir);
+    } catch (error) {
+      throw new ConfigError(`imageCredentialProviderConfig: ${oneLine(error)}`);
     }
   }
   return settings;

@@ -22,6 +22,7 @@ import type { Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
 import { cloudCredentialProviders } from './registry/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';
+import { credentialSources } from './registry/credential-sources.js';
 import { registryOverrides } from './registry/registry-overrides.js';
 import { packageVersion } from './version.js';
 
@@ -86,7 +87,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     onLimitReached: (waiting) => {
       if (waiting === 1) log.warn({ maxTrackedImages: settings.maxTrackedImages }, 'image limit reached: further images are not checked until others go; raise --max-tracked-images');
     },
-    check: imageChecker(client, secrets, [...registries.providers, ...cloud.providers]),
+    check: imageChecker(client, secrets, credentialSources(settings, [...registries.providers, ...cloud.providers], log, process.env)),
     results,
     onChecked: (unit, record, previous) => {
       metrics.recordCheck(unit, record);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real on a Debian 12 machine: the CNCF distribution
 # registry, htpasswd, openssl, Prometheus + promtool, Alertmanager, Chromium, and the
-# kube-apiserver test bed built from the Kubernetes Go modules. Idempotent: a second run only
-# checks.
+# kube-apiserver test bed built from the Kubernetes Go modules, and the kubelet's ECR credential
+# provider plugin built from its Go module. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,3 +20,4 @@ if ((${#missing[@]} > 0)); then
 fi
 
 bash test/apiserver/build.sh
+bash test/ecr-credential-provider/build.sh

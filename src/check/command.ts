@@ -1,8 +1,6 @@
 // `check`: a CI gate before deployment. Reads manifests, checks every image with the exporter's
 // own client and credential rules, prints a table (or JSON) and exits 1 unless all are available.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadSettings } from '../config.js';
 import { ImageFilter } from '../index/image-filter.js';
@@ -10,7 +8,9 @@ import { ImageResolver } from '../index/image-resolver.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
 import { cloudCredentialProviders } from '../registry/cloud/providers.js';
 import { checkWithProviders, DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
+import { credentialSources } from '../registry/credential-sources.js';
 import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
+import { DockerConfigFileError } from '../registry/own-docker-config.js';
 import { ReferenceError } from '../registry/reference.js';
 import { registryOverrides } from '../registry/registry-overrides.js';
 import type { Status } from '../status.js';
@@ -25,13 +25,15 @@ exits 1 unless all are available.
 
   -f, --filename FILE     manifests to read (repeatable)
   --output table|json     result format on stdout (default table); progress goes to stderr
-  --docker-config FILE    Docker config with "auths" (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present)
+  --docker-config FILE    Docker config with "auths", credsStore or credHelpers (default: $DOCKER_CONFIG/config.json
+                          or ~/.docker/config.json if present; tried after every other source)
   --pull-secret FILE      a kubernetes.io/dockerconfigjson Secret manifest to use as well (repeatable)
 
 Registry settings of the exporter apply too: --capath, --skip-registry-cert-verification,
 --allow-plain-http, --registry-request-timeout, --registry-concurrency, --default-registry,
 --image-mirror, --ignored-images, --allowed-images, --cloud-credentials, --cloud-credential-host,
---cloud-credential-endpoint.`;
+--cloud-credential-endpoint, --image-credential-provider-config, --image-credential-provider-bin-dir,
+--node-docker-config-root, --docker-config-credentials.`;
 
 export type CheckRow = { image: string; status: Status; reason: string; workloads: string[] };
 
@@ -48,7 +50,7 @@ export async function runCheckCommand(
   const registries = registryOverrides(settings, { warn: (detail: object, message?: string) => io.stderr.write(`warning: ${message ?? ''} ${JSON.stringify(detail)}\n`) });
   const resolver = new ImageResolver(settings.defaultRegistry, registries.imageMirrors);
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver);
-  const keyring = loadKeyring(args, io.env, io.stderr);
+  const pullSecrets = loadPullSecrets(args.pullSecrets, io.stderr);
 
   const found = args.files.flatMap((file) => imagesInManifests(file === '-' ? io.stdin() : readFileSync(file, 'utf8'), file === '-' ? 'stdin' : file));
   const byImage = new Map<string, string[]>();
@@ -70,7 +72,15 @@ export async function runCheckCommand(
   });
   const say = (level: string) => (detail: object, message: string) => io.stderr.write(`${level}: ${message} ${JSON.stringify(detail)}\n`);
   const cloud = cloudCredentialProviders(settings, client, { warn: say('warning'), info: say('info') }, io.env);
-  const providers = [new DockerConfigProvider(keyring), ...registries.providers, ...cloud.providers];
+  let providers: CredentialProvider[];
+  try {
+    providers = [new DockerConfigProvider(pullSecrets), ...credentialSources(settings, [...registries.providers, ...cloud.providers], { warn: say('warning'), info: say('info') }, io.env, args.dockerConfig)];
+  } catch (error) {
+    await client.close();
+    await cloud.close();
+    if (error instanceof DockerConfigFileError) throw new UsageError(`--docker-config: ${error.message}`);
+    throw error;
+  }
   const rows: CheckRow[] = [];
   const pending = [...byImage.entries()];
   let done = 0;
@@ -138,20 +148,9 @@ function parseCheckArgs(argv: string[]): CheckArgs {
   return args;
 }
 
-function loadKeyring(args: CheckArgs, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream): KeyringEntry[] {
+function loadPullSecrets(files: string[], stderr: NodeJS.WritableStream): KeyringEntry[] {
   const entries: KeyringEntry[] = [];
-  const configPath = args.dockerConfig ?? join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
-  let configText: string | undefined;
-  try {
-    configText = readFileSync(configPath, 'utf8');
-  } catch (error) {
-    if (args.dockerConfig) throw new UsageError(`cannot read --docker-config ${configPath}: ${(error as NodeJS.ErrnoException).code}`);
-  }
-  if (configText !== undefined) {
-    const data = { '.dockerconfigjson': Buffer.from(configText).toString('base64') };
-    entries.push(...credentialsFromSecret('kubernetes.io/dockerconfigjson', data, `docker config ${configPath}`));
-  }
-  for (const file of args.pullSecrets) {
+  for (const file of files) {
     const secret = parseYaml(readFileSync(file, 'utf8')) as { type?: string; data?: Record<string, string>; metadata?: { name?: string } };
     try {
       entries.push(...credentialsFromSecret(secret?.type, secret?.data, `pull secret ${file}`));

@@ -19,13 +19,16 @@ export interface CredentialProvider {
 
 /**
  * Checks an image with what every provider gives, in order (the kubelet tries credentials so). A
- * failed check's reason adds why any provider serving the registry came up empty: often the cause.
+ * failed check's reason names every source whose credentials were tried (the registry's answer
+ * names only the last) and adds why any provider serving the registry came up empty: often the cause.
  */
 export async function checkWithProviders(client: Pick<RegistryClient, 'check'>, reference: ImageReference, providers: CredentialProvider[]): Promise<CheckResult> {
   const credentials = (await Promise.all(providers.map((provider) => provider.credentialsFor(reference)))).flat();
   const result = await client.check(reference, credentials);
   if (result.status === 'available') return result;
   const reasons = providers.map((provider) => provider.unavailableReason?.(reference)).filter((reason): reason is string => !!reason);
+  const sources = [...new Set(credentials.map((credential) => credential.source))];
+  if (sources.length > 1) reasons.unshift(`credentials tried in turn: ${sources.join(', ')}`);
   return reasons.length === 0 ? result : { ...result, message: registryText(`${result.message} (${reasons.join('; ')})`, MAX_REASON) };
 }
 
