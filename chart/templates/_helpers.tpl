@@ -30,6 +30,9 @@ cloudCredentials: IAE_CLOUD_CREDENTIALS
 cloudCredentialHosts: IAE_CLOUD_CREDENTIAL_HOSTS
 cloudCredentialEndpoints: IAE_CLOUD_CREDENTIAL_ENDPOINTS
 metricsFormat: IAE_METRICS_FORMAT
+imageCredentialProviderTimeout: IAE_IMAGE_CREDENTIAL_PROVIDER_TIMEOUT
+kubeletRootDir: IAE_KUBELET_ROOT_DIR
+dockerConfigCredentials: IAE_DOCKER_CONFIG_CREDENTIALS
 logLevel: IAE_LOG_LEVEL
 {{- end -}}
 
@@ -182,5 +185,20 @@ off
 create
 {{- else -}}
 skip
+{{- end -}}
+{{- end -}}
+
+{{/*
+kubeletCredentials: where the node's files are mounted, and the checks of its values.
+*/}}
+{{- define "iae.nodeRoot" -}}/node{{- end -}}
+
+{{- define "iae.kubeletCredentialsCheck" -}}
+{{- $k := .Values.kubeletCredentials -}}
+{{- if and $k.enabled (not $k.providerConfig) (not $k.dockerConfigFiles) -}}
+{{- fail "kubeletCredentials.enabled: set providerConfig (with providerBinDir) or dockerConfigFiles, the node's sources to mount" -}}
+{{- end -}}
+{{- if and $k.enabled $k.providerConfig (not $k.providerBinDir) -}}
+{{- fail "kubeletCredentials.providerConfig needs providerBinDir, the kubelet's plugin directory on the node" -}}
 {{- end -}}
 {{- end -}}

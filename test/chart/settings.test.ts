@@ -14,6 +14,9 @@ type EnvVar = { name: string; value?: string; valueFrom?: unknown };
 const notChartValues: Record<string, string> = {
   kubeconfig: 'in a pod the exporter uses its service account (in-cluster configuration)',
   registriesFile: 'the chart writes the file from the `registries` value and mounts it (registries.test.ts)',
+  imageCredentialProviderConfig: 'kubeletCredentials.providerConfig mounts the node\'s file and sets it (kubelet-credentials.test.ts)',
+  imageCredentialProviderBinDir: 'kubeletCredentials.providerBinDir mounts the node\'s directory and sets it (kubelet-credentials.test.ts)',
+  nodeDockerConfigRoot: 'kubeletCredentials.dockerConfigFiles mounts the node\'s files and sets it (kubelet-credentials.test.ts)',
 };
 
 const chartSettings = Object.keys(schema).filter((key) => !(key in notChartValues)) as Array<keyof Settings>;
@@ -47,6 +50,9 @@ const expected: Record<string, unknown> = {
   cloudCredentialHosts: ['registry.internal:5000=ecr'],
   cloudCredentialEndpoints: ['ecr=https://vpce-0123.api.ecr.eu-west-1.vpce.amazonaws.com', 'gcp=http://metadata.internal:8080'],
   metricsFormat: 'unified',
+  imageCredentialProviderTimeout: 30_000, // 30s
+  kubeletRootDir: '/var/snap/microk8s/common/var/lib/kubelet',
+  dockerConfigCredentials: false,
   logLevel: 'debug',
 };
 
