@@ -302,7 +302,7 @@ describe('Amazon ECR on by default, as in the Go exporter', () => {
     expect(ecrApi.seen).toHaveLength(0);
     const lines = checker.logs.map((line) => JSON.parse(line) as { level: string; msg: string; reason?: string });
     expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
-    const info = lines.filter((line) => line.msg === 'no cloud identity for these registries; checking with pull secrets only');
+    const info = lines.filter((line) => line.msg.startsWith('no cloud identity for these registries; checking with pull secrets only'));
     expect(info).toHaveLength(1);
     expect(info[0].reason).toBe('ecr credentials unavailable: no AWS identity found (environment, web identity/IRSA, EKS Pod Identity, instance role, profiles)');
     await checker.close();

@@ -154,9 +154,14 @@ describe('the exporter with the Go exporter\'s arguments, against the real API s
     expect(await stop(child)).toBe(0);
   }, 60_000);
 
-  test('-check-interval 1m (a separate value) means the same', async () => {
-    const { child, started } = await start(['-check-interval', '1m', '-bind-address', '127.0.0.1:0', '-kubeconfig', api.kubeconfigPath]);
+  test('-check-interval 1m (a separate value) means the same; the bare boolean switches are warned about at start', async () => {
+    const { child, started, output } = await start(['-check-interval', '1m', '-skip-registry-cert-verification', '-allow-plain-http', '-bind-address', '127.0.0.1:0', '-kubeconfig', api.kubeconfigPath]);
     expect(started.checkInterval).toBe('1m');
+    const warnings = output()
+      .split('\n')
+      .filter((line) => line.includes('"level":"warn"'))
+      .map((line) => JSON.parse(line).msg as string);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^TLS certificate verification is OFF for every registry/), expect.stringMatching(/^plain HTTP is allowed for every registry/)]));
     expect(await stop(child)).toBe(0);
   });
 

@@ -75,7 +75,7 @@ export abstract class CloudProvider implements CredentialProvider {
       const reason = `${this.name} credentials unavailable: ${describeFailure(error)}`;
       if (this.failures.get(key) !== reason) {
         const detail = { provider: this.name, registry: host, reason };
-        if (error instanceof CloudCredentialError && error.expected) this.log.info(detail, 'no cloud identity for these registries; checking with pull secrets only');
+        if (error instanceof CloudCredentialError && error.expected) this.log.info(detail, 'no cloud identity for these registries; checking with pull secrets only (give the exporter an identity to use it, or switch the provider off)');
         else this.log.warn(detail, 'cloud credentials unavailable; checking without them');
       }
       this.failures.set(key, reason);
