@@ -29,6 +29,7 @@ export function machinery(options: {
   secrets?: SecretsSource;
   onChecked?: (unit: CheckUnit, record: CheckRecord) => void;
   onExchange?: (exchange: Exchange) => void;
+  random?: () => number;
 }): Machinery {
   const settings = { ...defaults(), ...options.settings };
   const client = new RegistryClient({
@@ -47,6 +48,9 @@ export function machinery(options: {
     perRegistryConcurrency: settings.registryConcurrency,
     globalConcurrency: settings.maxConcurrentChecks,
     maxUnits: settings.maxTrackedImages,
+    // No jitter unless a case asks for it: the cases measure how fast the machinery checks a
+    // burst, which the spread of a burst's first checks over the interval would hide.
+    random: options.random ?? (() => 0),
     check: imageChecker(client, options.secrets),
     results,
     onChecked: options.onChecked,

@@ -1,7 +1,8 @@
 // Which unit to check when: every unit once per interval, new units at once, failures sooner
 // with exponential backoff, and never more than N checks in flight per registry (so one slow
 // registry cannot starve the others) nor M in all. A registry that answers 429 is paused for
-// its Retry-After.
+// its Retry-After. Checks are spread in time (jitter) so that images that arrived together, or
+// failed together in an outage, do not hit their registries together again and again.
 import { apiHost } from '../registry/client.js';
 import type { CheckResult } from '../registry/client.js';
 import type { Status } from '../status.js';
@@ -21,14 +22,28 @@ export type SchedulerOptions = {
   globalConcurrency: number;
   check(unit: CheckUnit): Promise<CheckResult>;
   results: CheckResults;
+  /** Uniform in [0, 1): where in its window a check lands. Tests inject a seeded one. */
+  random?: () => number;
   onChecked?(unit: CheckUnit, record: CheckRecord, previous: CheckRecord | undefined): void;
 };
 
 /** Statuses that a retry may change soon: the registry or the network, not the image. */
 const RETRIED: ReadonlySet<Status> = new Set(['registry_unavailable', 'unknown_error', 'authentication_failure', 'authorization_failure']);
 
-/** `inconclusive`: checks in a row that gave no answer (their unit keeps its last status meanwhile). */
-type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean; inconclusive: number };
+/**
+ * Share of the interval that checks are spread over: a recheck lands in the last tenth before its
+ * interval is up (so every image is still checked at least once per interval), the first check
+ * of a burst anywhere in the first tenth after it arrived.
+ */
+export const INTERVAL_SPREAD = 0.1;
+/** A retry lands between half and all of its backoff delay, so units that failed together do not retry together. */
+export const RETRY_SPREAD = 0.5;
+
+/**
+ * `inconclusive`: checks in a row that gave no answer (their unit keeps its last status meanwhile).
+ * `firstCheckWaiting`: added for an immediate first check that has not started yet.
+ */
+type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean; inconclusive: number; firstCheckWaiting: boolean };
 /** `lastStarted`: a counter value, so the least recently served registry wins a tie. */
 type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number };
 
@@ -39,6 +54,8 @@ export class CheckScheduler {
   private readonly due = new DueQueue();
   private readonly registries = new Map<string, RegistryState>();
   private running = 0;
+  /** Units whose immediate first check has not started: a burst once they fill every slot. */
+  private firstChecksWaiting = 0;
   private starts = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
@@ -46,9 +63,19 @@ export class CheckScheduler {
   private stopped = false;
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly options: SchedulerOptions) {}
+  private readonly random: () => number;
 
-  /** A unit gained its first user: check it as soon as a slot is free. */
+  constructor(private readonly options: SchedulerOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /**
+   * A unit gained its first user: check it as soon as a slot is free. In a burst (more new units
+   * waiting for their first check than there are slots: a large rollout, the exporter starting in
+   * a big cluster) its first check goes to a random moment in the first tenth of the interval
+   * instead, so the burst neither hammers its registries nor keeps rechecking in lockstep, and a
+   * new image arriving behind it is still checked at once.
+   */
   add(unit: CheckUnit): void {
     if (this.units.has(unit.key) || this.waiting.has(unit.key)) return;
     if (this.units.size >= (this.options.maxUnits ?? Infinity)) {
@@ -56,7 +83,11 @@ export class CheckScheduler {
       this.options.onLimitReached?.(this.waiting.size);
       return;
     }
-    const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt: Date.now(), running: false, queued: false, inconclusive: 0 };
+    const now = Date.now();
+    const burst = this.firstChecksWaiting >= this.options.globalConcurrency;
+    const dueAt = burst ? now + Math.floor(this.random() * INTERVAL_SPREAD * this.options.intervalMs) : now;
+    const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt, running: false, queued: false, inconclusive: 0, firstCheckWaiting: !burst };
+    if (!burst) this.firstChecksWaiting++;
     this.units.set(unit.key, state);
     this.due.push(state.dueAt, unit.key);
     this.schedulePump();
@@ -65,7 +96,10 @@ export class CheckScheduler {
   /** A unit lost its last user: forget it and its result. */
   remove(key: string): void {
     this.waiting.delete(key);
-    if (!this.units.delete(key)) return;
+    const state = this.units.get(key);
+    if (!state) return;
+    this.units.delete(key);
+    this.firstCheckStarted(state);
     this.options.results.delete(key);
     const next = this.waiting.values().next();
     if (!next.done) {
@@ -166,7 +200,14 @@ export class CheckScheduler {
     return undefined;
   }
 
+  private firstCheckStarted(state: UnitState): void {
+    if (!state.firstCheckWaiting) return;
+    state.firstCheckWaiting = false;
+    this.firstChecksWaiting--;
+  }
+
   private async run(state: UnitState, registry: RegistryState): Promise<void> {
+    this.firstCheckStarted(state);
     state.running = true;
     registry.running++;
     this.running++;
@@ -210,8 +251,9 @@ export class CheckScheduler {
 
   private delayAfter(failures: number): number {
     const { intervalMs, retryInitialDelayMs } = this.options;
-    if (failures === 0) return intervalMs;
-    return Math.min(intervalMs, retryInitialDelayMs * 2 ** Math.min(failures - 1, 20));
+    if (failures === 0) return Math.round(intervalMs * (1 - INTERVAL_SPREAD * this.random()));
+    const backoff = Math.min(intervalMs, retryInitialDelayMs * 2 ** Math.min(failures - 1, 20));
+    return Math.round(backoff * (1 - RETRY_SPREAD * this.random()));
   }
 
   private registry(name: string): RegistryState {

@@ -14,7 +14,8 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 async function exportedSeries(registry: TestRegistry, workloads: WorkloadInput[], shard: Shard): Promise<Set<string>> {
   const client = new RegistryClient({ requestTimeoutMs: 3000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [registry.host], connectionsPerOrigin: 4, userAgent: 't' });
   const results = new CheckResults();
-  const scheduler = new CheckScheduler({ intervalMs: 60_000, retryInitialDelayMs: 60_000, perRegistryConcurrency: 4, globalConcurrency: 8, results, check: imageChecker(client, undefined) });
+  // No jitter: every image is checked at once, so whenIdle() means all of them are.
+  const scheduler = new CheckScheduler({ intervalMs: 60_000, retryInitialDelayMs: 60_000, perRegistryConcurrency: 4, globalConcurrency: 8, results, check: imageChecker(client, undefined), random: () => 0 });
   const index = new ImageIndex(new ImageFilter([], [], new ImageResolver(), shard), { unitAdded: (u) => scheduler.add(u), unitRemoved: (k) => scheduler.remove(k) });
   workloads.forEach((workload) => index.upsertWorkload(workload));
   await new Promise((resolve) => setTimeout(resolve, 20));

@@ -19,6 +19,8 @@ function scheduler(overrides: Partial<SchedulerOptions>, check: (unit: CheckUnit
     globalConcurrency: 10,
     results,
     check,
+    // No jitter unless a test asks for it: the timing tests below assert exact delays.
+    random: () => 0,
     ...overrides,
   });
   return { s, results };
@@ -213,6 +215,98 @@ describe('check scheduler', () => {
     s.add(unit('r.example/a:1'));
     await sleep(20);
     expect(results.get('r.example/a:1')).toMatchObject({ status: 'unknown_error', message: 'check failed: boom' });
+  });
+});
+
+/** mulberry32: a small seeded generator, so the spread tests see the same draws every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Check times per unit, relative to `t0`, for a scheduler whose checks answer at once. */
+function recordChecks(status: CheckResult['status']) {
+  const times = new Map<string, number[]>();
+  const t0 = Date.now();
+  const check = async (u: CheckUnit): Promise<CheckResult> => {
+    const list = times.get(u.key) ?? [];
+    list.push(Date.now() - t0);
+    times.set(u.key, list);
+    return { status, message: '' };
+  };
+  return { times, check, t0 };
+}
+
+const spreadOf = (values: number[]) => Math.max(...values) - Math.min(...values);
+
+describe('check scheduler jitter', () => {
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
+
+  test('rechecks of units checked together spread over the last tenth of the interval, never past it', async () => {
+    const { times, check } = recordChecks('available');
+    const { s } = scheduler({ intervalMs: 1000, perRegistryConcurrency: 200, globalConcurrency: 200, random: seeded(7) }, check);
+    stop = () => s.stop();
+    for (let i = 0; i < 200; i++) s.add(unit(`r.example/app:${i}`));
+    await sleep(1150);
+    const gaps = [...times.values()].map((t) => t[1] - t[0]);
+    expect(gaps).toHaveLength(200);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(895);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1000 + 60);
+    // Without jitter all 200 rechecks come within a few milliseconds of each other.
+    expect(spreadOf([...times.values()].map((t) => t[1]))).toBeGreaterThanOrEqual(70);
+  });
+
+  test('the first checks of a burst: a slot\'s worth at once, the rest spread over the first tenth of the interval', async () => {
+    const { times, check } = recordChecks('available');
+    const { s } = scheduler({ intervalMs: 3000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(11) }, check);
+    stop = () => s.stop();
+    for (let i = 0; i < 310; i++) s.add(unit(`r.example/app:${i}`));
+    await sleep(400);
+    const firsts = [...times.values()].map((t) => t[0]);
+    expect(firsts).toHaveLength(310);
+    expect(firsts.filter((t) => t < 40).length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...firsts)).toBeGreaterThanOrEqual(250);
+    expect(Math.max(...firsts)).toBeLessThanOrEqual(300 + 60);
+    // No 30 ms slice holds more than a fifth of the burst (without the spread: all of it).
+    const slices = new Map<number, number>();
+    for (const t of firsts) slices.set(Math.floor(t / 30), (slices.get(Math.floor(t / 30)) ?? 0) + 1);
+    expect(Math.max(...slices.values())).toBeLessThanOrEqual(62);
+  });
+
+  test('a single new image arriving behind a spread burst is still checked at once', async () => {
+    const { times, check, t0 } = recordChecks('available');
+    const { s } = scheduler({ intervalMs: 10_000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(3) }, check);
+    stop = () => s.stop();
+    for (let i = 0; i < 500; i++) s.add(unit(`r.example/app:${i}`));
+    await sleep(50);
+    const addedAt = Date.now() - t0;
+    s.add(unit('r.example/new:1'));
+    await sleep(60);
+    expect(times.get('r.example/new:1')).toHaveLength(1);
+    expect(times.get('r.example/new:1')![0] - addedAt).toBeLessThan(30);
+    // Most of the burst is still to come: it did not hold the new image back.
+    expect(times.size).toBeLessThan(200);
+  });
+
+  test('units that failed together (an outage) retry spread over half their backoff', async () => {
+    const { times, check } = recordChecks('registry_unavailable');
+    const { s } = scheduler({ intervalMs: 60_000, retryInitialDelayMs: 300, perRegistryConcurrency: 100, globalConcurrency: 100, random: seeded(5) }, check);
+    stop = () => s.stop();
+    for (let i = 0; i < 100; i++) s.add(unit(`r.example/app:${i}`));
+    await sleep(400);
+    const retries = [...times.values()].map((t) => t[1] - t[0]);
+    expect(retries).toHaveLength(100);
+    expect(Math.min(...retries)).toBeGreaterThanOrEqual(145);
+    expect(Math.max(...retries)).toBeLessThanOrEqual(300 + 60);
+    // Without jitter every retry comes at the same 300 ms.
+    expect(spreadOf(retries)).toBeGreaterThanOrEqual(100);
   });
 });
 
