@@ -1,7 +1,8 @@
 // List + watch of ServiceAccounts and the four workload kinds, cluster-wide, feeding the image
 // index. client-node's ListWatch resumes from the last resourceVersion after a dropped watch and
 // re-lists on 410 Gone (deleting what vanished meanwhile); on any other error we restart it with
-// backoff, and say clearly when RBAC is the reason.
+// backoff, and say clearly when RBAC is the reason. The backoff starts over once the API server
+// accepts a watch again, so a second outage is retried as quickly as the first.
 import * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log.js';
@@ -176,7 +177,10 @@ export class ClusterWatch {
       });
       return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
     };
-    const listWatch = new k8s.ListWatch<KubeObject>(path, new k8s.Watch(this.kubeConfig), listAll, false);
+    const watch = watchReportingAccepted(this.kubeConfig, () => {
+      informer.failures = 0;
+    });
+    const listWatch = new k8s.ListWatch<KubeObject>(path, watch, listAll, false);
     Object.assign(informer, { name, listWatch, listed: false, failures: 0 });
     listWatch.on(k8s.ADD, (object) => this.safely(name, () => onChange(object)));
     listWatch.on(k8s.UPDATE, (object) => this.safely(name, () => onChange(object)));
@@ -224,6 +228,27 @@ export class ClusterWatch {
       this.log.error({ informer: name, error: describe(error) }, 'failed to handle a watched object');
     }
   }
+}
+
+/**
+ * A Watch that calls `onAccepted` when the API server answers a watch request with 200: the watch
+ * is re-established. client-node resumes a dropped watch from its resourceVersion without a new
+ * list, so a successful list alone would leave the failures of an earlier outage counted.
+ */
+function watchReportingAccepted(kubeConfig: k8s.KubeConfig, onAccepted: () => void): k8s.Watch {
+  const watch = new k8s.Watch(kubeConfig);
+  const start = watch.watch.bind(watch);
+  watch.watch = async (path, queryParams, callback, done) => {
+    // A refused or failed request calls `done` with the error before `watch` returns.
+    let failed = false;
+    const controller = await start(path, queryParams, callback, (error) => {
+      failed = true;
+      done(error);
+    });
+    if (!failed) onAccepted();
+    return controller;
+  };
+  return watch;
 }
 
 /** `key` (any value) or `key=value`. */
