@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { CheckResults } from '../../src/checks/results.js';
 import { CheckScheduler, type SchedulerOptions } from '../../src/checks/scheduler.js';
 import type { CheckUnit } from '../../src/index/image-index.js';
@@ -230,7 +231,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** Check times per unit, relative to `t0`, for a scheduler whose checks answer at once. */
+/** Check times per unit, relative to the start, for a scheduler whose checks answer at once. */
 function recordChecks(status: CheckResult['status']) {
   const times = new Map<string, number[]>();
   const t0 = Date.now();
@@ -245,22 +246,28 @@ function recordChecks(status: CheckResult['status']) {
 
 const spreadOf = (values: number[]) => Math.max(...values) - Math.min(...values);
 
+// On a fake clock: the spread is a property of the due times, which a loaded machine's late
+// timers would blur.
 describe('check scheduler jitter', () => {
   let stop: (() => void) | undefined;
-  afterEach(() => stop?.());
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
+  afterEach(() => {
+    stop?.();
+    jest.useRealTimers();
+  });
 
   test('rechecks of units checked together spread over the last tenth of the interval, never past it', async () => {
     const { times, check } = recordChecks('available');
     const { s } = scheduler({ intervalMs: 1000, perRegistryConcurrency: 200, globalConcurrency: 200, random: seeded(7) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 200; i++) s.add(unit(`r.example/app:${i}`));
-    await sleep(1150);
+    await jest.advanceTimersByTimeAsync(1000);
     const gaps = [...times.values()].map((t) => t[1] - t[0]);
     expect(gaps).toHaveLength(200);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(895);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(1000 + 60);
-    // Without jitter all 200 rechecks come within a few milliseconds of each other.
-    expect(spreadOf([...times.values()].map((t) => t[1]))).toBeGreaterThanOrEqual(70);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1000);
+    // Without jitter all 200 rechecks come at the same moment.
+    expect(spreadOf([...times.values()].map((t) => t[1]))).toBeGreaterThanOrEqual(80);
   });
 
   test('the first checks of a burst: a slot\'s worth at once, the rest spread over the first tenth of the interval', async () => {
@@ -268,31 +275,29 @@ describe('check scheduler jitter', () => {
     const { s } = scheduler({ intervalMs: 3000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(11) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 310; i++) s.add(unit(`r.example/app:${i}`));
-    await sleep(400);
-    const firsts = [...times.values()].map((t) => t[0]);
+    await jest.advanceTimersByTimeAsync(300);
+    const firsts = [...times.values()].map((t) => t[0]).sort((a, b) => a - b);
     expect(firsts).toHaveLength(310);
-    expect(firsts.filter((t) => t < 40).length).toBeGreaterThanOrEqual(10);
-    expect(Math.max(...firsts)).toBeGreaterThanOrEqual(250);
-    expect(Math.max(...firsts)).toBeLessThanOrEqual(300 + 60);
-    // No 30 ms slice holds more than a fifth of the burst (without the spread: all of it).
+    expect(firsts[9]).toBe(0);
+    expect(firsts[309]).toBeGreaterThanOrEqual(270);
+    // No 30 ms slice holds more than a fifth of the burst (without the spread: all of it at 0).
     const slices = new Map<number, number>();
     for (const t of firsts) slices.set(Math.floor(t / 30), (slices.get(Math.floor(t / 30)) ?? 0) + 1);
     expect(Math.max(...slices.values())).toBeLessThanOrEqual(62);
   });
 
   test('a single new image arriving behind a spread burst is still checked at once', async () => {
-    const { times, check, t0 } = recordChecks('available');
+    const { times, check } = recordChecks('available');
     const { s } = scheduler({ intervalMs: 10_000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(3) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 500; i++) s.add(unit(`r.example/app:${i}`));
-    await sleep(50);
-    const addedAt = Date.now() - t0;
+    await jest.advanceTimersByTimeAsync(50);
     s.add(unit('r.example/new:1'));
-    await sleep(60);
-    expect(times.get('r.example/new:1')).toHaveLength(1);
-    expect(times.get('r.example/new:1')![0] - addedAt).toBeLessThan(30);
+    await jest.advanceTimersByTimeAsync(1);
+    // Added at 50 ms; the fake clock runs the scheduler's setImmediate on its next millisecond.
+    expect(times.get('r.example/new:1')).toEqual([51]);
     // Most of the burst is still to come: it did not hold the new image back.
-    expect(times.size).toBeLessThan(200);
+    expect(times.size).toBeLessThan(100);
   });
 
   test('units that failed together (an outage) retry spread over half their backoff', async () => {
@@ -300,13 +305,13 @@ describe('check scheduler jitter', () => {
     const { s } = scheduler({ intervalMs: 60_000, retryInitialDelayMs: 300, perRegistryConcurrency: 100, globalConcurrency: 100, random: seeded(5) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 100; i++) s.add(unit(`r.example/app:${i}`));
-    await sleep(400);
+    await jest.advanceTimersByTimeAsync(300);
     const retries = [...times.values()].map((t) => t[1] - t[0]);
     expect(retries).toHaveLength(100);
-    expect(Math.min(...retries)).toBeGreaterThanOrEqual(145);
-    expect(Math.max(...retries)).toBeLessThanOrEqual(300 + 60);
+    expect(Math.min(...retries)).toBeGreaterThanOrEqual(150);
+    expect(Math.max(...retries)).toBeLessThanOrEqual(300);
     // Without jitter every retry comes at the same 300 ms.
-    expect(spreadOf(retries)).toBeGreaterThanOrEqual(100);
+    expect(spreadOf(retries)).toBeGreaterThanOrEqual(120);
   });
 });
 
