@@ -27,7 +27,7 @@ export function regexItems(value: string): string[] {
     throw new Error(`"${shorten(value)}": ${REGEX_PREFIX} may only start the whole value, whose ~-separated regular expressions cannot be mixed with image patterns`);
   }
   const expressions = body.split('~').filter((expression) => expression !== '');
-  if (expressions.length === 0) throw new Error(`"${shorten(value)}" holds no regular expression; write e.g. ${REGEX_PREFIX}^registry\\.internal/~nginx`);
+  if (expressions.length === 0) throw new Error(`"${shorten(value)}" holds no regular expression: write e.g. ${REGEX_PREFIX}^registry\\.internal/~nginx`);
   for (const expression of expressions) compileImageRegex(expression);
   return expressions.map((expression) => `${REGEX_PREFIX}${expression}`);
 }
@@ -39,7 +39,7 @@ export function compileImageRegex(expression: string): RegExp {
   let flags = '';
   const leading = /^\(\?([imsU]+)\)/.exec(source);
   if (leading) {
-    if (leading[1].includes('U')) throw new Error(`regular expression "${shorten(expression)}": the ungreedy flag (?U) has no equivalent here; write the lazy quantifiers (*?, +?) instead`);
+    if (leading[1].includes('U')) throw new Error(`regular expression "${shorten(expression)}": the ungreedy flag (?U) has no equivalent here, write lazy quantifiers (*?, +?) instead`);
     flags = [...new Set(leading[1])].join('');
     source = source.slice(leading[0].length);
   }
@@ -48,7 +48,7 @@ export function compileImageRegex(expression: string): RegExp {
     return new RegExp(source, flags);
   } catch (error) {
     const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    throw new Error(`"${shorten(expression)}" is not a valid regular expression (${why}); the Go exporter's form is ~-separated expressions, e.g. ${REGEX_PREFIX}^registry\\.internal/~nginx`);
+    throw new Error(`"${shorten(expression)}" is not a valid regular expression (${why}): the Go exporter's form is ~-separated expressions, e.g. ${REGEX_PREFIX}^registry\\.internal/~nginx`);
   }
 }
 

@@ -70,7 +70,7 @@ describe('matching as the Go exporter does: anywhere in the image as written', (
 
 describe('refused with one line naming the setting and the expression', () => {
   test.each([
-    ['--ignored-images=^registry(', /^ignoredImages: "\^registry\(" is not a valid regular expression \(.+\); the Go exporter's form is ~-separated expressions/],
+    ['--ignored-images=^registry(', /^ignoredImages: "\^registry\(" is not a valid regular expression \(.+\): the Go exporter's form is ~-separated expressions, e.g. regex:\^registry\\\.internal\/~nginx \(got "\^registry\(" from flag --ignored-images\)$/],
     ['--allowed-images=regex:[z-a]', /^allowedImages: "\[z-a\]" is not a valid regular expression/],
     ['--ignored-images=(?U)a+', /^ignoredImages: regular expression "\(\?U\)a\+": the ungreedy flag/],
     ['--ignored-images=regex:~', /^ignoredImages: "regex:~" holds no regular expression/],
@@ -85,6 +85,6 @@ describe('refused with one line naming the setting and the expression', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain('\n');
-    expect((caught as Error).message).not.toContain('\u0000');
+    expect((caught as Error).message).not.toMatch(/u0000|value was/);
   });
 });
