@@ -56,9 +56,17 @@ export function credentialsFromSecret(type: string | undefined, data: Record<str
  * are tried once (a second try cannot answer differently). Empty list: pull anonymously.
  */
 export function matchCredentials(entries: KeyringEntry[], repository: string): Credential[] {
-  const keys = [...new Set(entries.map((entry) => entry.key))].sort(reverseByteOrder);
-  let matched = keys.filter((key) => keyMatches(key, repository)).flatMap((key) => entries.filter((entry) => entry.key === key));
-  if (matched.length === 0 && isDockerHubImage(repository)) matched = entries.filter((entry) => entry.key === DOCKER_HUB_FALLBACK_KEY);
+  // Grouped by key first: a secret may hold thousands of entries, so no key × entry scan.
+  const byKey = new Map<string, KeyringEntry[]>();
+  for (const entry of entries) {
+    const group = byKey.get(entry.key);
+    if (group) group.push(entry);
+    else byKey.set(entry.key, [entry]);
+  }
+  const keys = [...byKey.keys()].sort(reverseByteOrder);
+  const serves = keyMatcher(repository);
+  let matched = keys.filter(serves).flatMap((key) => byKey.get(key)!);
+  if (matched.length === 0 && isDockerHubImage(repository)) matched = byKey.get(DOCKER_HUB_FALLBACK_KEY) ?? [];
   const seen = new Set<string>();
   const credentials: Credential[] = [];
   for (const { credential } of matched) {
@@ -85,17 +93,23 @@ export function keyringKey(location: string): string | undefined {
 
 /** Whether a key serves an image: same port, same number of host labels each matching its glob, key path a prefix. */
 export function keyMatches(key: string, image: string): boolean {
-  const glob = parseGoUrl(`https://${key}`);
+  return keyMatcher(image)(key);
+}
+
+function keyMatcher(image: string): (key: string) => boolean {
   const target = parseGoUrl(`https://${toBytes(image)}`);
-  if (!glob || !target) return false;
-  const [globHost, globPort] = hostAndPort(glob.host);
+  if (!target) return () => false;
   const [targetHost, targetPort] = hostAndPort(target.host);
-  if (globPort !== targetPort) return false;
-  const globLabels = globHost.split('.');
   const targetLabels = targetHost.split('.');
-  if (globLabels.length !== targetLabels.length) return false;
-  if (!target.path.startsWith(glob.path)) return false;
-  return globLabels.every((label, i) => globMatches(label, targetLabels[i]));
+  return (key) => {
+    const glob = parseGoUrl(`https://${key}`);
+    if (!glob) return false;
+    const [globHost, globPort] = hostAndPort(glob.host);
+    const globLabels = globHost.split('.');
+    if (globPort !== targetPort || globLabels.length !== targetLabels.length) return false;
+    if (!target.path.startsWith(glob.path)) return false;
+    return globLabels.every((label, i) => globMatches(label, targetLabels[i]));
+  };
 }
 
 /** The kubelet's test for "this image is pulled from Docker Hub" (isDefaultRegistryMatch; it says yes to localhost/x too). */

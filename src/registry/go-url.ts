@@ -54,50 +54,73 @@ export function splitHostPort(hostport: string): { host: string; port: string } 
   return { host, port: hostport.slice(colon + 1) };
 }
 
-/** path/filepath.Match for one host label (no separators in it); a malformed pattern matches nothing. */
+/**
+ * path/filepath.Match for one host label (no separators in it); a malformed pattern matches
+ * nothing. Matched with one remembered star, never a regular expression, so a hostile pattern
+ * like "*a*a*a*…b" costs at most pattern × label steps.
+ */
 export function globMatches(pattern: string, label: string): boolean {
-  const regex = globRegex(pattern);
-  return regex !== undefined && regex.test(label);
+  const tokens = globTokens(pattern);
+  if (!tokens) return false;
+  let t = 0;
+  let l = 0;
+  let starToken = -1;
+  let starLabel = 0;
+  while (l < label.length) {
+    const token = tokens[t];
+    if (token && token.kind === 'star') {
+      starToken = t++;
+      starLabel = l;
+    } else if (token && matchesOne(token, label[l])) {
+      t++;
+      l++;
+    } else if (starToken !== -1) {
+      t = starToken + 1;
+      l = ++starLabel;
+    } else return false;
+  }
+  while (tokens[t]?.kind === 'star') t++;
+  return t === tokens.length;
 }
 
-const globCache = new Map<string, RegExp | undefined>();
+type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; char: string } | { kind: 'class'; negated: boolean; ranges: Array<[string, string]> };
 
-function globRegex(pattern: string): RegExp | undefined {
-  if (globCache.has(pattern)) return globCache.get(pattern);
-  const regex = compileGlob(pattern);
-  if (globCache.size >= 1000) globCache.clear();
-  globCache.set(pattern, regex);
-  return regex;
+function matchesOne(token: GlobToken, c: string): boolean {
+  if (token.kind === 'any') return true;
+  if (token.kind === 'char') return token.char === c;
+  if (token.kind === 'class') return token.ranges.some(([lo, hi]) => lo <= c && c <= hi) !== token.negated;
+  return false;
 }
 
-function compileGlob(pattern: string): RegExp | undefined {
-  let source = '';
+/** The pattern's tokens, or undefined when filepath.Match would call it malformed. */
+function globTokens(pattern: string): GlobToken[] | undefined {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
+    if (c === '*') tokens.push({ kind: 'star' });
+    else if (c === '?') tokens.push({ kind: 'any' });
     else if (c === '\\') {
       if (++i >= pattern.length) return undefined;
-      source += literal(pattern[i]);
+      tokens.push({ kind: 'char', char: pattern[i] });
     } else if (c === '[') {
       const parsed = characterClass(pattern, i + 1);
       if (!parsed) return undefined;
-      source += parsed.source;
+      tokens.push(parsed.token);
       i = parsed.end;
-    } else source += literal(c);
+    } else tokens.push({ kind: 'char', char: c });
   }
-  return new RegExp(`^${source}$`, 's');
+  return tokens;
 }
 
-/** A `[...]` class starting after its "[" → regex source and the index of its closing "]". */
-function characterClass(pattern: string, start: number): { source: string; end: number } | undefined {
+/** A `[...]` class starting after its "[" → its token and the index of its closing "]". */
+function characterClass(pattern: string, start: number): { token: GlobToken; end: number } | undefined {
   let i = start;
   let negated = false;
   if (pattern[i] === '^') {
     negated = true;
     i++;
   }
-  const ranges: string[] = [];
+  const ranges: Array<[string, string]> = [];
   const escaped = (): string | undefined => {
     let c = pattern[i];
     if (c === undefined || c === '-' || c === ']') return undefined;
@@ -116,19 +139,9 @@ function characterClass(pattern: string, start: number): { source: string; end: 
       if (upper === undefined) return undefined;
       hi = upper;
     }
-    ranges.push(lo <= hi ? `${classChar(lo)}-${classChar(hi)}` : '');
+    ranges.push([lo, hi]);
   }
-  const body = ranges.join('');
-  const source = negated ? (body ? `[^/${body}]` : '[^/]') : body ? `[${body}]` : '[]';
-  return { source, end: i };
-}
-
-function literal(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
-function classChar(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return { token: { kind: 'class', negated, ranges }, end: i };
 }
 
 /** url.parseHost: a port must be digits; bracketed hosts keep their brackets; escapes only for bytes ≥ 0x80 or "%25". */
