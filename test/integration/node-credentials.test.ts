@@ -16,13 +16,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { createLogger } from '../../src/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { credentialSources, type CredentialSourceSettings } from '../../src/registry/credential-sources.js';
 import { credentialsFromSecret } from '../../src/registry/credentials.js';
 import { parseReference } from '../../src/registry/reference.js';
+import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { runCheck } from '../support/check-run.js';
+import { startExporter, type TestExporter } from '../support/exporter.js';
+import { eventually, statusOf } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { cacheDir, repoRoot, run } from '../support/tools.js';
 
@@ -420,4 +424,65 @@ describe('the real ecr-credential-provider, built from k8s.io/cloud-provider-aws
     expect(result.message).toContain('UnrecognizedClientException');
     await checker.close();
   });
+});
+
+describe('the exporter against the real API server: Deployments with no pull secret', () => {
+  let api: ApiServer;
+  let exporter: TestExporter | undefined;
+  let apps: k8s.AppsV1Api;
+
+  beforeAll(async () => {
+    api = await startApiServer();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(api.kubeconfigPath);
+    apps = kc.makeApiClient(k8s.AppsV1Api);
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'shop' } } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await exporter?.stop();
+    await api?.stop();
+  });
+
+  const deploy = (name: string, image: string) =>
+    apps.createNamespacedDeployment({
+      namespace: 'shop',
+      body: { metadata: { name }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } } } },
+    });
+
+  test('available through the node config.json and through a credential provider plugin; a plugin that fails leaves authentication_failure naming it', async () => {
+    const node = mkdtempSync(join(work, 'node-'));
+    mkdirSync(join(node, 'var/lib/kubelet'), { recursive: true });
+    writeFileSync(join(node, 'var/lib/kubelet/config.json'), dockerConfig({ [`${registry.host}/team/app`]: ['node-user', users['node-user']] }));
+    // The plugin serves the other repository, and fails for a third.
+    const plugins = pluginConfig([
+      { name: 'good-plugin', matchImages: [`${registry.host}/team/other`], env: { STAND_IN_USER: 'plugin-user', STAND_IN_PASSWORD: users['plugin-user'] } },
+      { name: 'failing-plugin', matchImages: [`${registry.host}/team/third`], env: { STAND_IN_MODE: 'fail' } },
+    ]);
+    await registry.pushImage('team/other', 'v1');
+    await registry.pushImage('team/third', 'v1');
+    exporter = await startExporter({
+      kubeconfig: api.kubeconfigPath,
+      checkInterval: 60_000,
+      retryInitialDelay: 500,
+      plainHttpRegistries: [registry.host],
+      nodeDockerConfigRoot: node,
+      imageCredentialProviderConfig: plugins.config,
+      imageCredentialProviderBinDir: plugins.binDir,
+      dockerConfigCredentials: false,
+    });
+    await deploy('via-node-config', `${registry.host}/team/app:v1`);
+    await deploy('via-plugin', `${registry.host}/team/other:v1`);
+    await deploy('plugin-fails', `${registry.host}/team/third:v1`);
+    const statuses = async () => {
+      const series = await exporter!.series();
+      return ['via-node-config', 'via-plugin', 'plugin-fails'].map((name) => statusOf(series, 'deployment', 'shop', name, 'app'));
+    };
+    await eventually(statuses, (all) => all.join() === 'available,available,authentication_failure', 30_000, 'the three deployments to settle');
+    const reports = (await (await fetch(`${exporter.url}/api/images`)).json()) as Array<{ image: string; reason: string }> | { images: Array<{ image: string; reason: string }> };
+    const list = Array.isArray(reports) ? reports : reports.images;
+    const third = list.find((report) => report.image.includes('team/third'));
+    expect(third?.reason).toContain('credential provider plugin failing-plugin exited with status 3');
+    expectNoSecretIn(...exporter.logs);
+  }, 90_000);
 });

@@ -212,6 +212,25 @@ describe('plugin answers cached as the kubelet caches them', () => {
     expect(runs.length).toBe(1);
   });
 
+  test('at most four runs of one plugin at once, however many images are checked together', async () => {
+    let active = 0;
+    let peak = 0;
+    const { plugin, runs } = counted(['*.registry.io'], () => respond('Image', '*.registry.io', 60_000));
+    const original = (plugin as unknown as { run: (c: unknown, i: string) => Promise<PluginResponse> }).run;
+    (plugin as unknown as { run: unknown }).run = async (c: unknown, i: string) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      active--;
+      return original(c, i);
+    };
+    const images = Array.from({ length: 20 }, (_, i) => `test.registry.io/app-${i}`);
+    const answers = await Promise.all(images.map((image) => plugin.entries(image)));
+    expect(answers.every((entries) => entries.length === 1)).toBe(true);
+    expect(runs.length).toBe(20);
+    expect(peak).toBe(4);
+  });
+
   test('a failed run gives nothing, keeps the reason for that image, warns once, and is retried next time', async () => {
     let fail = true;
     const { plugin, runs, warnings } = counted(['*.registry.io'], () => (fail ? new PluginError('credential provider plugin test-plugin exited with status 3: boom') : respond('Image', '*.registry.io', 60_000)));

@@ -25,6 +25,9 @@ const GLOBAL_KEY = '\u0000global';
 const PURGE_INTERVAL_MS = 15 * 60_000;
 const MAX_CACHE_ENTRIES = 20_000;
 const MAX_REMEMBERED_FAILURES = 10_000;
+// Runs of one plugin at once: a first round of checks over many images (Image cache keys) would
+// otherwise start one process per check slot.
+const MAX_CONCURRENT_RUNS = 4;
 
 export class PluginProvider {
   private readonly cache = new Map<string, CacheEntry>();
@@ -32,6 +35,8 @@ export class PluginProvider {
   /** Image → why the plugin's last run for it failed. */
   private readonly failures = new Map<string, string>();
   private lastPurge: number;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     readonly config: PluginProviderConfig,
@@ -72,6 +77,7 @@ export class PluginProvider {
 
   private async fetch(image: string): Promise<KeyringEntry[]> {
     let response: PluginResponse;
+    await this.slot();
     try {
       response = await this.run(this.config, image);
     } catch (error) {
@@ -80,6 +86,8 @@ export class PluginProvider {
       if (this.failures.size >= MAX_REMEMBERED_FAILURES) this.failures.delete(this.failures.keys().next().value as string);
       this.failures.set(image, reason);
       return [];
+    } finally {
+      this.release();
     }
     if (this.failures.delete(image)) this.log.info({ plugin: this.config.name, image }, 'kubelet credential provider plugin answers again');
     const source = `kubelet credential provider ${this.config.name}`;
@@ -95,6 +103,21 @@ export class PluginProvider {
       this.store(key, { entries, expiresAt: this.now() + durationMs });
     }
     return entries;
+  }
+
+  private async slot(): Promise<void> {
+    if (this.running < MAX_CONCURRENT_RUNS) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting run, if any, else frees it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 
   private cached(image: string): KeyringEntry[] | undefined {
