@@ -122,7 +122,9 @@ export class ImageIndex {
   private pullSecretsOf(input: WorkloadInput): string[] {
     const own = Array.isArray(input.podSpec.imagePullSecrets) ? input.podSpec.imagePullSecrets : [];
     const names = own.length > 0 ? own.map((ref) => ref?.name) : (this.serviceAccountSecrets.get(`${input.namespace}/${serviceAccountOf(input.podSpec)}`) ?? []);
-    return [...new Set(names.filter((name): name is string => typeof name === 'string' && name !== ''))];
+    const named = names.filter((name): name is string => typeof name === 'string' && name !== '');
+    // No Secret name is longer than 253 characters; a longer one keeps its start (and stays invalid).
+    return [...new Set(named.map((name) => (name.length > 253 ? `${name.slice(0, 250)}...` : name)))];
   }
 
   private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined): Usage[] {

@@ -39,6 +39,9 @@ export type PullSecretsOptions = {
   forgetAfterMs: number;
 };
 
+/** A DNS subdomain (RFC 1123), what the API server requires of a Secret's name. */
+const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export const DEFAULT_PULL_SECRETS_OPTIONS: PullSecretsOptions = { ttlMs: 60_000, retryMs: 5_000, maxInFlight: 4, timeoutMs: 10_000, forgetAfterMs: 30 * 60_000 };
 
 export class PullSecrets {
@@ -70,8 +73,9 @@ export class PullSecrets {
     const notes: string[] = [];
     const unknown: string[] = [];
     for (const name of names) {
-      const secret = `${namespace}/${name}`;
-      const state = this.states.get(secret);
+      const key = `${namespace}/${name}`;
+      const state = this.states.get(key);
+      const secret = printable(key);
       const content = state?.content;
       if (!state || !content) {
         unknown.push(`pull secret ${secret} could not be read yet (${state?.failing ?? 'no answer'})`);
@@ -98,6 +102,11 @@ export class PullSecrets {
     const state = this.states.get(secret);
     if (state) state.usedAt = now;
     if (state && state.nextReadAt > now) return Promise.resolve();
+    // A name no Secret can have is not asked for: the answer is "not found", as the kubelet gets.
+    if (!SECRET_NAME.test(name)) {
+      this.states.set(secret, { content: { kind: 'missing' }, readAt: now, nextReadAt: Infinity, usedAt: now });
+      return Promise.resolve();
+    }
     let reading = this.pending.get(secret);
     if (!reading) {
       reading = this.limit.run(() => this.read(namespace, name)).finally(() => this.pending.delete(secret));
@@ -184,4 +193,10 @@ function describe(error: unknown, timeoutMs: number): string {
   if (typeof code === 'string') return code;
   const text = String(message ?? error).replace(/[^\x20-\x7e]/g, '?');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Secret names come from workloads: printable and short in reasons. */
+function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 140 ? `${clean.slice(0, 137)}...` : clean;
 }

@@ -219,4 +219,13 @@ describe('pull secret reads against a real API server that goes away', () => {
     expect(warned.sort()).toEqual(['default/never-read', 'default/regcred']);
     expect(messages.filter((m) => m.msg === 'pull secret readable again').map((m) => m.secret).sort()).toEqual(['default/never-read', 'default/regcred']);
   }, 120_000);
+
+  test('a name no Secret can have is not found, and the reason shows it printable and short', async () => {
+    const secrets = new PullSecrets(core, createLogger('silent'));
+    const answer = await secrets.keyring('default', [`Bad_Name\n${'x'.repeat(300)}`, 'regcred']);
+    expect(answer).toMatchObject({ kind: 'keyring', entries: [{ key: 'r.example' }] });
+    const [note] = answer.kind === 'keyring' ? answer.notes : [];
+    expect(note).toMatch(/^pull secret default\/Bad_Name\?x+\.\.\. does not exist, so it was not used: check its name$/);
+    expect(note.length).toBeLessThan(220);
+  });
 });

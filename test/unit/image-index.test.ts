@@ -58,6 +58,13 @@ describe('image index', () => {
     expect(usage.unit?.namespace).toBe(expected.length > 0 ? 'team' : undefined);
   });
 
+  test('a pull secret name longer than any Secret name is cut, so units stay small', () => {
+    const index = new ImageIndex(new ImageFilter([]), recorder().listener);
+    index.upsertWorkload({ kind: 'deployment', namespace: 'team', name: 'web', podSpec: pod([['app', 'r.example/app:1']], { imagePullSecrets: [{ name: 'n'.repeat(100_000) }] }) });
+    const [name] = [...index.usages()][0].unit!.pullSecrets;
+    expect(name).toBe(`${'n'.repeat(250)}...`);
+  });
+
   test('the deprecated serviceAccount field names the ServiceAccount when serviceAccountName is empty', () => {
     const index = new ImageIndex(new ImageFilter([]), recorder().listener);
     index.setServiceAccount('team', 'legacy', ['legacy-secret']);
