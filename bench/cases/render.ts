@@ -16,6 +16,7 @@ import { workloads } from '../lib/workloads.js';
 
 const RUNS = 5;
 const TARGET_MS = 1000;
+const BOTH_MAX_RATIO = 2.2;
 
 async function timeRenders(render: () => Promise<string>): Promise<{ ms: number; body: string }> {
   let body = await render();
@@ -72,6 +73,9 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
   const series = seriesIn(ours.body);
   if (series !== seriesIn(theirs.body)) throw new Error(`render: ${series} series against prom-client's ${seriesIn(theirs.body)}`);
   log(`render: ${series} series, ${mb(ours.body.length)}: ours ${ms(ours.ms)}, prom-client ${ms(theirs.ms)}`);
+  // --metrics-format=both: each series twice, per-kind and unified names, for a migration window.
+  const both = await timeRenders(() => new ExporterMetrics('bench', index, results, () => 0, 'both').render());
+  log(`render, both formats: ${seriesIn(both.body)} series, ${mb(both.body.length)}: ${ms(both.ms)}`);
   return [
     {
       case: `4. /metrics render, ${series} series`,
@@ -80,6 +84,15 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
       ratio: ours.ms / theirs.ms,
       target: `exporter < ${ms(TARGET_MS)}`,
       pass: ours.ms < TARGET_MS,
+    },
+    {
+      case: `4. /metrics render, --metrics-format=both, ${seriesIn(both.body)} series`,
+      exporter: `${ms(both.ms)} (${mb(both.body.length)})`,
+      baseline: `per-kind only ${ms(ours.ms)}`,
+      ratio: both.ms / ours.ms,
+      // Twice the series: at most about twice the time, whatever the machine.
+      target: `≤ ${BOTH_MAX_RATIO.toFixed(2)}`,
+      pass: both.ms / ours.ms <= BOTH_MAX_RATIO,
     },
   ];
 }
