@@ -42,7 +42,7 @@ function checkBinary(): void {
   const hint = `run test/apiserver/build.sh (needs Go; the first build takes ~10 minutes)`;
   if (!existsSync(binary)) throw new Error(`kube-testbed is not built (${binary} is missing): ${hint}`);
   const built = statSync(binary).mtimeMs;
-  for (const src of ['main.go', 'go.mod', 'go.sum']) {
+  for (const src of ['main.go', 'go.mod', 'go.sum', 'build.sh']) {
     if (statSync(join(apiserverDir, src)).mtimeMs > built) {
       throw new Error(`kube-testbed is older than test/apiserver/${src}: ${hint}`);
     }
