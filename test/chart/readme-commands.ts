@@ -36,9 +36,18 @@ export function yamlBlocksOf(path: string): string[] {
     .map((block) => block.body);
 }
 
-/** Every `a.b.c` or `a.b.c=value` in backticks whose first part is one of `topLevel`. */
-export function quotedValueNames(path: string, topLevel: string[]): string[] {
-  const markdown = readFileSync(join(repoRoot, path), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+/**
+ * Every `a.b.c` or `a.b.c=value` in backticks whose first part is one of `topLevel`, outside code
+ * blocks and outside the sections whose heading matches `skipSections` (e.g. another chart's values).
+ */
+export function quotedValueNames(path: string, topLevel: string[], skipSections?: RegExp): string[] {
+  let markdown = readFileSync(join(repoRoot, path), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+  if (skipSections) {
+    markdown = markdown
+      .split(/^(?=## )/m)
+      .filter((section) => !skipSections.test(section.split('\n')[0]))
+      .join('');
+  }
   const names = [...markdown.matchAll(/`([a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9_]+)+)(?:=[^`]*)?`/g)].map((match) => match[1]);
   return [...new Set(names.filter((name) => topLevel.includes(name.split('.')[0])))];
 }
