@@ -17,11 +17,23 @@ export type CheckRecord = {
 
 export class CheckResults {
   private readonly records = new Map<string, CheckRecord>();
+  /** Why a unit with no record yet has none (a check gave no answer); shown, never exported. */
+  private readonly waitingReasons = new Map<string, string>();
 
   set(key: string, record: CheckRecord): CheckRecord | undefined {
     const previous = this.records.get(key);
     this.records.set(key, record);
+    this.waitingReasons.delete(key);
     return previous;
+  }
+
+  /** A check of a unit never checked gave no answer: remember why, until it has a record. */
+  setWaitingReason(key: string, reason: string): void {
+    if (!this.records.has(key)) this.waitingReasons.set(key, reason);
+  }
+
+  waitingReason(key: string): string | undefined {
+    return this.waitingReasons.get(key);
   }
 
   get(key: string): CheckRecord | undefined {
@@ -30,6 +42,7 @@ export class CheckResults {
 
   delete(key: string): void {
     this.records.delete(key);
+    this.waitingReasons.delete(key);
   }
 
   get size(): number {

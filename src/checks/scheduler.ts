@@ -223,6 +223,7 @@ export class CheckScheduler {
     this.running--;
     const now = Date.now();
     if (this.units.get(state.unit.key) === state && result.inconclusive) {
+      this.options.results.setWaitingReason(state.unit.key, result.message);
       state.inconclusive++;
       state.dueAt = now + this.delayAfter(state.inconclusive);
       this.due.push(state.dueAt, state.unit.key);

@@ -32,7 +32,7 @@ export function imageReports(index: ImageIndex, results: CheckResults, filter: R
             image: usage.unit.reference.normalized,
             registry: apiHost(usage.unit.reference.registry),
             status: record?.status ?? 'pending',
-            reason: record ? (record.status === 'available' ? '' : record.message) : 'not checked yet',
+            reason: record ? (record.status === 'available' ? '' : record.message) : (results.waitingReason(usage.unit.key) ?? 'not checked yet'),
             lastCheck: record ? new Date(record.checkedAt).toISOString() : undefined,
             pullSecrets: usage.unit.pullSecrets.map((name) => `${usage.unit!.namespace}/${name}`),
             missingPlatforms: clusterPlatforms && record?.platforms ? clusterPlatforms.filter((p) => !record.platforms!.includes(p)) : undefined,

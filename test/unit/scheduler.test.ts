@@ -63,13 +63,14 @@ describe('check scheduler', () => {
     expect(results.get('r.example/a:1')?.message).toBe('ok again');
   });
 
-  test('an inconclusive first check leaves no result at all', async () => {
+  test('an inconclusive first check leaves no result at all, only the reason it waits for the status page', async () => {
     const { s, results } = scheduler({}, async () => ({ status: 'unknown_error', message: 'secret unreadable', inconclusive: true }));
     stop = () => s.stop();
     s.add(unit('r.example/a:1'));
     await sleep(20);
     expect(results.get('r.example/a:1')).toBeUndefined();
     expect(results.size).toBe(0);
+    expect(results.waitingReason('r.example/a:1')).toBe('secret unreadable');
   });
 
   test('never more than the per-registry limit in flight, while another registry proceeds', async () => {
