@@ -15,6 +15,11 @@ export interface CredentialProvider {
    * down, say), while that lasts; safe to show. Providers that cannot fail leave it out.
    */
   unavailableReason?(reference: ImageReference): string | undefined;
+  /**
+   * The sources this provider looked in for the image (a node's docker config file, a plugin), for
+   * the reason of a check that found no credentials anywhere; undefined when it looked nowhere.
+   */
+  consulted?(reference: ImageReference): string | undefined;
 }
 
 /**
@@ -29,6 +34,10 @@ export async function checkWithProviders(client: Pick<RegistryClient, 'check'>, 
   const reasons = providers.map((provider) => provider.unavailableReason?.(reference)).filter((reason): reason is string => !!reason);
   const sources = [...new Set(credentials.map((credential) => credential.source))];
   if (sources.length > 1) reasons.unshift(`credentials tried in turn: ${sources.join(', ')}`);
+  if (credentials.length === 0) {
+    const consulted = providers.map((provider) => provider.consulted?.(reference)).filter((source): source is string => !!source);
+    if (consulted.length > 0) reasons.unshift(`none either from ${consulted.join(', ')}`);
+  }
   return reasons.length === 0 ? result : { ...result, message: registryText(`${result.message} (${reasons.join('; ')})`, MAX_REASON) };
 }
 

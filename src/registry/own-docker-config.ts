@@ -20,7 +20,7 @@ const MAX_HELPER_ANSWERS = 1000;
 // The key the Docker CLI stores and asks helpers for Docker Hub under.
 const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 
-type Parsed = { entries: KeyringEntry[]; credsStore?: string; credHelpers: Record<string, string> };
+type Parsed = { entries: KeyringEntry[]; credsStore?: string; credHelpers: Record<string, string>; found: boolean };
 type HelperResult = { credential?: Credential; failure?: string; until: number };
 
 export type OwnDockerConfigLog = { warn(detail: object, message: string): void };
@@ -60,7 +60,7 @@ export class OwnDockerConfigProvider implements CredentialProvider {
         this.load();
       } catch (error) {
         this.log.warn({ file: this.path, reason: (error as Error).message }, 'own docker config unusable; checking without it');
-        this.loaded = { at: this.now(), parsed: { entries: [], credHelpers: {} } };
+        this.loaded = { at: this.now(), parsed: { entries: [], credHelpers: {}, found: false } };
       }
     }
     const parsed = this.loaded!.parsed;
@@ -71,6 +71,10 @@ export class OwnDockerConfigProvider implements CredentialProvider {
       return credential ? [credential] : [];
     }
     return matchCredentials(parsed.entries, repositoryName(reference));
+  }
+
+  consulted(): string | undefined {
+    return this.loaded?.parsed.found ? this.source : undefined;
   }
 
   unavailableReason(reference: ImageReference): string | undefined {
@@ -111,7 +115,7 @@ export class OwnDockerConfigProvider implements CredentialProvider {
     } catch (error) {
       if (error instanceof DockerConfigFileError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && !this.required) return { entries: [], credHelpers: {} };
+      if (code === 'ENOENT' && !this.required) return { entries: [], credHelpers: {}, found: false };
       throw new DockerConfigFileError(`cannot read ${this.source}: ${code}`);
     }
     let document: Record<string, unknown>;
@@ -132,7 +136,7 @@ export class OwnDockerConfigProvider implements CredentialProvider {
     const auths = Object.fromEntries(Object.entries((document.auths ?? {}) as Record<string, unknown>).filter(([, entry]) => entry !== null && typeof entry === 'object' && Object.keys(entry as object).length > 0));
     try {
       const data = { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') };
-      return { entries: credentialsFromSecret('kubernetes.io/dockerconfigjson', data, this.source), credsStore, credHelpers };
+      return { entries: credentialsFromSecret('kubernetes.io/dockerconfigjson', data, this.source), credsStore, credHelpers, found: true };
     } catch (error) {
       if (error instanceof SecretFormatError) throw new DockerConfigFileError(`${this.source}: ${error.message}`);
       throw error;

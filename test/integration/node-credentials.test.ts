@@ -142,7 +142,9 @@ describe('kubelet credential provider plugins (stand-in plugin, real registry)',
     await none.close();
     const plugins = pluginConfig([{ env: good, matchImages: ['*.example.com'] }]);
     const elsewhere = checkerFor({ imageCredentialProviderConfig: plugins.config, imageCredentialProviderBinDir: plugins.binDir });
-    expect((await elsewhere.check(`${registry.host}/team/app:v1`)).status).toBe('authentication_failure');
+    const result = await elsewhere.check(`${registry.host}/team/app:v1`);
+    expect(result.status).toBe('authentication_failure');
+    expect(result.message).toContain(`none either from the kubelet credential providers (no matchImages entry covers ${registry.host}/team/app)`);
     expect(runsIn(plugins.log)).toEqual([]);
     await elsewhere.close();
   });
@@ -266,7 +268,10 @@ describe("the node's docker config, read as the kubelet reads it", () => {
       'root/.docker/config.json': dockerConfig({ [registry.host]: ['node-user', users['node-user']] }),
     });
     const first = checkerFor({ nodeDockerConfigRoot: shadowed });
-    expect((await first.check(`${registry.host}/team/app:v1`)).status).toBe('authentication_failure');
+    const shadowedResult = await first.check(`${registry.host}/team/app:v1`);
+    expect(shadowedResult.status).toBe('authentication_failure');
+    // The reason says which file the kubelet's search stopped at.
+    expect(shadowedResult.message).toContain('none either from node docker config /var/lib/kubelet/config.json');
     await first.close();
 
     const broken = nodeRoot({ 'var/lib/kubelet/config.json': '{ not json' });

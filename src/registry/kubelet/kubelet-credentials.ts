@@ -53,6 +53,14 @@ export class KubeletCredentialProvider implements CredentialProvider {
     return matchCredentials([...(this.nodeConfig?.entries() ?? []), ...fromPlugins.flat()], image);
   }
 
+  consulted(reference: ImageReference): string | undefined {
+    const image = repositoryName(reference);
+    const plugins = this.plugins.filter((plugin) => plugin.matches(image)).map((plugin) => `kubelet credential provider ${plugin.config.name}`);
+    if (this.plugins.length > 0 && plugins.length === 0) plugins.push(`the kubelet credential providers (no matchImages entry covers ${image})`);
+    const node = this.nodeConfig ? [this.nodeConfig.describe()] : [];
+    return [...node, ...plugins].join(', ') || undefined;
+  }
+
   unavailableReason(reference: ImageReference): string | undefined {
     const image = repositoryName(reference);
     const reasons = this.plugins.map((plugin) => plugin.failureFor(image));

@@ -28,6 +28,7 @@ export class NodeDockerConfig {
   /** Files passed over at the last read because they did not parse, with why: shown in reasons. */
   private skipped: string[] = [];
   private warned = new Set<string>();
+  private usedPath: string | undefined;
 
   /** `mountRoot`: where the node's filesystem root is mounted in the exporter ("/" when it runs on the node). */
   constructor(
@@ -42,6 +43,12 @@ export class NodeDockerConfig {
     return this.loaded.entries;
   }
 
+  /** The file in use, for reasons: the kubelet's search ends at the first valid one. */
+  describe(): string {
+    this.entries();
+    return this.usedPath ? `node docker config ${this.usedPath}` : "the node's docker config (no file in the kubelet's search paths)";
+  }
+
   /** Why node docker config files were passed over, if any were. */
   skippedReason(): string | undefined {
     return this.skipped.length > 0 ? `node docker config passed over: ${this.skipped.join('; ')}` : undefined;
@@ -50,6 +57,7 @@ export class NodeDockerConfig {
   private read(): KeyringEntry[] {
     const skipped: string[] = [];
     let found: KeyringEntry[] = [];
+    this.usedPath = undefined;
     for (const { path, format } of kubeletDockerConfigPaths(this.kubeletRootDir)) {
       const file = join(this.mountRoot, path);
       let text: string;
@@ -65,6 +73,7 @@ export class NodeDockerConfig {
         const type = format === 'config.json' ? 'kubernetes.io/dockerconfigjson' : 'kubernetes.io/dockercfg';
         const field = format === 'config.json' ? '.dockerconfigjson' : '.dockercfg';
         found = credentialsFromSecret(type, { [field]: Buffer.from(text).toString('base64') }, `node docker config ${path}`);
+        this.usedPath = path;
         break;
       } catch (error) {
         skipped.push(`${path} ${(error as Error).message}`);
