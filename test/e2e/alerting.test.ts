@@ -1,6 +1,7 @@
 // The alert reaches a human: exporter (real kube-apiserver, real registry with one image missing)
 // → real Prometheus with monitoring/alerts.rules.yaml → real Alertmanager → a webhook receiver
-// here. Then the image is pushed and the alert resolves.
+// here. Then the image is pushed and the alert resolves. Once per metrics format, each with its
+// rules (monitoring/alerts.unified.rules.yaml for the unified gauges).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,10 @@ import { repoRoot } from '../support/tools.js';
 
 type Notification = { status: string; alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }> };
 
-describe('alert end to end', () => {
+describe.each([
+  { format: 'per-kind', rulesFile: 'alerts.rules.yaml', workloadLabel: 'deployment' },
+  { format: 'unified', rulesFile: 'alerts.unified.rules.yaml', workloadLabel: 'name' },
+] as const)('alert end to end, $format gauges', ({ format, rulesFile, workloadLabel }) => {
   let api: ApiServer;
   let registry: TestRegistry;
   let exporter: TestExporter;
@@ -55,10 +59,10 @@ describe('alert end to end', () => {
       },
     });
 
-    exporter = await startExporter({ kubeconfig: api.kubeconfigPath, checkInterval: 2000, plainHttpRegistries: [registry.host] });
+    exporter = await startExporter({ kubeconfig: api.kubeconfigPath, checkInterval: 2000, plainHttpRegistries: [registry.host], metricsFormat: format });
 
     // The shipped rules, with `for:` shortened so the test does not wait five minutes.
-    const rules = parse(readFileSync(join(repoRoot, 'monitoring', 'alerts.rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ for?: string }> }> };
+    const rules = parse(readFileSync(join(repoRoot, 'monitoring', rulesFile), 'utf8')) as { groups: Array<{ rules: Array<{ for?: string }> }> };
     rules.groups.forEach((group) => group.rules.forEach((rule) => rule.for && (rule.for = '2s')));
     writeFileSync(join(dir, 'rules.yaml'), stringify(rules));
 
@@ -108,7 +112,7 @@ describe('alert end to end', () => {
 
   test('DeploymentImageUnavailable arrives with the right labels and text, then resolves when the image is pushed', async () => {
     const fired = await eventually(async () => notifications.map(firing).find(Boolean), Boolean, 90_000, 'a firing DeploymentImageUnavailable notification');
-    expect(fired!.labels).toMatchObject({ namespace: 'shop', deployment: 'web', container: 'app', image: `${registry.host}/shop/web:v2`, severity: 'warning' });
+    expect(fired!.labels).toMatchObject({ namespace: 'shop', [workloadLabel]: 'web', container: 'app', image: `${registry.host}/shop/web:v2`, severity: 'warning' });
     expect(fired!.annotations.summary).toContain(`${registry.host}/shop/web:v2`);
     expect(fired!.annotations.summary).toContain('shop/web');
     expect(fired!.annotations.description).toContain('Container app');
@@ -118,6 +122,6 @@ describe('alert end to end', () => {
 
     await registry.pushImage('shop/web', 'v2');
     const gone = await eventually(async () => notifications.map(resolved).find(Boolean), Boolean, 90_000, 'the resolved notification');
-    expect(gone!.labels).toMatchObject({ deployment: 'web', container: 'app' });
+    expect(gone!.labels).toMatchObject({ [workloadLabel]: 'web', container: 'app' });
   }, 200_000);
 });
