@@ -6,6 +6,9 @@ import { ConfigError, helpText, loadSettings } from './config.js';
 import { createLogger } from './log.js';
 import { runExporter } from './main.js';
 
+/** How long a stop may take: in-flight registry requests are aborted, so this is only a backstop. */
+const STOP_DEADLINE_MS = 1500;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === 'check') {
@@ -28,18 +31,30 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(settings.logLevel);
-  const exporter = await runExporter(settings, log);
+  const running = runExporter(settings, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // Kubernetes sends SIGKILL after the grace period: better to leave now, saying so.
+    const force = setTimeout(() => {
+      log.warn({ deadlineMs: STOP_DEADLINE_MS }, 'exporter stopped before every connection had closed; nothing to do, they were dropped');
+      process.exit(0);
+    }, STOP_DEADLINE_MS);
     force.unref();
-    exporter.stop().then(() => process.exit(0), () => process.exit(1));
+    running.then((exporter) => exporter.stop()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ error: String((error as Error)?.message ?? error) }, 'exporter stopped with an error; the next start begins afresh');
+        process.exit(1);
+      },
+    );
   };
+  // Before the start completes: a signal during it (or right after its log line) still stops cleanly.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  await running;
 }
 
 async function check(args: string[]): Promise<number> {

@@ -27,6 +27,7 @@ import { registryOverrides } from './registry/registry-overrides.js';
 import { packageVersion } from './version.js';
 
 const SECRET_CACHE_MS = 60_000;
+const SERVER_CLOSE_GRACE_MS = 500;
 
 export type RunningExporter = {
   port: number;
@@ -124,18 +125,21 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     port,
     async stop() {
       scheduler.stop();
+      // First, so registry requests in flight end now rather than at their time limit.
+      await client.close();
       await watch.stop();
       await closeServer(server);
-      await client.close();
       await cloud.close();
       log.info('exporter stopped');
     },
   };
 }
 
+/** Stops listening; requests still running get a moment to finish, then their connections are cut. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), SERVER_CLOSE_GRACE_MS).unref();
   });
 }

@@ -221,6 +221,8 @@ export class CheckScheduler {
     state.running = false;
     registry.running--;
     this.running--;
+    // A check cut short by the shutdown is no answer: its unit keeps the status it had.
+    if (this.stopped) return;
     const now = Date.now();
     if (this.units.get(state.unit.key) === state && result.inconclusive) {
       this.options.results.setWaitingReason(state.unit.key, result.message);

@@ -57,6 +57,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class Transport {
   private readonly verifying: Dispatcher;
+  /** Aborted by close(): in-flight requests end at once instead of running out their time limit. */
+  private readonly closing = new AbortController();
   private readonly notVerifying: Dispatcher;
   private readonly insecureHosts: Set<string>;
   /** Hosts with their own extra CAs get their own pool: a CA trusted for one host is not for others. */
@@ -105,7 +107,7 @@ export class Transport {
       outcome = String(reply.status);
       return reply;
     } catch (error) {
-      const wrapped = wrapError(error, url.host, phase);
+      const wrapped = this.closing.signal.aborted ? new NetworkError('cancelled: the exporter is stopping', 'ABORTED', url.host, phase) : wrapError(error, url.host, phase);
       outcome = wrapped instanceof NetworkError ? wrapped.code : 'protocol_error';
       throw wrapped;
     } finally {
@@ -113,8 +115,10 @@ export class Transport {
     }
   }
 
+  /** Aborts every request in flight (they fail as ABORTED) and closes the connection pools. */
   async close(): Promise<void> {
-    await Promise.all([this.verifying.close(), this.notVerifying.close(), ...[...this.hostVerifying.values()].map((agent) => agent.close())]);
+    this.closing.abort();
+    await Promise.all([this.verifying, this.notVerifying, ...this.hostVerifying.values()].map((agent) => agent.destroy()));
   }
 
   private dispatcherFor(host: string): Dispatcher {
@@ -135,7 +139,7 @@ export class Transport {
         // a body anyway); registries do not, and a new connection (and TLS handshake) per check
         // would cost more than the check. A server that does breaks only its next request.
         reset: method === 'HEAD' ? false : undefined,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.closing.signal]),
       });
       const location = response.headers.location;
       if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
