@@ -2,7 +2,6 @@
 // workload can put in flight against the API server.
 export class ConcurrencyLimit {
   private running = 0;
-  private peak = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly limit: number) {
@@ -13,7 +12,6 @@ export class ConcurrencyLimit {
     // A finishing task hands its slot straight to the next waiter, so a newcomer cannot slip in between.
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
-    this.peak = Math.max(this.peak, this.running);
     try {
       return await task();
     } finally {
@@ -21,10 +19,5 @@ export class ConcurrencyLimit {
       if (next) next();
       else this.running--;
     }
-  }
-
-  /** The most tasks that ever ran at once. */
-  get peakRunning(): number {
-    return this.peak;
   }
 }

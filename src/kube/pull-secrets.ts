@@ -42,7 +42,7 @@ export type PullSecretsOptions = {
 /** A DNS subdomain (RFC 1123), what the API server requires of a Secret's name. */
 const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export const DEFAULT_PULL_SECRETS_OPTIONS: PullSecretsOptions = { ttlMs: 60_000, retryMs: 5_000, maxInFlight: 4, timeoutMs: 10_000, forgetAfterMs: 30 * 60_000 };
+const DEFAULT_PULL_SECRETS_OPTIONS: PullSecretsOptions = { ttlMs: 60_000, retryMs: 5_000, maxInFlight: 4, timeoutMs: 10_000, forgetAfterMs: 30 * 60_000 };
 
 export class PullSecrets {
   private readonly states = new Map<string, SecretState>();
@@ -58,11 +58,6 @@ export class PullSecrets {
   ) {
     this.options = { ...DEFAULT_PULL_SECRETS_OPTIONS, ...options };
     this.limit = new ConcurrencyLimit(this.options.maxInFlight);
-  }
-
-  /** The most reads that were ever in flight at once. */
-  get peakReadsInFlight(): number {
-    return this.limit.peakRunning;
   }
 
   /** What the kubelet would build from these secrets of one namespace, in the pod's order. */
