@@ -129,7 +129,9 @@ async function checkOne(
 function parseCheckArgs(argv: string[]): CheckArgs {
   const args: CheckArgs = { files: [], output: 'table', pullSecrets: [], rest: [] };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    // Go's one-dash spelling of the long flags, as the exporter's settings accept it too.
+    const arg = /^-(filename|output|docker-config|pull-secret)(=|$)/.test(argv[i]) ? `-${argv[i]}` : argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
@@ -142,7 +144,7 @@ function parseCheckArgs(argv: string[]): CheckArgs {
       args.output = output;
     } else if (flag === '--docker-config') args.dockerConfig = value();
     else if (flag === '--pull-secret') args.pullSecrets.push(value());
-    else args.rest.push(argv[i]);
+    else args.rest.push(arg);
   }
   if (args.files.length === 0) throw new UsageError('no manifests: give -f FILE (or -f - for stdin)');
   return args;

@@ -22,7 +22,7 @@ function podsUsing(images: string[]): string {
 }
 
 async function checkRows(args: string[], images: string[]): Promise<{ rows: CheckRow[]; err: string }> {
-  const { out, err } = await runCheck(['-f', '-', '--output', 'json', ...args], podsUsing(images), { HOME: '/nonexistent' });
+  const { out, err } = await runCheck(['-f', '-', '-output', 'json', ...args], podsUsing(images), { HOME: '/nonexistent' });
   return { rows: JSON.parse(out) as CheckRow[], err };
 }
 
