@@ -145,8 +145,8 @@ export class PullSecrets {
       this.log.warn(
         { secret, error: why },
         state?.content
-          ? `cannot read pull secret: checks go on with its content read ${Math.round((now - state.readAt) / 1000)}s ago and retry the read every ${Math.round(this.options.retryMs / 1000)}s`
-          : `cannot read pull secret: images needing it keep their last status until it can be read (retried every ${Math.round(this.options.retryMs / 1000)}s)`,
+          ? `cannot read pull secret: checks go on with its content read ${Math.round((now - state.readAt) / 1000)}s ago; the next check needing it reads it again (at most every ${Math.round(this.options.retryMs / 1000)}s)`
+          : `cannot read pull secret: images needing it keep their last status and are retried until it can be read; is the API server reachable?`,
       );
     }
     this.states.set(secret, { content: state?.content, readAt: state?.readAt ?? 0, failing: why, nextReadAt: now + this.options.retryMs, usedAt: state?.usedAt ?? now });
