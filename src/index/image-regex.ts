@@ -9,8 +9,12 @@
 
 export const REGEX_PREFIX = 'regex:';
 
-/** Longer images are no valid reference; a pattern never scans more of what a workload wrote. */
-export const MAX_MATCHED_IMAGE_LENGTH = 4096;
+/**
+ * Longer images are no valid reference (host, a repository of at most 255 characters, a tag of 128,
+ * a digest): an expression never scans more of what a workload wrote. JavaScript's expressions
+ * backtrack where Go's RE2 does not, so this also bounds what a nested quantifier can cost.
+ */
+export const MAX_MATCHED_IMAGE_LENGTH = 1024;
 const MAX_EXPRESSION_LENGTH = 1024;
 
 const REGEX_ONLY = /[~^$\\()[\]{}|+?]|\.\*/;
