@@ -1,10 +1,10 @@
 // kubeletCredentials: the node's credential provider plugins and docker config mounted read-only
 // from the node, the exporter told where, the pod kept on the node pool whose credentials it
 // borrows. Rendered with the real helm 3 and 4, every object valid for its schema, and installed
-// into the real kube-apiserver.
+// with each into the real kube-apiserver.
 import * as k8s from '@kubernetes/client-node';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
-import { helm3, helms, type K8sObject, only, render, template, validateObject } from '../support/helm.js';
+import { chartDir, helm, helms, type K8sObject, only, render, template, validateObject, valuesArgs } from '../support/helm.js';
 
 type Volume = { name: string; hostPath?: { path: string; type: string } };
 type Mount = { name: string; mountPath: string; readOnly?: boolean };
@@ -91,27 +91,27 @@ describe('installed into the real kube-apiserver', () => {
     await api?.stop();
   });
 
-  test('the objects rendered with kubeletCredentials on are accepted as they are; the Deployment stored keeps the read-only hostPath volumes', async () => {
-    // The objects are created one by one rather than with `helm install`: helm refuses the test
-    // bed's version string (v0.0.0-master) against the chart's kubeVersion.
+  test.each(helms)('$name install with kubeletCredentials on: the stored Deployment keeps the read-only hostPath volumes and the node pool selector', async ({ name, path: binary }) => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'monitoring' } } });
-    const objects = render(helm3, { namespace: 'monitoring', values: { kubeletCredentials: eks, podMonitor: { enabled: false }, prometheusRule: { enabled: false } } });
-    const client = k8s.KubernetesObjectApi.makeApiClient(kc);
-    for (const object of objects) await client.create(object as unknown as k8s.KubernetesObject);
-    const stored = only(objects, 'Deployment') as unknown as { metadata: { name: string } };
-    const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: stored.metadata.name, namespace: 'monitoring' });
-    const volumes = deployment.spec!.template.spec!.volumes!.filter((volume) => volume.hostPath);
+    const namespace = `monitoring-${name}`;
+    const values = { kubeletCredentials: eks, podMonitor: { enabled: false }, prometheusRule: { enabled: false } };
+    // Cluster-scoped objects carry the release name: one release per helm.
+    const result = helm(binary, ['install', `iae-${name}`, chartDir, '--namespace', namespace, '--create-namespace', '--kubeconfig', api.kubeconfigPath, ...valuesArgs({ values })]);
+    expect({ status: result.status, error: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, error: '' });
+    const deployments = await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace });
+    expect(deployments.items).toHaveLength(1);
+    const spec = deployments.items[0].spec!.template.spec!;
+    const volumes = spec.volumes!.filter((volume) => volume.hostPath);
     expect(volumes.map((volume) => [volume.hostPath!.path, volume.hostPath!.type])).toEqual([
       ['/etc/eks/image-credential-provider/config.json', 'File'],
       ['/etc/eks/image-credential-provider', 'Directory'],
       ['/var/lib/kubelet/config.json', 'File'],
       ['/root/.docker/config.json', 'File'],
     ]);
-    const mounts = deployment.spec!.template.spec!.containers[0].volumeMounts!.filter((mount) => volumes.some((volume) => volume.name === mount.name));
+    const mounts = spec.containers[0].volumeMounts!.filter((mount) => volumes.some((volume) => volume.name === mount.name));
     expect(mounts.map((mount) => mount.readOnly)).toEqual([true, true, true, true]);
-    expect(deployment.spec!.template.spec!.nodeSelector).toEqual({ 'eks.amazonaws.com/nodegroup': 'general' });
+    expect(spec.nodeSelector).toEqual({ 'eks.amazonaws.com/nodegroup': 'general' });
   });
 });
 
