@@ -369,6 +369,7 @@ export const schema = {
     default: '1m',
     arg: 'image-credential-provider-timeout',
     env: 'IAE_IMAGE_CREDENTIAL_PROVIDER_TIMEOUT',
+    minimum: 1000,
   },
   nodeDockerConfigRoot: {
     doc: 'Where the node\'s files are mounted (the chart\'s kubeletCredentials mounts them read-only below /node): the node\'s docker config is read there from the kubelet\'s search paths (kubeletRootDir/config.json, /config.json, /root/.docker/config.json, /.docker/config.json, then .dockercfg) and used after the pull secrets. Empty: not read.',

@@ -70,6 +70,7 @@ describe('settings: flags, environment and config file through one schema', () =
     [['--check-interval=500ms'], {}, 'checkInterval: must be at least 1s, a lower value would stop or flood the checks (got "500ms" from flag --check-interval)'],
     [[], { IAE_REGISTRY_REQUEST_TIMEOUT: '0' }, 'registryRequestTimeout: must be at least 1s, a lower value would stop or flood the checks (got "0" from environment variable IAE_REGISTRY_REQUEST_TIMEOUT)'],
     [['--retry-initial-delay=10ms'], {}, 'retryInitialDelay: must be at least 100ms, a lower value would stop or flood the checks (got "10ms" from flag --retry-initial-delay)'],
+    [['--image-credential-provider-timeout=0'], {}, 'imageCredentialProviderTimeout: must be at least 1s, a lower value would stop or flood the checks (got "0" from flag --image-credential-provider-timeout)'],
   ])('value below the minimum %j %j → refused with one line', (args, env, message) => {
     expect(() => loadSettings(args as string[], env as NodeJS.ProcessEnv)).toThrow(new ConfigError(message as string));
   });
