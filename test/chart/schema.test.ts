@@ -43,6 +43,9 @@ const wrongValues: Array<{ name: string; values: Record<string, unknown>; names:
   { name: 'a misspelt setting', values: { checkIntervall: '5m' }, names: 'checkIntervall' },
   { name: 'an unknown kind', values: { forceCheckDisabledControllers: ['pods'] }, names: 'forceCheckDisabledControllers' },
   { name: 'a registry URL for a host', values: { plainHttpRegistries: ['http://registry.lab'] }, names: 'plainHttpRegistries' },
+  // The chart joins list items with commas, which a regular expression may hold: it must be alone.
+  { name: 'Go regular expressions next to another pattern', values: { ignoredImages: ['nginx', 'regex:^quay\\.io/'] }, names: 'ignoredImages' },
+  { name: 'a metrics format that does not exist', values: { metricsFormat: 'go' }, names: 'metricsFormat' },
   { name: 'a relative CA path', values: { caFiles: ['ca.pem'] }, names: 'caFiles' },
   { name: 'bindAddress as a number', values: { bindAddress: 8080 }, names: 'bindAddress' },
   { name: 'zero concurrent checks', values: { maxConcurrentChecks: 0 }, names: 'maxConcurrentChecks' },
@@ -91,6 +94,15 @@ describe('values.schema.json', () => {
       return false;
     });
     expect(unset).toEqual([]);
+  });
+});
+
+describe.each(helms)('$name takes the Go exporter\'s regular expressions', ({ path: binary }) => {
+  test('as the only item of ignoredImages, commas inside included, into IAE_IGNORED_IMAGES unchanged', () => {
+    const value = 'regex:^registry\\.example\\.com/(team|ops)/~^[a-z]{2,8}:v1$';
+    const result = template(binary, { values: { ignoredImages: [value] } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`value: ${JSON.stringify(value)}`);
   });
 });
 
