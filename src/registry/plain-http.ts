@@ -6,7 +6,7 @@
 // addresses only when named: a plain-HTTP answer from the network could come from anyone on the path.
 import { isIPv4, isIPv6 } from 'node:net';
 
-/** The --allow-plain-http value meaning every registry (the Go exporter's boolean switch). */
+/** The host-list entry meaning every registry: the Go exporter's boolean switches, --allow-plain-http and --skip-registry-cert-verification, given bare. */
 export const EVERY_REGISTRY = '*';
 
 export type PlainHttpRules = {
