@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
 import { readFileSync } from 'node:fs';
-import { CHECK_HELP, ManifestError, runCheckCommand, UsageError } from './check/command.js';
+import { CHECK_HELP, runCheckCommand } from './check/command.js';
 import { ConfigError, helpText, loadSettings } from './config.js';
 import { createLogger } from './log.js';
 import { runExporter } from './main.js';
@@ -62,15 +62,7 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(`${CHECK_HELP}\n`);
     return 0;
   }
-  try {
-    return await runCheckCommand(args, { stdout: process.stdout, stderr: process.stderr, stdin: () => readFileSync(0, 'utf8'), env: process.env });
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ManifestError) {
-      process.stderr.write(`check: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  return runCheckCommand(args, { stdout: process.stdout, stderr: process.stderr, stdin: () => readFileSync(0, 'utf8'), env: process.env });
 }
 
 main().catch((error) => {

@@ -1,10 +1,30 @@
-// Kubernetes YAML (multi-document, `List`s) → the images its pod templates use, for the `check`
-// command. The four watched kinds come from the same table the exporter watches with.
+// Kubernetes YAML (multi-document, `List`s) → what the `check` command needs: the workloads with
+// their pod specs, and the pull secrets and ServiceAccounts among the manifests (as `helm template`
+// prints them), keyed by namespace/name. The four watched kinds come from the table the exporter
+// watches with, including when a workload counts as disabled.
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { WORKLOAD_KINDS, type KubeObject } from '../kube/workload-kinds.js';
+import { WORKLOAD_KINDS, type KindName, type KubeObject } from '../kube/workload-kinds.js';
 
-export type ManifestImage = { workload: string; container: string; image: string; pullSecrets: string[] };
+export type ManifestWorkload = {
+  /** The object's kind as written (Deployment, Job, Pod, ...). */
+  kind: string;
+  namespace: string;
+  name: string;
+  podSpec: k8s.V1PodSpec;
+  /** The exporter's kind when it is one of the four it watches. */
+  watchedKind?: KindName;
+  /** Scaled to zero or suspended: the exporter skips it unless forced. */
+  disabled: boolean;
+};
+
+export type Manifests = {
+  workloads: ManifestWorkload[];
+  /** Secrets by namespace/name, data as the API server would hold it (stringData merged in). */
+  secrets: Map<string, k8s.V1Secret>;
+  /** ServiceAccounts' imagePullSecrets names by namespace/name. */
+  serviceAccountSecrets: Map<string, string[]>;
+};
 
 type PodSpecOf = (object: KubeObject) => k8s.V1PodSpec | undefined;
 const templateSpec: PodSpecOf = (object) => (object.spec as { template?: k8s.V1PodTemplateSpec } | undefined)?.template?.spec;
@@ -18,30 +38,70 @@ const POD_SPEC_BY_KIND: Record<string, PodSpecOf> = {
   podtemplate: (object) => (object as { template?: k8s.V1PodTemplateSpec }).template?.spec,
 };
 
+/** Objects read from one input at most, so a huge or hostile stream cannot exhaust memory. */
+export const MAX_OBJECTS = 100_000;
+
 export class ManifestError extends Error {}
 
-export function imagesInManifests(text: string, source: string): ManifestImage[] {
-  const images: ManifestImage[] = [];
+/** Adds the objects of one input (a file or stdin, named `source`) to `into`. */
+export function readManifests(text: string, source: string, defaultNamespace: string, into: Manifests = emptyManifests()): Manifests {
+  let count = 0;
   for (const [position, document] of parseAllDocuments(text).entries()) {
-    if (document.errors.length > 0) throw new ManifestError(`${source}: document ${position + 1}: ${document.errors[0].message.split('\n')[0]}`);
-    collect(document.toJS(), images);
+    const error = document.errors[0];
+    if (error) {
+      const [line, column] = [error.linePos?.[0]?.line, error.linePos?.[0]?.col];
+      const where = line ? `line ${line}, column ${column}` : `document ${position + 1}`;
+      // yaml's message ends with "at line L, column C:" and a quoted excerpt on the next lines.
+      const what = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+      throw new ManifestError(`${source}: ${where}: ${what}; fix the YAML (every document must be valid, not only the workloads)`);
+    }
+    collect(document.toJS(), into, defaultNamespace, () => {
+      if (++count > MAX_OBJECTS) throw new ManifestError(`${source}: more than ${MAX_OBJECTS} objects; split the input`);
+    });
   }
-  return images;
+  return into;
 }
 
-function collect(object: unknown, images: ManifestImage[]): void {
-  if (!object || typeof object !== 'object') return;
-  const typed = object as KubeObject & { kind?: string; items?: unknown[] };
-  if (typeof typed.kind === 'string' && typed.kind.endsWith('List') && Array.isArray(typed.items)) {
-    typed.items.forEach((item) => collect(item, images));
+export function emptyManifests(): Manifests {
+  return { workloads: [], secrets: new Map(), serviceAccountSecrets: new Map() };
+}
+
+type AnyObject = KubeObject & { kind?: unknown; items?: unknown; type?: unknown; data?: unknown; stringData?: unknown; imagePullSecrets?: unknown };
+
+function collect(value: unknown, into: Manifests, defaultNamespace: string, counted: () => void): void {
+  if (!value || typeof value !== 'object') return;
+  const object = value as AnyObject;
+  counted();
+  const kind = typeof object.kind === 'string' ? object.kind : '';
+  if (kind.endsWith('List') && Array.isArray(object.items)) {
+    object.items.forEach((item) => collect(item, into, defaultNamespace, counted));
     return;
   }
-  const podSpec = POD_SPEC_BY_KIND[String(typed.kind ?? '').toLowerCase()]?.(typed);
-  if (!podSpec) return;
-  const workload = `${typed.kind}/${typed.metadata?.namespace ? `${typed.metadata.namespace}/` : ''}${typed.metadata?.name ?? '(unnamed)'}`;
-  const pullSecrets = (podSpec.imagePullSecrets ?? []).map((ref) => ref?.name).filter((name): name is string => !!name);
-  for (const container of [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])]) {
-    if (!container) continue;
-    images.push({ workload, container: String(container.name ?? ''), image: typeof container.image === 'string' ? container.image : '', pullSecrets });
+  const namespace = typeof object.metadata?.namespace === 'string' && object.metadata.namespace ? object.metadata.namespace : defaultNamespace;
+  const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '(unnamed)';
+  if (kind === 'Secret') {
+    into.secrets.set(`${namespace}/${name}`, secretOf(object));
+    return;
   }
+  if (kind === 'ServiceAccount') {
+    const names = Array.isArray(object.imagePullSecrets) ? object.imagePullSecrets.map((ref) => (ref as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string') : [];
+    into.serviceAccountSecrets.set(`${namespace}/${name}`, names);
+    return;
+  }
+  const podSpec = POD_SPEC_BY_KIND[kind.toLowerCase()]?.(object);
+  if (!podSpec || typeof podSpec !== 'object') return;
+  const watched = WORKLOAD_KINDS.find((entry) => entry.objectKind === kind);
+  into.workloads.push({ kind, namespace, name, podSpec, watchedKind: watched?.kind, disabled: watched?.disabled(object) ?? false });
+}
+
+/** A Secret as the API server would store it: stringData merged into data, base64-encoded. */
+function secretOf(object: AnyObject): k8s.V1Secret {
+  const data: Record<string, string> = {};
+  if (object.data && typeof object.data === 'object') {
+    for (const [key, value] of Object.entries(object.data)) if (typeof value === 'string') data[key] = value;
+  }
+  if (object.stringData && typeof object.stringData === 'object') {
+    for (const [key, value] of Object.entries(object.stringData)) if (typeof value === 'string') data[key] = Buffer.from(value).toString('base64');
+  }
+  return { type: typeof object.type === 'string' ? object.type : undefined, data };
 }

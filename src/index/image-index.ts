@@ -118,13 +118,8 @@ export class ImageIndex {
     return this.unitUsers.size;
   }
 
-  /** The names the kubelet would read for the pod, in order, each once (it skips empty names). */
   private pullSecretsOf(input: WorkloadInput): string[] {
-    const own = Array.isArray(input.podSpec.imagePullSecrets) ? input.podSpec.imagePullSecrets : [];
-    const names = own.length > 0 ? own.map((ref) => ref?.name) : (this.serviceAccountSecrets.get(`${input.namespace}/${serviceAccountOf(input.podSpec)}`) ?? []);
-    const named = names.filter((name): name is string => typeof name === 'string' && name !== '');
-    // No Secret name is longer than 253 characters; a longer one keeps its start (and stays invalid).
-    return [...new Set(named.map((name) => (name.length > 253 ? `${name.slice(0, 250)}...` : name)))];
+    return podPullSecretNames(input.podSpec, (account) => this.serviceAccountSecrets.get(`${input.namespace}/${account}`));
   }
 
   private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined): Usage[] {
@@ -177,13 +172,25 @@ export class ImageIndex {
   }
 }
 
-/** Secrets keep the pod's order in the unit: the kubelet tries credentials in that order among equal keys. */
-function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[], overLimit: number | undefined): CheckUnit {
+/** The unit an image is checked as; secrets keep the pod's order: the kubelet tries credentials in that order among equal keys. */
+export function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[], overLimit: number | undefined): CheckUnit {
   if (overLimit !== undefined) {
     return { key: `${reference.normalized} ${namespace}/(${overLimit} pull secrets)`, reference, namespace, pullSecrets: [], pullSecretsOverLimit: overLimit };
   }
   if (pullSecrets.length === 0) return { key: reference.normalized, reference, pullSecrets };
   return { key: `${reference.normalized} ${namespace}/${pullSecrets.join(',')}`, reference, namespace, pullSecrets };
+}
+
+/**
+ * The pull secret names the kubelet would read for a pod, in order, each once (it skips empty
+ * names): the pod's own list, else its ServiceAccount's (looked up by name). Shared with `check`.
+ */
+export function podPullSecretNames(podSpec: k8s.V1PodSpec, serviceAccountSecrets: (account: string) => string[] | undefined): string[] {
+  const own = Array.isArray(podSpec.imagePullSecrets) ? podSpec.imagePullSecrets : [];
+  const names = own.length > 0 ? own.map((ref) => ref?.name) : (serviceAccountSecrets(serviceAccountOf(podSpec)) ?? []);
+  const named = names.filter((name): name is string => typeof name === 'string' && name !== '');
+  // No Secret name is longer than 253 characters; a longer one keeps its start (and stays invalid).
+  return [...new Set(named.map((name) => (name.length > 253 ? `${name.slice(0, 250)}...` : name)))];
 }
 
 function serviceAccountOf(podSpec: k8s.V1PodSpec): string {

@@ -329,7 +329,8 @@ describe("the exporter's own Docker config, last of all sources", () => {
     const explicit = await runCheck(['-f', '-', '--allow-plain-http', registry.host, '--docker-config', file, '--docker-config-credentials=false'], manifest, { PATH: process.env.PATH });
     expect(explicit.code).toBe(0);
 
-    await expect(runCheck(['-f', '-', '--docker-config', join(dir, 'missing.json')], manifest, { PATH: process.env.PATH })).rejects.toThrow('--docker-config: cannot read docker config');
+    const missing = await runCheck(['-f', '-', '--docker-config', join(dir, 'missing.json')], manifest, { PATH: process.env.PATH });
+    expect(missing).toMatchObject({ code: 2, err: expect.stringContaining('--docker-config: cannot read docker config') });
   });
 });
 
