@@ -236,7 +236,7 @@ function parseCheckArgs(argv: string[]): CheckArgs {
   const args: CheckArgs = { files: [], output: 'table', namespace: 'default', allowEmpty: false, pullSecrets: [], rest: [] };
   for (let i = 0; i < argv.length; i++) {
     // Go's one-dash spelling of the long flags, as the exporter's settings accept it too.
-    const arg = /^-(filename|output|docker-config|pull-secret)(=|$)/.test(argv[i]) ? `-${argv[i]}` : argv[i];
+    const arg = /^-(filename|output|namespace|allow-empty|docker-config|pull-secret)(=|$)/.test(argv[i]) ? `-${argv[i]}` : argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];

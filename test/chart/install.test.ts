@@ -182,6 +182,13 @@ describe('the chart in the real API server', () => {
   });
 
   describe('README commands', () => {
+    /** Every flag given to the exporter's CLI is one its help (or the check command's) lists. */
+    function checkCliArguments(args: string[], where: string): void {
+      const flags = args.filter((word) => word.startsWith('-') && word !== '-').map((word) => word.split('=')[0]);
+      const known = args[0] === 'check' ? CHECK_HELP : helpText();
+      for (const flag of flags) expect({ command: where, flag, known: known.includes(flag) }).toEqual({ command: where, flag, known: true });
+    }
+
     /** Replays one command against the chart and the API server; returns a release it installed. */
     async function replay(command: Command, binary: string, built: Set<string>): Promise<{ release: string; namespace: string } | undefined> {
       const [tool, sub] = command.words;
@@ -215,7 +222,14 @@ describe('the chart in the real API server', () => {
         }
         case 'docker': {
           if (sub === 'push') expect({ command: where, pushesWhatMakeBuilt: built.has(command.words[2]) }).toEqual({ command: where, pushesWhatMakeBuilt: true });
-          else throw new Error(`${where}: no replay for docker ${sub}`);
+          else if (sub === 'run') {
+            // docker run [its flags] IMAGE ARGS: the image `make image` builds by default, the CLI's arguments.
+            const at = command.words.findIndex((word, i) => i > 1 && !word.startsWith('-'));
+            const image = command.words[at];
+            const defaultTag = /docker build -t (\S+)/.exec(run('make', ['-n', 'image']).stdout)?.[1];
+            expect({ command: where, image }).toEqual({ command: where, image: defaultTag });
+            checkCliArguments(command.words.slice(at + 1), where);
+          } else throw new Error(`${where}: no replay for docker ${sub}`);
           return undefined;
         }
         case 'npm': {
@@ -227,9 +241,7 @@ describe('the chart in the real API server', () => {
         case 'node': {
           expect(sub).toBe('dist/src/cli.js');
           expect(existsSync(join(repoRoot, 'src', 'cli.ts'))).toBe(true);
-          const flags = command.words.slice(2).filter((word) => word.startsWith('-') && word !== '-').map((word) => word.split('=')[0]);
-          const known = command.words[2] === 'check' ? CHECK_HELP : helpText();
-          for (const flag of flags) expect({ command: where, flag, known: known.includes(flag) }).toEqual({ command: where, flag, known: true });
+          checkCliArguments(command.words.slice(2), where);
           return undefined;
         }
         case 'curl':
