@@ -94,9 +94,11 @@ export class RegistryClient {
    */
   async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
     const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' ? undefined : c)) : [undefined];
+    // Every credential of this check, and each token it gets: a registry may echo one attempt's secret in another's reply.
+    const secrets = credentials.flatMap((credential) => credentialSecrets(credential));
     let result: CheckResult | undefined;
     for (const credential of attempts) {
-      result = await this.checkWith(reference, credential);
+      result = await this.checkWith(reference, credential, secrets);
       if (result.status !== 'authentication_failure') return result;
     }
     return result as CheckResult;
@@ -107,11 +109,11 @@ export class RegistryClient {
   }
 
   /**
-   * One attempt with one credential. Whatever secret it sends (the credential, the tokens it gets)
-   * is cut out of the reason, and the reason is bounded: registries may echo what they were sent.
+   * One attempt with one credential. Whatever secret the check sends (`secrets`, to which the tokens
+   * it gets are added) is cut out of the reason, and the reason is bounded: registries may echo
+   * what they were sent.
    */
-  private async checkWith(reference: ImageReference, credential: Credential | undefined): Promise<CheckResult> {
-    const secrets = credential ? credentialSecrets(credential) : [];
+  private async checkWith(reference: ImageReference, credential: Credential | undefined, secrets: string[]): Promise<CheckResult> {
     let result: CheckResult;
     try {
       result = await this.attempt(reference, credential, secrets);

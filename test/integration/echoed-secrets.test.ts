@@ -4,6 +4,8 @@
 // the hand-written stand-in (test/support/hostile-server.ts), no real registry echoes secrets.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
@@ -86,5 +88,30 @@ describe('registry echoing the secrets it was sent', () => {
       for (const secret of [TOKEN, PASSWORD, BASIC]) expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
     }
     expect(exporter.logs.join('\n')).toContain('[redacted]');
+  });
+});
+
+describe('registry echoing one credential in the reply to another', () => {
+  test('two pull secrets refused, the second reply echoes the first password → both redacted', async () => {
+    const seen: string[] = [];
+    const server = await startHostileServer((request, response) => {
+      if (request.headers.authorization) seen.push(Buffer.from(request.headers.authorization.slice('Basic '.length), 'base64').toString());
+      response.writeHead(401, { 'www-authenticate': `Basic realm="r",error="rejected",error_description="so far: ${seen.join(' ')}"`, 'docker-distribution-api-version': 'registry/2.0' });
+      response.end();
+    });
+    const client = new RegistryClient({ requestTimeoutMs: 2000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [server.host], connectionsPerOrigin: 1, userAgent: 't' });
+    try {
+      const first = { username: 'alice', password: `first-${randomBytes(6).toString('hex')}`, source: 'secret a/one' };
+      const second = { username: 'bob', password: `second-${randomBytes(6).toString('hex')}`, source: 'secret b/two' };
+      const result = await client.check(parseReference(`${server.host}/team/app:v1`), [first, second]);
+      expect(result.status).toBe('authentication_failure');
+      expect(seen).toEqual([`alice:${first.password}`, `bob:${second.password}`]);
+      expect(result.message).toContain('so far: [redacted] [redacted]');
+      expect(result.message).not.toContain(first.password);
+      expect(result.message).not.toContain(second.password);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
   });
 });
