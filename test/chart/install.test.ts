@@ -209,8 +209,17 @@ describe('the chart in the real API server', () => {
           const target = command.words.find((word) => /^(deploy|deployment|deployments|svc|service)\//.test(word));
           if (!target) throw new Error(`${where}: no replay for a kubectl command without a deployment/ or service/ target`);
           const [type, name] = target.split('/');
-          const found = type.startsWith('deploy') ? await deploymentExists(namespace, name) : await exists(() => core.readNamespacedService({ namespace, name }));
-          expect({ command: where, exists: found }).toEqual({ command: where, exists: true });
+          if (!type.startsWith('deploy')) {
+            expect({ command: where, exists: await exists(() => core.readNamespacedService({ namespace, name })) }).toEqual({ command: where, exists: true });
+            return undefined;
+          }
+          expect({ command: where, exists: await deploymentExists(namespace, name) }).toEqual({ command: where, exists: true });
+          // port-forward LOCAL:REMOTE: the remote side is a port of the exporter container, by number or name.
+          const remote = command.words.find((word) => /^\d+:[\w-]+$/.test(word))?.split(':')[1];
+          if (remote) {
+            const ports = (await apps.readNamespacedDeployment({ namespace, name })).spec!.template.spec!.containers[0].ports ?? [];
+            expect({ command: where, remote, served: ports.some((port) => String(port.containerPort) === remote || port.name === remote) }).toEqual({ command: where, remote, served: true });
+          }
           return undefined;
         }
         case 'make': {

@@ -151,6 +151,9 @@ describe('check command', () => {
       pullSecret('shop', 'wrongcred', 'not-the-password'),
       { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/dockercfg', metadata: { name: 'legacy', namespace: 'shop' }, data: { '.dockercfg': Buffer.from(JSON.stringify(dockerConfigFor(locked).auths)).toString('base64') } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: 'shop' }, imagePullSecrets: [{ name: 'legacy' }] },
+      // stringData, as charts often write Secrets: the API server would store it base64-encoded in data.
+      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', metadata: { name: 'plain', namespace: 'shop' }, stringData: { '.dockerconfigjson': JSON.stringify(dockerConfigFor(locked)) } },
+      deployment('shop', 'string-data', { imagePullSecrets: [{ name: 'plain' }], containers: [{ name: 'c', image }] }),
       deployment('shop', 'own-secret', { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c', image }] }),
       deployment('shop', 'via-account', { serviceAccountName: 'builder', containers: [{ name: 'c', image }] }),
       // The kubelet uses the ServiceAccount's secrets only when the pod names none.
@@ -162,6 +165,7 @@ describe('check command', () => {
     const rows = rowsOf(out);
     expect(statusOf(rows, 'shop', 'own-secret')).toBe('available');
     expect(statusOf(rows, 'shop', 'via-account')).toBe('available');
+    expect(statusOf(rows, 'shop', 'string-data')).toBe('available');
     expect(statusOf(rows, 'shop', 'own-wins')).toBe('authentication_failure');
     expect(statusOf(rows, 'other', 'elsewhere')).toBe('authentication_failure');
     expect(rows.find((row) => row.workloads.some((w) => w.name === 'elsewhere'))?.reason).toContain('pull secret other/regcred does not exist');
