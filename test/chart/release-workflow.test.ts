@@ -67,6 +67,24 @@ describe('release workflow', () => {
     expect(push.run).toContain('--password-stdin');
   });
 
+  test('its version step accepts the tag of the package.json version and refuses any other, saying what to change', () => {
+    const step = release.steps.find((entry) => entry.name === 'Version from the tag')!;
+    const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const work = mkdtempSync(join(tmpdir(), 'iae-release-'));
+    try {
+      const output = join(work, 'output');
+      const runWith = (tag: string) => run('bash', ['-c', step.run!], { cwd: repoRoot, env: { ...process.env, TAG: tag, GITHUB_OUTPUT: output } });
+      const accepted = runWith(`v${version}`);
+      expect(accepted.status).toBe(0);
+      expect(readFileSync(output, 'utf8')).toBe(`version=${version}\n`);
+      const refused = runWith('v99.0.0');
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toContain(`::error::tag v99.0.0 does not match package.json version ${version}`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   test("its chart step, run with the real helm, packages a chart whose default image is the pushed one", () => {
     const step = release.steps.find((entry) => entry.name === 'Package the chart with the published image')!;
     const work = mkdtempSync(join(tmpdir(), 'iae-release-'));
