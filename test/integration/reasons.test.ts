@@ -1,10 +1,16 @@
 // The reasons a user reads for the common first-run failures, against the real distribution
 // registry: what happened and which setting fixes it, never a raw OpenSSL dump.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
 import { hintFor } from '../../src/registry/reasons.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { freePort } from '../support/processes.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { createTestCa, issueCert } from '../support/test-ca.js';
 
 const clients: RegistryClient[] = [];
 function client(overrides: Partial<RegistryClientOptions> = {}): RegistryClient {
@@ -75,5 +81,27 @@ describe('registry behind TLS from a private CA', () => {
 
   test('CA trusted → available', async () => {
     expect((await client({ caFiles: [registry.caFile!] }).check(parseReference(`${registry.host}/team/app:v1`), [])).status).toBe('available');
+  });
+});
+
+describe('certificate issued for another name', () => {
+  // A plain HTTPS server stands in here: the harness's registry listens on 127.0.0.1 only, which
+  // its certificate names; this one answers on 127.0.0.2 (loopback too) with that same certificate.
+  test('host not in the certificate → registry_unavailable, reason says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iae-reasons-'));
+    const ca = await createTestCa(dir);
+    const cert = await issueCert(ca, 'server', 'server');
+    const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (_request, response) => response.writeHead(200).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    const host = `127.0.0.2:${(server.address() as AddressInfo).port}`;
+    try {
+      const result = await client({ caFiles: [ca.caFile] }).check(parseReference(`${host}/team/app:v1`), []);
+      expect(result).toMatchObject({ status: 'registry_unavailable', failure: 'certificate-name-mismatch' });
+      expect(result.message).toBe(`registry ${host} presents a certificate issued for another name (ERR_TLS_CERT_ALTNAME_INVALID): ${hintFor('certificate-name-mismatch')}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
