@@ -3,6 +3,7 @@
 // BENCHMARKS.md), progress to stderr.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { startRegistry } from '../test/support/registry.js';
+import { credentialPluginCase } from './cases/credential-plugin.js';
 import { fairnessCase } from './cases/fairness.js';
 import { freshnessCase } from './cases/freshness.js';
 import { memoryCase } from './cases/memory.js';
@@ -36,6 +37,7 @@ try {
   rows.push(...(await freshnessCase(registry, scale.repos, scale.freshnessEvents, scale.freshnessBurst)));
   rows.push(...(await memoryCase(registry, scale.repos, scale.memoryWorkloads, scale.memoryImages)));
   rows.push(...(await fairnessCase(registry, scale.repos, scale.fairnessFastImages, scale.fairnessSlowImages)));
+  rows.push(...(await credentialPluginCase(registry, scale.repos, scale.pluginImages)));
 } finally {
   await registry.stop();
 }

@@ -7,6 +7,7 @@ import { loadSettings, type Settings } from '../../src/config.js';
 import type { CheckUnit } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';
+import type { CredentialProvider } from '../../src/registry/credential-provider.js';
 import type { Exchange } from '../../src/registry/transport.js';
 
 export const EXPORTER_USER_AGENT = 'k8s-image-availability-exporter/bench';
@@ -27,6 +28,8 @@ export function machinery(options: {
   plainHttpHosts: string[];
   settings?: Partial<Settings>;
   secrets?: SecretsSource;
+  /** Credential sources after the pull secrets, as src/registry/credential-sources.ts builds them. */
+  providers?: CredentialProvider[];
   onChecked?: (unit: CheckUnit, record: CheckRecord) => void;
   onExchange?: (exchange: Exchange) => void;
   random?: () => number;
@@ -51,7 +54,7 @@ export function machinery(options: {
     // No jitter unless a case asks for it: the cases measure how fast the machinery checks a
     // burst, which the spread of a burst's first checks over the interval would hide.
     random: options.random ?? (() => 0),
-    check: imageChecker(client, options.secrets),
+    check: imageChecker(client, options.secrets, options.providers),
     results,
     onChecked: options.onChecked,
   });

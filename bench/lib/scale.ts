@@ -18,6 +18,8 @@ export type Scale = {
   /** Images on the fast registry, and on each slow one, in the fairness case. */
   fairnessFastImages: number;
   fairnessSlowImages: number;
+  /** Images of the credential plugin case (a plugin process per check in one of its passes). */
+  pluginImages: number;
 };
 
 const SCALES: Record<Scale['name'], Scale> = {
@@ -33,6 +35,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     renderSeries: 100_000,
     fairnessFastImages: 500,
     fairnessSlowImages: 16,
+    pluginImages: 300,
   },
   default: {
     name: 'default',
@@ -46,6 +49,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     renderSeries: 100_000,
     fairnessFastImages: 1000,
     fairnessSlowImages: 24,
+    pluginImages: 500,
   },
   full: {
     name: 'full',
@@ -59,6 +63,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     renderSeries: 100_000,
     fairnessFastImages: 2000,
     fairnessSlowImages: 48,
+    pluginImages: 1000,
   },
 };
 

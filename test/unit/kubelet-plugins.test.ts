@@ -231,6 +231,18 @@ describe('plugin answers cached as the kubelet caches them', () => {
     expect(peak).toBe(4);
   });
 
+  test('runs waiting for a slot use an answer for their registry that came in meanwhile instead of running', async () => {
+    const { plugin, runs } = counted(['*.registry.io'], () => respond('Registry', '*.registry.io', 60_000));
+    const original = (plugin as unknown as { run: (c: unknown, i: string) => Promise<PluginResponse> }).run;
+    (plugin as unknown as { run: unknown }).run = async (c: unknown, i: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return original(c, i);
+    };
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => plugin.entries(`test.registry.io/app-${i}`)));
+    expect(answers.every((entries) => entries.length === 1)).toBe(true);
+    expect(runs.length).toBe(4);
+  });
+
   test('a failed run gives nothing, keeps the reason for that image, warns once, and is retried next time', async () => {
     let fail = true;
     const { plugin, runs, warnings } = counted(['*.registry.io'], () => (fail ? new PluginError('credential provider plugin test-plugin exited with status 3: boom') : respond('Image', '*.registry.io', 60_000)));

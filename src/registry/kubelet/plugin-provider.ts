@@ -78,6 +78,12 @@ export class PluginProvider {
   private async fetch(image: string): Promise<KeyringEntry[]> {
     let response: PluginResponse;
     await this.slot();
+    // An answer for the registry (or all) may have come in while this run waited for its slot.
+    const meanwhile = this.cached(image);
+    if (meanwhile) {
+      this.release();
+      return meanwhile;
+    }
     try {
       response = await this.run(this.config, image);
     } catch (error) {
