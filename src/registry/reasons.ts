@@ -26,6 +26,7 @@ export const FAILURE_CLASSES = [
   'rate-limited',
   'registry-error',
   'token-server-error',
+  'token-server-unreachable',
   'no-v2-api',
   'unexpected-reply',
   'protocol',
@@ -59,6 +60,7 @@ const HINTS: Record<FailureClass, string> = {
   'rate-limited': 'checks of this registry pause for its Retry-After; if it lasts, use a pull secret (higher limits) or lower --registry-concurrency (chart: registryConcurrency)',
   'registry-error': 'a fault on the registry\'s side; retried with backoff, tell its operators if it lasts',
   'token-server-error': 'the registry\'s token server failed; retried with backoff, tell its operators if it lasts',
+  'token-server-unreachable': 'the realm in the registry\'s challenge cannot be reached from here (moved, down, or blocked by a network policy or proxy); each retry asks the registry for its realm afresh',
   'no-v2-api': 'the host does not serve the Docker Registry V2 / OCI distribution API: check the registry host in the image reference',
   'unexpected-reply': 'the registry gave an answer the distribution API does not define; tell its operators if it lasts',
   protocol: 'the registry or its token server broke the protocol; tell its operators if it lasts',
@@ -107,6 +109,8 @@ const NETWORK_CODES: Record<string, FailureClass> = {
   ABORTED: 'stopping',
 };
 
+const TOKEN_SERVER_UNREACHABLE: ReadonlySet<FailureClass> = new Set(['dns', 'dns-temporary', 'refused', 'unreachable']);
+
 export type NetworkFailure = {
   code: string;
   /** host:port that was contacted. */
@@ -117,7 +121,9 @@ export type NetworkFailure = {
 };
 
 export function networkReason({ code, host, server, timeoutMs }: NetworkFailure): Reason {
-  const failure = NETWORK_CODES[code] ?? (/^ERR_SSL_|^ERR_TLS_|^(CERT|UNABLE_TO)_/.test(code) ? 'tls' : 'network');
+  const byCode = NETWORK_CODES[code] ?? (/^ERR_SSL_|^ERR_TLS_|^(CERT|UNABLE_TO)_/.test(code) ? 'tls' : 'network');
+  // The image reference does not name the token server: pointing the user at it would mislead.
+  const failure = server === 'token server' && TOKEN_SERVER_UNREACHABLE.has(byCode) ? 'token-server-unreachable' : byCode;
   const who = `${server === 'registry' ? 'registry' : 'token server'} ${host}`;
   const happened: Record<FailureClass, string> = {
     'plain-http': `${who} answers plain HTTP, not HTTPS (${code})`,
@@ -133,6 +139,7 @@ export function networkReason({ code, host, server, timeoutMs }: NetworkFailure)
     'connection-reset': `${who} closed the connection mid-request (${code})`,
     network: `request to ${who} failed (${code})`,
     stopping: `the check of ${host} was cancelled`,
+    'token-server-unreachable': `token server ${host} cannot be reached (${code})`,
   } as Record<FailureClass, string>;
   return explain(failure, happened[failure]);
 }
