@@ -58,9 +58,9 @@ type CheckArgs = { files: string[]; output: 'table' | 'json'; namespace: string;
 type CheckIo = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream & { isTTY?: boolean }; stdin: () => string; env: NodeJS.ProcessEnv };
 
 /** Bytes read from one input at most. */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 /** Runs `check` and returns its exit status; errors that stop it are one line on stderr and exit 2. */
 export async function runCheckCommand(argv: string[], io: CheckIo): Promise<number> {
@@ -92,7 +92,9 @@ async function check(argv: string[], io: CheckIo): Promise<number> {
   const plan = planChecks(manifests, manifests.workloads.filter((workload) => !skipped.includes(workload)), resolver, filter);
   if (skipped.length > 0) {
     const kinds = [...new Set(skipped.map((workload) => workload.watchedKind))].join(',');
-    io.stderr.write(`skipped ${skipped.length} workload(s) scaled to zero or suspended, as the exporter does: ${skipped.map((w) => `${w.kind}/${w.namespace}/${w.name}`).join(', ')}; --force-check-disabled-controllers=${kinds} checks them\n`);
+    const named = skipped.slice(0, 20).map((w) => `${w.kind}/${w.namespace}/${w.name}`.slice(0, 200));
+    const more = skipped.length > named.length ? ` and ${skipped.length - named.length} more` : '';
+    io.stderr.write(`skipped ${skipped.length} workload(s) scaled to zero or suspended, as the exporter does: ${named.join(', ')}${more}; --force-check-disabled-controllers=${kinds} checks them\n`);
   }
 
   const client = new RegistryClient({

@@ -39,7 +39,7 @@ const POD_SPEC_BY_KIND: Record<string, PodSpecOf> = {
 };
 
 /** Objects read from one input at most, so a huge or hostile stream cannot exhaust memory. */
-export const MAX_OBJECTS = 100_000;
+const MAX_OBJECTS = 100_000;
 
 export class ManifestError extends Error {}
 
