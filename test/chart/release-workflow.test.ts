@@ -1,8 +1,8 @@
-// .github/workflows/release.yaml: linted by actionlint (built from its Go module through the Go
+// .github/workflows/release.yaml (and ci.yaml): linted by actionlint (built from its Go module through the Go
 // module proxy into test/.cache; skipped, saying why, where Go or the proxy is missing), its shape
 // checked (tag trigger, least permissions, multi-platform buildx push, helm push to OCI), and its
 // chart step run for real with helm: the packaged chart defaults to the pushed image.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -37,8 +37,10 @@ describe('release workflow', () => {
     console.warn(`actionlint skipped: ${linter.unavailable}`);
     test.skip(`actionlint: ${linter.unavailable}`, () => {});
   } else {
-    test('actionlint finds nothing (syntax, expressions, action inputs, untrusted input in scripts)', () => {
-      const result = run(linter.path!, ['-no-color', workflowPath]);
+    test('actionlint finds nothing in any workflow (syntax, expressions, action inputs, untrusted input in scripts)', () => {
+      const workflows = readdirSync(dirname(workflowPath)).map((file) => join(dirname(workflowPath), file));
+      expect(workflows.map((file) => file.split('/').pop()).sort()).toEqual(['ci.yaml', 'release.yaml']);
+      const result = run(linter.path!, ['-no-color', ...workflows]);
       expect(result.stdout + result.stderr).toBe('');
       expect(result.status).toBe(0);
     });
