@@ -315,6 +315,29 @@ describe("the exporter's own Docker config, last of all sources", () => {
     await checker.close();
   });
 
+  test('a helper that hangs is killed at the registry request timeout; one that prints junk is named', async () => {
+    const dir = mkdtempSync(join(work, 'helpers-'));
+    writeFileSync(join(dir, 'docker-credential-hang'), '#!/bin/sh\nexec sleep 30\n');
+    writeFileSync(join(dir, 'docker-credential-junk'), '#!/bin/sh\ncat >/dev/null\necho "<html>"\n');
+    chmodSync(join(dir, 'docker-credential-hang'), 0o755);
+    chmodSync(join(dir, 'docker-credential-junk'), 0o755);
+    for (const [helper, reason] of [
+      ['hang', 'docker-credential-hang get for'],
+      ['junk', `docker-credential-junk get for ${registry.host} answered with something that is not JSON`],
+    ]) {
+      const config = mkdtempSync(join(work, 'docker-'));
+      writeFileSync(join(config, 'config.json'), JSON.stringify({ credsStore: helper }));
+      const checker = checkerFor({ dockerConfigCredentials: true, registryRequestTimeout: 1000 }, { env: { PATH: `${dir}:${process.env.PATH}`, DOCKER_CONFIG: config } });
+      const started = Date.now();
+      const result = await checker.check(`${registry.host}/team/app:v1`);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(result.status).toBe('authentication_failure');
+      expect(result.message).toContain(reason);
+      if (helper === 'hang') expect(result.message).toContain('did not finish within 1000 ms and was killed');
+      await checker.close();
+    }
+  });
+
   test('the check command reads the same file the same way: auths and helpers', async () => {
     const dir = mkdtempSync(join(work, 'docker-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'stand-in' }));

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { ConfigError, loadSettings } from '../../src/config.js';
 import { loadPluginConfig, parsePluginConfig, PluginConfigError, type PluginProviderConfig } from '../../src/registry/kubelet/plugin-config.js';
 import { parseResponse, PluginError, type PluginResponse } from '../../src/registry/kubelet/plugin-exec.js';
 import { PluginProvider } from '../../src/registry/kubelet/plugin-provider.js';
@@ -70,6 +71,15 @@ describe('CredentialProviderConfig validated as the kubelet does', () => {
 
     writeFileSync(join(configDir, '30-again.yaml'), stringify(config([provider({ name: 'a-plugin' })])));
     expect(() => loadPluginConfig(configDir, binDir)).toThrow('duplicate provider name "a-plugin"');
+  });
+
+  test('the exporter refuses to start with a config the kubelet would refuse: one line naming the setting, file and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iae-plugin-config-'));
+    writeFileSync(join(dir, 'config.yaml'), stringify(config([provider({ matchImages: [] })])));
+    expect(() => loadSettings([`--image-credential-provider-config=${join(dir, 'config.yaml')}`, `--image-credential-provider-bin-dir=${dir}`], {})).toThrow(
+      new ConfigError(`imageCredentialProviderConfig: ${join(dir, 'config.yaml')}: providers[0].matchImages: at least 1 item is required`),
+    );
+    expect(() => loadSettings([`--image-credential-provider-config=${join(dir, 'config.yaml')}`], {})).toThrow('imageCredentialProviderBinDir must be set with imageCredentialProviderConfig');
   });
 
   test('a provider whose executable is missing from the bin dir stops the start, naming the path', () => {
