@@ -8,6 +8,7 @@ import { fairnessCase } from './cases/fairness.js';
 import { freshnessCase } from './cases/freshness.js';
 import { memoryCase } from './cases/memory.js';
 import { renderCase } from './cases/render.js';
+import { scrapeLoadCase } from './cases/scrape-load.js';
 import { requestEconomyCase } from './cases/request-economy.js';
 import { throughputCase } from './cases/throughput.js';
 import { table, type Row } from './lib/report.js';
@@ -36,6 +37,7 @@ try {
   throughputDetail = throughput.detail;
   rows.push(...(await freshnessCase(registry, scale.repos, scale.freshnessEvents, scale.freshnessBurst)));
   rows.push(...(await memoryCase(registry, scale.repos, scale.memoryWorkloads, scale.memoryImages)));
+  rows.push(...(await scrapeLoadCase(scale.renderSeries, registry, scale.repos, scale.scrapeImages)));
   rows.push(...(await fairnessCase(registry, scale.repos, scale.fairnessFastImages, scale.fairnessSlowImages)));
   rows.push(...(await credentialPluginCase(registry, scale.repos, scale.pluginImages)));
 } finally {

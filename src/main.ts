@@ -6,9 +6,8 @@ import { CheckResults } from './checks/results.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import type { Settings } from './config.js';
 import { formatDuration } from './duration.js';
-import { imageReports } from './http/image-report.js';
+import { exporterRoutes } from './http/routes.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
-import { renderStatusPage } from './http/status-page.js';
 import { ImageFilter } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
@@ -109,15 +108,10 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
   const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled, namespaceLabel: settings.namespaceLabel || undefined, nodePlatforms });
 
-  const { server, port } = await startHttpServer(parseBindAddress(settings.bindAddress), {
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render(nodePlatforms?.platforms()) }),
-    notReadyReason: () => watch.notReadyReason(),
-    statusPage: (filter) => {
-      const namespaces = [...new Set([...index.usages()].map((usage) => usage.namespace))].sort();
-      return renderStatusPage(imageReports(index, results, filter, nodePlatforms?.platforms()), filter, namespaces, version);
-    },
-    imagesJson: (filter) => imageReports(index, results, filter, nodePlatforms?.platforms()),
-  });
+  const { server, port } = await startHttpServer(
+    parseBindAddress(settings.bindAddress),
+    exporterRoutes({ version, index, results, metrics, clusterPlatforms: () => nodePlatforms?.platforms(), notReadyReason: () => watch.notReadyReason() }),
+  );
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   void watch.start();
 

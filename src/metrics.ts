@@ -1,14 +1,21 @@
 // Metric families. The per-workload availability gauges are rendered straight from the image
-// index and the check results at scrape time (a hundred thousand series render in well under a
-// second this way, and a deleted workload's series vanish with it); everything else is prom-client.
+// index and the check results at scrape time, a line at a time (a hundred thousand series render
+// in well under a second this way, and a deleted workload's series vanish with it); everything
+// else is prom-client. Per-registry series go once no tracked image uses the registry, and at
+// most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { availabilityFamilies, METRIC_PREFIX, type AvailabilityRow, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
 import type { CheckUnit, ImageIndex } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
+import { apiHost } from './registry/client.js';
+import { RegistryLabels } from './registry-labels.js';
 import type { Exchange } from './registry/transport.js';
 
 export { METRIC_PREFIX, perKindFamily as availabilityFamily } from './availability-families.js';
+
+/** Registries with a label value of their own on the per-registry families; the rest are `other`. */
+export const MAX_REGISTRY_LABELS = 100;
 
 export class ExporterMetrics {
   readonly registry = new Registry();
@@ -16,6 +23,7 @@ export class ExporterMetrics {
   private readonly checkDuration: Histogram<'registry'>;
   private readonly lastCheck: Gauge<'registry'>;
   private readonly requests: Counter<'registry' | 'phase' | 'outcome'>;
+  private readonly registryLabels = new RegistryLabels(MAX_REGISTRY_LABELS);
 
   constructor(
     version: string,
@@ -87,51 +95,71 @@ export class ExporterMetrics {
   }
 
   recordCheck(_unit: CheckUnit, record: CheckRecord): void {
-    this.checks.inc({ registry: record.registry, status: record.status });
-    this.checkDuration.observe({ registry: record.registry }, record.durationMs / 1000);
-    this.lastCheck.set({ registry: record.registry }, record.checkedAt / 1000);
+    const registry = this.registryLabels.forCheck(record.registry, record.status);
+    this.checks.inc({ registry, status: record.status });
+    this.checkDuration.observe({ registry }, record.durationMs / 1000);
+    this.lastCheck.set({ registry }, record.checkedAt / 1000);
   }
 
   recordExchange(exchange: Exchange): void {
-    this.requests.inc({ registry: exchange.registry, phase: exchange.phase, outcome: exchange.outcome });
+    const registry = this.registryLabels.forExchange(exchange.registry, exchange.phase, exchange.outcome);
+    this.requests.inc({ registry, phase: exchange.phase, outcome: exchange.outcome });
   }
 
-  async render(clusterPlatforms?: string[]): Promise<string> {
-    const platforms = clusterPlatforms ? renderPlatformMissing(this.index, this.results, clusterPlatforms) : '';
-    return renderAvailability(this.index, this.results, this.metricsFormat) + platforms + (await this.registry.metrics());
+  /**
+   * The whole exposition as text pieces, for the caller to pack into buffers at once (the
+   * availability pieces read the index and results as they are iterated).
+   */
+  async exposition(clusterPlatforms?: string[]): Promise<Iterable<string>> {
+    this.dropUnusedRegistries();
+    const others = await this.registry.metrics();
+    const { index, results, metricsFormat } = this;
+    return (function* () {
+      yield* availabilityLines(index, results, metricsFormat);
+      if (clusterPlatforms) yield* platformMissingLines(index, results, clusterPlatforms);
+      yield others;
+    })();
+  }
+
+  private dropUnusedRegistries(): void {
+    const inUse = new Set<string>();
+    for (const usage of this.index.usages()) if (usage.unit) inUse.add(apiHost(usage.unit.reference.registry));
+    for (const { label, statuses, exchanges } of this.registryLabels.release(inUse)) {
+      for (const status of statuses) this.checks.remove({ registry: label, status });
+      this.checkDuration.remove({ registry: label });
+      this.lastCheck.remove({ registry: label });
+      for (const { phase, outcome } of exchanges.values()) this.requests.remove({ registry: label, phase, outcome });
+    }
   }
 }
 
 /** One-hot gauges per status (and kind, by format): exactly one of a family set is 1 for each checked usage. */
-export function renderAvailability(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): string {
+export function* availabilityLines(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): Generator<string> {
   const rows = new Map<KindName, AvailabilityRow[]>(KIND_NAMES.map((kind) => [kind, []]));
   for (const usage of index.usages()) {
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
     if (!status) continue; // not checked yet: no series rather than a false alarm
     rows.get(usage.kind)!.push({ kind: usage.kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status });
   }
-  const out: string[] = [];
   for (const family of availabilityFamilies(format)) {
-    out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
-    for (const kind of family.kinds) for (const row of rows.get(kind)!) out.push(`${family.name}{${family.labels(row)}} ${row.status === family.status ? 1 : 0}`);
+    yield `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n`;
+    for (const kind of family.kinds) for (const row of rows.get(kind)!) yield `${family.name}{${family.labels(row)}} ${row.status === family.status ? 1 : 0}\n`;
   }
-  return `${out.join('\n')}\n`;
 }
 
 /**
  * For multi-platform images: 1 for each platform the nodes run that the image's index lacks, else 0.
  * Single-platform images have no series: their platform is only in the config blob, not read.
  */
-export function renderPlatformMissing(index: ImageIndex, results: CheckResults, clusterPlatforms: string[]): string {
+export function* platformMissingLines(index: ImageIndex, results: CheckResults, clusterPlatforms: string[]): Generator<string> {
   const name = `${METRIC_PREFIX}_platform_missing`;
-  const out = [`# HELP ${name} 1 when the cluster's nodes run this os/architecture and the image's index has no manifest for it, else 0.`, `# TYPE ${name} gauge`];
+  yield `# HELP ${name} 1 when the cluster's nodes run this os/architecture and the image's index has no manifest for it, else 0.\n# TYPE ${name} gauge\n`;
   for (const usage of index.usages()) {
     const offered = usage.unit && results.get(usage.unit.key)?.platforms;
     if (!offered) continue;
     const labels = `namespace="${escape(usage.namespace)}",kind="${usage.kind}",name="${escape(usage.workload)}",container="${escape(usage.container)}",image="${escape(usage.image)}"`;
-    for (const platform of clusterPlatforms) out.push(`${name}{${labels},platform="${escape(platform)}"} ${offered.includes(platform) ? 0 : 1}`);
+    for (const platform of clusterPlatforms) yield `${name}{${labels},platform="${escape(platform)}"} ${offered.includes(platform) ? 0 : 1}\n`;
   }
-  return `${out.join('\n')}\n`;
 }
 
 function escape(value: string): string {

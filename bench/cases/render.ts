@@ -1,4 +1,4 @@
-// Case 4b: time to render the /metrics body with N availability series (eight per container:
+// Case 4b: time to render the /metrics body (packed into the buffers it is served from) with N availability series (eight per container:
 // one gauge per status), against prom-client rendering the same series from labelled gauges,
 // the obvious way to build them. Both registries carry the default process metrics. The index
 // and results are the exporter's own; the results are filled in directly (rendering does not
@@ -8,6 +8,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
+import { packText } from '../../src/http/packed-text.js';
 import { availabilityFamily, ExporterMetrics } from '../../src/metrics.js';
 import { STATUSES } from '../../src/status.js';
 import type { Row } from '../lib/report.js';
@@ -18,15 +19,15 @@ const RUNS = 5;
 const TARGET_MS = 1000;
 const BOTH_MAX_RATIO = 2.2;
 
-async function timeRenders(render: () => Promise<string>): Promise<{ ms: number; body: string }> {
-  let body = await render();
+async function timeRenders(render: () => Promise<unknown>): Promise<number> {
+  await render();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    body = await render();
+    await render();
     times.push(performance.now() - started);
   }
-  return { ms: median(times), body };
+  return median(times);
 }
 
 function seriesIn(body: string): number {
@@ -67,14 +68,17 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
   }
 
   const metrics = new ExporterMetrics('bench', index, results);
-  const ours = await timeRenders(() => metrics.render());
+  const render = async () => packText(await metrics.exposition());
+  const ours = { ms: await timeRenders(render), body: Buffer.concat((await render()).chunks).toString() };
   const baseline = promClientRegistry(index, results);
-  const theirs = await timeRenders(() => baseline.metrics());
+  const theirs = { ms: await timeRenders(() => baseline.metrics()), body: await baseline.metrics() };
   const series = seriesIn(ours.body);
   if (series !== seriesIn(theirs.body)) throw new Error(`render: ${series} series against prom-client's ${seriesIn(theirs.body)}`);
   log(`render: ${series} series, ${mb(ours.body.length)}: ours ${ms(ours.ms)}, prom-client ${ms(theirs.ms)}`);
   // --metrics-format=both: each series twice, per-kind and unified names, for a migration window.
-  const both = await timeRenders(() => new ExporterMetrics('bench', index, results, () => 0, 'both').render());
+  const bothMetrics = new ExporterMetrics('bench', index, results, () => 0, 'both');
+  const renderBoth = async () => packText(await bothMetrics.exposition());
+  const both = { ms: await timeRenders(renderBoth), body: Buffer.concat((await renderBoth()).chunks).toString() };
   log(`render, both formats: ${seriesIn(both.body)} series, ${mb(both.body.length)}: ${ms(both.ms)}`);
   return [
     {

@@ -15,6 +15,8 @@ export type Scale = {
   memoryImages: number;
   /** Availability series rendered by the /metrics case (eight per container). */
   renderSeries: number;
+  /** Images checked and scraped by the scrape-load case (two workloads each). */
+  scrapeImages: number;
   /** Images on the fast registry, and on each slow one, in the fairness case. */
   fairnessFastImages: number;
   fairnessSlowImages: number;
@@ -33,6 +35,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryWorkloads: 2000,
     memoryImages: 1000,
     renderSeries: 100_000,
+    scrapeImages: 2000,
     fairnessFastImages: 500,
     fairnessSlowImages: 16,
     pluginImages: 300,
@@ -47,6 +50,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryWorkloads: 10_000,
     memoryImages: 5000,
     renderSeries: 100_000,
+    scrapeImages: 10_000,
     fairnessFastImages: 1000,
     fairnessSlowImages: 24,
     pluginImages: 500,
@@ -61,6 +65,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryWorkloads: 10_000,
     memoryImages: 5000,
     renderSeries: 100_000,
+    scrapeImages: 10_000,
     fairnessFastImages: 2000,
     fairnessSlowImages: 48,
     pluginImages: 1000,
@@ -75,5 +80,5 @@ export function scaleFrom(args: string[]): Scale {
 
 /** Tags the shared registry needs so every case finds its images there. */
 export function imagesNeeded(scale: Scale): number {
-  return Math.max(...scale.throughputSizes, scale.memoryImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages);
+  return Math.max(...scale.throughputSizes, scale.memoryImages, scale.scrapeImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages);
 }

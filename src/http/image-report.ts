@@ -4,6 +4,7 @@ import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import { apiHost } from '../registry/client.js';
 import type { Status } from '../status.js';
+import type { ImageQuery } from './image-query.js';
 
 export type ImageReport = {
   image: string;
@@ -17,12 +18,21 @@ export type ImageReport = {
   workloads: Array<{ kind: string; namespace: string; name: string; container: string; image: string }>;
 };
 
-export type ReportFilter = { status?: string; namespace?: string };
+/** Workloads listed per image in a page: a base image used by thousands must not make a page huge. */
+export const MAX_WORKLOADS_SHOWN = 50;
 
-export function imageReports(index: ImageIndex, results: CheckResults, filter: ReportFilter = {}, clusterPlatforms?: string[]): ImageReport[] {
+export type ReportPage = {
+  /** Images matching the filters, before paging. */
+  total: number;
+  offset: number;
+  limit: number;
+  images: Array<ImageReport & { workloadCount: number }>;
+};
+
+/** Every image, problems first, then by image. */
+export function imageReports(index: ImageIndex, results: CheckResults, clusterPlatforms?: string[]): ImageReport[] {
   const reports = new Map<string, ImageReport>();
   for (const usage of index.usages()) {
-    if (filter.namespace && usage.namespace !== filter.namespace) continue;
     const key = usage.unit?.key ?? `bad:${usage.image}`;
     let report = reports.get(key);
     if (!report) {
@@ -43,7 +53,20 @@ export function imageReports(index: ImageIndex, results: CheckResults, filter: R
     }
     report.workloads.push({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, container: usage.container, image: usage.image });
   }
-  const list = [...reports.values()].filter((report) => !filter.status || report.status === filter.status);
-  // Problems first, then by image.
-  return list.sort((a, b) => Number(a.status === 'available') - Number(b.status === 'available') || a.image.localeCompare(b.image));
+  return [...reports.values()].sort((a, b) => Number(a.status === 'available') - Number(b.status === 'available') || a.image.localeCompare(b.image));
+}
+
+/** One page of the reports that match the query's filters; a namespace filter also narrows the workloads listed. */
+export function selectReports(reports: readonly ImageReport[], query: ImageQuery): ReportPage {
+  const inNamespace = (report: ImageReport) => (query.namespace ? report.workloads.filter((w) => w.namespace === query.namespace) : report.workloads);
+  const matching = reports.filter((report) => (!query.status || report.status === query.status) && (!query.namespace || inNamespace(report).length > 0));
+  return {
+    total: matching.length,
+    offset: query.offset,
+    limit: query.limit,
+    images: matching.slice(query.offset, query.offset + query.limit).map((report) => {
+      const workloads = inNamespace(report);
+      return { ...report, workloads: workloads.slice(0, MAX_WORKLOADS_SHOWN), workloadCount: workloads.length };
+    }),
+  };
 }

@@ -1,14 +1,45 @@
 // The exporter's HTTP face: /metrics, /healthz, /readyz, the status page at / and its JSON twin
 // /api/images. Only these paths, GET or HEAD, bounded request headers; nothing is served from disk.
+// Whoever reaches the port may be hostile or just slow, so: bodies are shared buffers (see
+// shared-render.ts) or one bounded page, written with backpressure; a client that reads nothing
+// for `idleTimeoutMs` is closed, so is a response not sent within `responseDeadlineMs`;
+// connections and the bytes of pages being sent are capped.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseImageQuery, type ImageQuery } from './image-query.js';
+import { writeBody } from './body-writer.js';
+
+export type Body = {
+  contentType: string;
+  chunks: readonly Buffer[];
+  headers?: Record<string, string>;
+  /** Called once the response is over (sent, failed or closed): a shared body may be dropped. */
+  release?(): void;
+};
 
 export type Routes = {
-  metrics(): Promise<{ contentType: string; body: string }>;
+  metrics(): Promise<Body>;
   /** Undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
-  statusPage?(filter: { status?: string; namespace?: string }): string;
-  imagesJson?(filter: { status?: string; namespace?: string }): unknown;
+  statusPage?(query: ImageQuery): Promise<Body>;
+  imagesJson?(query: ImageQuery): Promise<Body>;
+};
+
+export type ServerLimits = {
+  /** A response whose client read nothing for this long (its socket did not drain) is closed. */
+  idleTimeoutMs: number;
+  /** A response still being sent after this long is cut off. */
+  responseDeadlineMs: number;
+  maxConnections: number;
+  /** Page bytes (status page, /api/images) being sent at once; beyond it, 503 until some are done. */
+  pageBytesInFlight: number;
+};
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  idleTimeoutMs: 10_000,
+  responseDeadlineMs: 60_000,
+  maxConnections: 256,
+  pageBytesInFlight: 32 * 1024 * 1024,
 };
 
 export type ListenAddress = { host: string | undefined; port: number };
@@ -21,14 +52,19 @@ export function parseBindAddress(bindAddress: string): ListenAddress {
   return { host: host === '' ? undefined : host, port: Number(bindAddress.slice(colon + 1)) };
 }
 
-export async function startHttpServer(address: ListenAddress, routes: Routes): Promise<{ server: Server; port: number }> {
+export async function startHttpServer(address: ListenAddress, routes: Routes, limits: ServerLimits = DEFAULT_LIMITS): Promise<{ server: Server; port: number }> {
+  const pages = { bytes: 0 };
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (request, response) => {
-    handle(routes, request, response).catch(() => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end('internal error\n');
+    const deadline = setTimeout(() => response.destroy(), limits.responseDeadlineMs);
+    response.once('close', () => clearTimeout(deadline));
+    handle(routes, limits, pages, request, response).catch(() => {
+      if (response.headersSent) return void response.destroy();
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end('internal error: see the exporter log\n');
     });
   });
   server.headersTimeout = 10_000;
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -39,22 +75,18 @@ export async function startHttpServer(address: ListenAddress, routes: Routes): P
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-async function handle(routes: Routes, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: number }, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://exporter');
   const path = url.pathname;
-  const filter = { status: url.searchParams.get('status') || undefined, namespace: url.searchParams.get('namespace') || undefined };
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
-    response.end('method not allowed\n');
+    response.end('method not allowed: use GET or HEAD\n');
     return;
   }
+  const head = request.method === 'HEAD';
   switch (path) {
-    case '/metrics': {
-      const { contentType, body } = await routes.metrics();
-      response.writeHead(200, { 'content-type': contentType });
-      response.end(request.method === 'HEAD' ? undefined : body);
-      return;
-    }
+    case '/metrics':
+      return send(response, await routes.metrics(), head, limits.idleTimeoutMs);
     case '/healthz':
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok\n');
@@ -66,20 +98,35 @@ async function handle(routes: Routes, request: IncomingMessage, response: Server
       return;
     }
     case '/':
-      if (routes.statusPage) {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
-        response.end(request.method === 'HEAD' ? undefined : routes.statusPage(filter));
+    case '/api/images': {
+      const page = path === '/' ? routes.statusPage : routes.imagesJson;
+      if (!page) break;
+      if (pages.bytes >= limits.pageBytesInFlight) {
+        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
+        response.end('busy: too many pages are being sent right now; retry in a few seconds, or ask for fewer images per page (limit=)\n');
         return;
       }
-      break;
-    case '/api/images':
-      if (routes.imagesJson) {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(request.method === 'HEAD' ? undefined : JSON.stringify(routes.imagesJson(filter), null, 2));
-        return;
-      }
-      break;
+      const body = await page(parseImageQuery(url.searchParams));
+      const bytes = body.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      pages.bytes += bytes;
+      whenClosed(response, () => (pages.bytes -= bytes));
+      return send(response, body, head, limits.idleTimeoutMs);
+    }
   }
   response.writeHead(404, { 'content-type': 'text/plain' });
-  response.end('not found\n');
+  response.end('not found: the exporter serves /, /api/images, /metrics, /healthz and /readyz\n');
+}
+
+function send(response: ServerResponse, body: Body, head: boolean, idleTimeoutMs: number): Promise<void> | undefined {
+  if (body.release) whenClosed(response, body.release);
+  const length = body.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  response.writeHead(200, { 'content-type': body.contentType, 'content-length': String(length), ...body.headers });
+  if (head) response.end();
+  else return writeBody(response, body.chunks, idleTimeoutMs);
+}
+
+/** Runs `then` once the response is over, also when the client left while its body was rendered. */
+function whenClosed(response: ServerResponse, then: () => void): void {
+  if (response.destroyed || response.socket === null || response.socket.destroyed) then();
+  else response.once('close', then);
 }

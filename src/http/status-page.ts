@@ -1,11 +1,13 @@
 // The page at `/`: images by status, the workloads using each, and why, rendered on the server
 // (no front-end build). Everything interpolated is HTML-escaped; no secret value is ever known here.
 import { STATUSES } from '../status.js';
-import type { ImageReport, ReportFilter } from './image-report.js';
+import { queryString, type ImageQuery } from './image-query.js';
+import type { ImageReport, ReportPage } from './image-report.js';
 
-export function renderStatusPage(reports: ImageReport[], filter: ReportFilter, namespaces: string[], version: string): string {
+export function renderStatusPage(all: readonly ImageReport[], page: ReportPage, filter: ImageQuery, namespaces: string[], version: string): string {
   const counts = new Map<string, number>();
-  for (const report of reports) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
+  for (const report of all) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
+  const reports = page.images;
   const option = (value: string, selected: string | undefined, label = value) =>
     `<option value="${escapeHtml(value)}"${value === (selected ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
   // The column appears once platforms are checked, i.e. some report knows what it lacks.
@@ -57,24 +59,29 @@ export function renderStatusPage(reports: ImageReport[], filter: ReportFilter, n
   <label>Namespace<select name="namespace" id="namespace">${option('', filter.namespace, 'all')}${namespaces.map((n) => option(n, filter.namespace)).join('')}</select></label>
   <button type="submit">Filter</button>
 </form>
-<p class="summary">${reports.length} images${[...counts.entries()].map(([status, count]) => ` · <span>${escapeHtml(status)}: ${count}</span>`).join('')}</p>
+<p class="summary">${all.length} images${[...counts.entries()].map(([status, count]) => ` · <span>${escapeHtml(status)}: ${count}</span>`).join('')}</p>
 <table>
 <thead><tr><th>Status</th><th>Image</th><th>Registry</th><th>Used by</th><th>Last check</th><th>Reason</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
 <tbody>
 ${rows || '<tr><td colspan="6">No images match.</td></tr>'}
 </tbody>
 </table>
+${pager(page, filter)}
 </body>
 </html>
 `;
 }
 
-function query(filter: ReportFilter): string {
-  const params = new URLSearchParams();
-  if (filter.status) params.set('status', filter.status);
-  if (filter.namespace) params.set('namespace', filter.namespace);
-  const text = params.toString();
-  return text ? `?${text}` : '';
+function query(filter: ImageQuery): string {
+  return escapeHtml(queryString(filter));
+}
+
+function pager(page: ReportPage, filter: ImageQuery): string {
+  const last = Math.min(page.offset + page.images.length, page.total);
+  const link = (offset: number, label: string) => `<a href="/${query({ ...filter, offset })}">${label}</a>`;
+  const previous = page.offset > 0 ? link(Math.max(0, page.offset - page.limit), 'previous') : '';
+  const next = last < page.total ? link(page.offset + page.limit, 'next') : '';
+  return `<p class="pager">${page.total ? `${page.offset + 1}–${last} of ${page.total}` : ''} ${previous} ${next}</p>`;
 }
 
 export function escapeHtml(text: string): string {

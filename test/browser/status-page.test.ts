@@ -7,9 +7,9 @@ import { imageChecker } from '../../src/checks/image-checker.js';
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
-import { imageReports } from '../../src/http/image-report.js';
+import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { renderStatusPage } from '../../src/http/status-page.js';
+import { ExporterMetrics } from '../../src/metrics.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/tools.js';
@@ -37,12 +37,11 @@ describe('status page', () => {
       const result = await check(unit);
       results.set(unit.key, { status: result.status, message: result.message, registry: registry.host, checkedAt: Date.now(), durationMs: 1, consecutiveFailures: 0 });
     }
-    server = await startHttpServer({ host: '127.0.0.1', port: 0 }, {
-      metrics: async () => ({ contentType: 'text/plain', body: '' }),
-      notReadyReason: () => undefined,
-      statusPage: (filter) => renderStatusPage(imageReports(index, results, filter), filter, ['billing', 'shop'], 'test'),
-      imagesJson: (filter) => imageReports(index, results, filter),
-    });
+    const metrics = new ExporterMetrics('test', index, results);
+    server = await startHttpServer(
+      { host: '127.0.0.1', port: 0 },
+      exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }),
+    );
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -96,7 +95,7 @@ describe('status page', () => {
 
   test('/api/images is the JSON twin of the page', async () => {
     const response = await fetch(`http://127.0.0.1:${server.port}/api/images?status=absent`);
-    const images = (await response.json()) as Array<{ image: string; status: string; workloads: unknown[] }>;
+    const { images } = (await response.json()) as { images: Array<{ image: string; status: string; workloads: unknown[] }> };
     expect(images).toHaveLength(1);
     expect(images[0]).toMatchObject({ image: `${registry.host}/shop/web:v2`, status: 'absent' });
   });

@@ -5,7 +5,7 @@ import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { NodePlatforms } from '../../src/kube/node-platforms.js';
-import { renderPlatformMissing } from '../../src/metrics.js';
+import { platformMissingLines } from '../../src/metrics.js';
 import { imageReports } from '../../src/http/image-report.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
@@ -37,14 +37,14 @@ test('an image whose index lacks a platform the nodes run is reported, per platf
     nodes.set('node-b', { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' });
     expect(nodes.platforms()).toEqual(['linux/amd64', 'linux/arm64']);
 
-    const series = parseMetrics(renderPlatformMissing(index, results, nodes.platforms()));
+    const series = parseMetrics([...platformMissingLines(index, results, nodes.platforms())].join(''));
     const value = (container: string, platform: string) => series.find((s) => s.labels.container === container && s.labels.platform === platform)?.value;
     expect(value('amd-only', 'linux/arm64')).toBe(1);
     expect(value('amd-only', 'linux/amd64')).toBe(0);
     expect(value('both', 'linux/arm64')).toBe(0);
     expect(series.some((s) => s.labels.container === 'single')).toBe(false);
 
-    const reports = imageReports(index, results, {}, nodes.platforms());
+    const reports = imageReports(index, results, nodes.platforms());
     expect(reports.find((r) => r.image.endsWith('amd-only:v1'))?.missingPlatforms).toEqual(['linux/arm64']);
     expect(reports.find((r) => r.image.endsWith('both:v1'))?.missingPlatforms).toEqual([]);
 
@@ -55,7 +55,7 @@ test('an image whose index lacks a platform the nodes run is reported, per platf
     expect(phases).toEqual(['manifest']);
 
     nodes.delete('node-b');
-    expect(parseMetrics(renderPlatformMissing(index, results, nodes.platforms())).every((s) => s.value === 0)).toBe(true);
+    expect(parseMetrics([...platformMissingLines(index, results, nodes.platforms())].join('')).every((s) => s.value === 0)).toBe(true);
   } finally {
     scheduler.stop();
     await client.close();

@@ -1,0 +1,139 @@
+// Case 6: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
+// the clients in this one.
+// 6a: 100 000 availability series, 16 scrapers back to back plus 20 clients that send a request
+//     and never read: the exporter's peak RSS against its RSS before any scrape.
+// 6b: N images checked against the real registry and rechecked while scraped once a second
+//     (Prometheus scrapes every 15 s: this is 15 times its cadence): the process's peak RSS over
+//     its whole life against the chart's 256 MiB memory limit.
+import { fork, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { TestRegistry } from '../../test/support/registry.js';
+import type { ProbeReply, ProbeRequest } from '../lib/http-probe.js';
+import type { Row } from '../lib/report.js';
+import { log, mb, ms, percentile, sleep } from '../lib/stats.js';
+
+const PROBE = fileURLToPath(new URL('../lib/http-probe.js', import.meta.url));
+const SCRAPERS = 16;
+const NON_READERS = 20;
+const LOAD_MS = 10_000;
+const RATIO_TARGET = 1.25;
+const MEMORY_LIMIT = 256 * 1024 * 1024;
+
+type Probe = { child: ChildProcess; port: number; units: number; ask(request: ProbeRequest): Promise<ProbeReply> };
+
+async function startProbe(args: string[]): Promise<Probe> {
+  const child = fork(PROBE, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<ProbeReply>((resolve, reject) => {
+      child.once('message', (reply) => resolve(reply as ProbeReply));
+      child.once('exit', (code) => reject(new Error(`http probe exited with ${code}`)));
+    });
+  const ready = (await next()) as { port: number; units: number };
+  return {
+    child,
+    ...ready,
+    ask: (request) => {
+      const reply = next();
+      child.send(request);
+      return reply;
+    },
+  };
+}
+
+async function stopProbe(probe: Probe): Promise<void> {
+  const exited = new Promise((resolve) => probe.child.once('exit', resolve));
+  probe.child.send({ exit: true } satisfies ProbeRequest);
+  await Promise.race([exited, sleep(10_000).then(() => probe.child.kill('SIGKILL'))]);
+}
+
+/** One scrape read to the end; its duration and size. */
+function scrape(port: number): Promise<{ ms: number; bytes: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolve({ ms: performance.now() - started, bytes }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** Sends GET /metrics and never reads; resolves when the exporter closes the connection. */
+function nonReader(port: number): { socket: Socket; closed: Promise<number> } {
+  const started = performance.now();
+  const socket = connect(port, '127.0.0.1', () => socket.write('GET /metrics HTTP/1.1\r\nHost: exporter\r\n\r\n'));
+  socket.pause();
+  socket.on('error', () => {});
+  return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve(performance.now() - started))) };
+}
+
+export async function scrapeLoadCase(series: number, registry: TestRegistry, repos: number, images: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  const probe = await startProbe(['synthetic', String(Math.ceil(series / 8))]);
+  try {
+    const idle = ((await probe.ask({ measure: 3000 })) as { peak: number }).peak;
+    const measuring = probe.ask({ measure: LOAD_MS });
+    const nonReaders = Array.from({ length: NON_READERS }, () => nonReader(probe.port));
+    const durations: number[] = [];
+    let bytes = 0;
+    const until = performance.now() + LOAD_MS;
+    await Promise.all(
+      Array.from({ length: SCRAPERS }, async () => {
+        while (performance.now() < until) {
+          const result = await scrape(probe.port);
+          durations.push(result.ms);
+          bytes = result.bytes;
+        }
+      }),
+    );
+    const loaded = ((await measuring) as { peak: number }).peak;
+    const closedAfter = await Promise.race([Promise.all(nonReaders.map((client) => client.closed)), sleep(30_000).then(() => undefined)]);
+    nonReaders.forEach((client) => client.socket.destroy());
+    const closed = closedAfter ? `all ${NON_READERS} non-readers closed after ${ms(Math.max(...closedAfter))}` : 'non-readers NOT closed within 30 s';
+    log(
+      `scrape load: ${series} series (${mb(bytes)}); idle rss ${mb(idle)}, peak ${mb(loaded)} under ${SCRAPERS} scrapers + ${NON_READERS} non-readers; ` +
+        `${durations.length} scrapes, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
+    );
+    rows.push({
+      case: `6. peak RSS, ${series} series, ${SCRAPERS} scrapers + ${NON_READERS} clients that never read`,
+      exporter: `${mb(loaded)}; ${durations.length} scrapes of ${mb(bytes)} in ${ms(LOAD_MS)}, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
+      baseline: `same process before any scrape ${mb(idle)}`,
+      ratio: loaded / idle,
+      target: `≤ ${RATIO_TARGET}× and non-readers closed`,
+      pass: loaded / idle <= RATIO_TARGET && closedAfter !== undefined,
+    });
+  } finally {
+    await stopProbe(probe);
+  }
+
+  const workloads = images * 2;
+  const checked = await startProbe(['registry', registry.host, String(repos), String(images), String(workloads), '20000']);
+  try {
+    const before = ((await checked.ask({ measure: 1000 })) as { peak: number }).peak;
+    const durations: number[] = [];
+    let bytes = 0;
+    for (const until = performance.now() + 45_000; performance.now() < until; ) {
+      const started = performance.now();
+      const result = await scrape(checked.port);
+      durations.push(result.ms);
+      bytes = result.bytes;
+      await sleep(Math.max(0, 1000 - (performance.now() - started)));
+    }
+    const peak = ((await checked.ask({ maxRss: true })) as { maxRss: number }).maxRss;
+    log(`scraped exporter: ${checked.units} images, ${workloads} workloads, rss ${mb(before)} before scrapes, lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`);
+    rows.push({
+      case: `6. peak RSS, ${checked.units} images / ${workloads} workloads checked, rechecked every 20 s, scraped every 1 s for 45 s`,
+      exporter: `lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`,
+      baseline: `same process before any scrape ${mb(before)}`,
+      ratio: peak / before,
+      target: `peak < 256 MiB (${mb(MEMORY_LIMIT)})`,
+      pass: peak < MEMORY_LIMIT,
+    });
+  } finally {
+    await stopProbe(checked);
+  }
+  return rows;
+}

@@ -1,0 +1,54 @@
+// Writes a body a chunk at a time, waiting for the socket to drain in between (backpressure), and
+// closes the response when the client stops reading: no drain for `idleMs`. A client that never
+// reads would otherwise keep its body in our memory for as long as it likes. A plain socket
+// timeout is not used because it also fires for a reading client after the event loop was busy
+// (a render): timers run before the I/O that proves progress.
+import type { ServerResponse } from 'node:http';
+
+export async function writeBody(response: ServerResponse, chunks: readonly Buffer[], idleMs: number): Promise<void> {
+  for (const chunk of chunks) {
+    if (response.destroyed) return;
+    if (!response.write(chunk) && !(await drained(response, idleMs))) {
+      // A reset, not a close: the kernel drops what is still queued for the client at once.
+      response.socket?.resetAndDestroy();
+      response.destroy();
+      return;
+    }
+  }
+  response.end();
+}
+
+/**
+ * True once the response drained, false when it stalled for `idleMs` or was closed. The verdict
+ * waits for one pass over pending I/O (setImmediate runs after it), and a timer that fired late
+ * (the loop was busy, so the client's progress may not have been seen) starts another round.
+ */
+function drained(response: ServerResponse, idleMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let dueAt = performance.now() + idleMs;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      response.off('drain', onDrain);
+      response.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => finish(true);
+    const onClose = () => finish(false);
+    const expire = () => {
+      const now = performance.now();
+      if (now - dueAt > idleMs / 10) {
+        dueAt = now + idleMs;
+        timer = setTimeout(expire, idleMs);
+        return;
+      }
+      setImmediate(() => finish(false));
+    };
+    timer = setTimeout(expire, idleMs);
+    response.once('drain', onDrain);
+    response.once('close', onClose);
+  });
+}

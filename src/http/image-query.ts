@@ -1,0 +1,43 @@
+// What the status page and /api/images were asked for: filters and one page of results. Query
+// strings come from anyone who reaches the port, so every value is bounded and unknown ones fall
+// back to the default rather than failing.
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 500;
+const MAX_OFFSET = 10_000_000;
+const MAX_TEXT = 200;
+
+export type ImageQuery = {
+  status?: string;
+  namespace?: string;
+  limit: number;
+  offset: number;
+};
+
+export function parseImageQuery(params: URLSearchParams): ImageQuery {
+  return {
+    status: text(params.get('status')),
+    namespace: text(params.get('namespace')),
+    limit: integer(params.get('limit'), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    offset: integer(params.get('offset'), 0, 0, MAX_OFFSET),
+  };
+}
+
+/** The query string that asks for `query` (defaults left out), for links between pages. */
+export function queryString(query: ImageQuery): string {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  if (query.namespace) params.set('namespace', query.namespace);
+  if (query.limit !== DEFAULT_PAGE_SIZE) params.set('limit', String(query.limit));
+  if (query.offset) params.set('offset', String(query.offset));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function text(value: string | null): string | undefined {
+  return value ? value.slice(0, MAX_TEXT) : undefined;
+}
+
+function integer(value: string | null, fallback: number, min: number, max: number): number {
+  if (value === null || !/^\d{1,9}$/.test(value)) return fallback;
+  return Math.min(max, Math.max(min, Number(value)));
+}
