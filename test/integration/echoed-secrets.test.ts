@@ -67,7 +67,7 @@ describe('registry echoing the secrets it was sent', () => {
 
   test('echoed token, password and Basic header → redacted everywhere, reason bounded to one line', async () => {
     const images = await eventually(
-      async () => (await fetch(`${exporter.url}/api/images`)).json() as Promise<Array<{ status: string; reason: string }>>,
+      async () => ((await (await fetch(`${exporter.url}/api/images`)).json()) as { images: Array<{ status: string; reason: string }> }).images,
       (list) => list.length === 1 && list[0].status === 'authentication_failure',
       30_000,
       'the image to be checked',
