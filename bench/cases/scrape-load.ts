@@ -1,8 +1,8 @@
-// Case 6: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
+// Case 7: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
 // the clients in this one.
-// 6a: 100 000 availability series, 16 scrapers back to back plus 20 clients that send a request
+// 7a: 100 000 availability series, 16 scrapers back to back plus 20 clients that send a request
 //     and never read: the exporter's peak RSS against its RSS before any scrape.
-// 6b: N images checked against the real registry and rechecked while scraped once a second
+// 7b: N images checked against the real registry and rechecked while scraped once a second
 //     (Prometheus scrapes every 15 s: this is 15 times its cadence): the process's peak RSS over
 //     its whole life against the chart's 256 MiB memory limit.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -98,7 +98,7 @@ export async function scrapeLoadCase(series: number, registry: TestRegistry, rep
         `${durations.length} scrapes, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
     );
     rows.push({
-      case: `6. peak RSS, ${series} series, ${SCRAPERS} scrapers + ${NON_READERS} clients that never read`,
+      case: `7. peak RSS, ${series} series, ${SCRAPERS} scrapers + ${NON_READERS} clients that never read`,
       exporter: `${mb(loaded)}; ${durations.length} scrapes of ${mb(bytes)} in ${ms(LOAD_MS)}, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
       baseline: `same process before any scrape ${mb(idle)}`,
       ratio: loaded / idle,
@@ -125,7 +125,7 @@ export async function scrapeLoadCase(series: number, registry: TestRegistry, rep
     const peak = ((await checked.ask({ maxRss: true })) as { maxRss: number }).maxRss;
     log(`scraped exporter: ${checked.units} images, ${workloads} workloads, rss ${mb(before)} before scrapes, lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`);
     rows.push({
-      case: `6. peak RSS, ${checked.units} images / ${workloads} workloads checked, rechecked every 20 s, scraped every 1 s for 45 s`,
+      case: `7. peak RSS, ${checked.units} images / ${workloads} workloads checked, rechecked every 20 s, scraped every 1 s for 45 s`,
       exporter: `lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`,
       baseline: `same process before any scrape ${mb(before)}`,
       ratio: peak / before,
