@@ -7,6 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -67,6 +69,18 @@ describe('shutdown with a registry that never answers', () => {
     expect(sockets.size).toBeGreaterThan(connectionsBefore);
     return { child, exited, output: () => ({ stdout, stderr }) };
   }
+
+  test('client closed while a request hangs (60 s time limit) → the check ends at once as cancelled', async () => {
+    const client = new RegistryClient({ requestTimeoutMs: 60_000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [], connectionsPerOrigin: 1, userAgent: 't' });
+    const connectionsBefore = sockets.size;
+    const check = client.check(parseReference(`${hungHost}/team/app:v1`), []);
+    while (sockets.size <= connectionsBefore) await new Promise((r) => setTimeout(r, 20));
+    const closedAt = Date.now();
+    await client.close();
+    const result = await check;
+    expect(Date.now() - closedAt).toBeLessThan(500);
+    expect(result).toMatchObject({ status: 'registry_unavailable', failure: 'stopping' });
+  });
 
   test('SIGTERM with --registry-request-timeout=60s and a request hanging → exit 0 within 2 s, last line "exporter stopped"', async () => {
     const { child, exited, output } = await startWithCheckInFlight();

@@ -31,6 +31,21 @@ describe('check scheduler', () => {
   let stop: (() => void) | undefined;
   afterEach(() => stop?.());
 
+  test('a check still running at stop() leaves no result: the unit keeps the status it had', async () => {
+    let finish: (result: CheckResult) => void = () => {};
+    const checked = jest.fn();
+    const { s, results } = scheduler({ onChecked: checked }, () => new Promise<CheckResult>((resolve) => (finish = resolve)));
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    await sleep(20);
+    expect(s.inFlight).toBe(1);
+    s.stop();
+    finish({ status: 'registry_unavailable', message: 'the check of r.example was cancelled', failure: 'stopping' });
+    await sleep(20);
+    expect(results.get('r.example/a:1')).toBeUndefined();
+    expect(checked).not.toHaveBeenCalled();
+  });
+
   test('a new unit is checked at once and its result stored', async () => {
     const { s, results } = scheduler({}, async () => ({ status: 'available', message: 'ok' }));
     stop = () => s.stop();
