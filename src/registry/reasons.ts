@@ -17,6 +17,7 @@ export const FAILURE_CLASSES = [
   'connection-reset',
   'network',
   'credentials-missing',
+  'private-or-absent',
   'credentials-refused',
   'pull-denied',
   'tag-absent',
@@ -51,6 +52,7 @@ const HINTS: Record<FailureClass, string> = {
   'connection-reset': 'the registry or something in between (proxy, load balancer) dropped the connection; retried with backoff, check it if it lasts',
   network: 'check the registry and the network path to it; retried with backoff',
   'credentials-missing': 'add an imagePullSecret for this registry to the workload or its ServiceAccount',
+  'private-or-absent': 'check the image name in the workload; if the repository is private, add an imagePullSecret for this registry to the workload or its ServiceAccount',
   'credentials-refused': 'the pull secret\'s user name, password or token is wrong or expired: update the secret',
   'pull-denied': 'the credentials are valid but may not pull this repository: grant that account pull access, or use a secret that has it',
   'tag-absent': 'push the tag, or fix the tag in the workload',
@@ -176,6 +178,10 @@ export function manifestReason(reply: ManifestReply): Reason {
     return explain('manifest-absent', `${host}/${repository}${isDigest ? '@' : ':'}${reference} was not found (404)`);
   }
   if (code === 401) {
+    // Registries such as Docker Hub answer so for a repository that does not exist, too: a typo reads like a private image.
+    if (!reply.credentialsFrom && reply.challengeError === 'insufficient_scope') {
+      return explain('private-or-absent', `${host} does not let anonymous users pull ${repository}: it is private or does not exist (401${detail})`);
+    }
     if (!reply.credentialsFrom) return explain('credentials-missing', `${host} requires credentials for ${repository} and no pull secret matches it (401${detail})`);
     // As in classify(): accepted credentials without pull rights come back as insufficient_scope.
     if (reply.challengeError === 'insufficient_scope') return explain('pull-denied', `${host} accepted the credentials from ${reply.credentialsFrom} but not for pulling ${repository} (401${detail})`);

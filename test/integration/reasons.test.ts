@@ -105,3 +105,23 @@ describe('certificate issued for another name', () => {
     }
   });
 });
+
+describe('token auth registry, anonymous pulls of nothing granted', () => {
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'token', anonymous: 'token', anonymousGrants: ['public/*'] });
+    await registry.pushImage('public/app', 'v1');
+  });
+  afterAll(() => registry.stop());
+
+  test('misspelt repository, no pull secret → authentication_failure, reason says private or absent', async () => {
+    const result = await client({ plainHttpHosts: [registry.host] }).check(parseReference(`${registry.host}/pubic/app:v1`), []);
+    expect(result).toMatchObject({ status: 'authentication_failure', failure: 'private-or-absent' });
+    expect(result.message).toBe(`${registry.host} does not let anonymous users pull pubic/app: it is private or does not exist (401, insufficient_scope): ${hintFor('private-or-absent')}`);
+  });
+
+  test('granted repository, missing tag → absent, tag missing', async () => {
+    const result = await client({ plainHttpHosts: [registry.host] }).check(parseReference(`${registry.host}/public/app:v2`), []);
+    expect(result).toMatchObject({ status: 'absent', failure: 'tag-absent' });
+  });
+});

@@ -33,6 +33,8 @@ const table: Array<[string, Reason, FailureClass, string]> = [
   ['aborted at shutdown', net('ABORTED'), 'stopping', 'the check of registry.lab:5000 was cancelled: nothing to do'],
   ['401 without secrets', manifest(401), 'credentials-missing',
     'registry.lab:5000 requires credentials for team/app and no pull secret matches it (401): add an imagePullSecret for this registry to the workload or its ServiceAccount'],
+  ['401 insufficient_scope without secrets (private, or no such repository)', manifest(401, { challengeError: 'insufficient_scope' }), 'private-or-absent',
+    'registry.lab:5000 does not let anonymous users pull team/app: it is private or does not exist (401, insufficient_scope): check the image name in the workload; if the repository is private, add an imagePullSecret'],
   ['401 with a secret', manifest(401, { credentialsFrom: 'secret shop/regcred', challengeError: 'invalid_token' }), 'credentials-refused',
     "registry.lab:5000 refused the credentials from secret shop/regcred (401, invalid_token): the pull secret's user name, password or token is wrong or expired: update the secret"],
   ['401 insufficient_scope with a secret', manifest(401, { credentialsFrom: 'secret shop/regcred', challengeError: 'insufficient_scope', challengeDescription: 'no pull on team/app' }), 'pull-denied',
