@@ -2,7 +2,9 @@
 // status, `k8s_image_availability_exporter_<kind>_<status>{namespace,<kind>,container,image}` (the
 // Go exporter's names before v0.7), or one family per status with the kind as a label,
 // `k8s_image_availability_exporter_<status>{namespace,kind,name,container,image}` (its names since
-// v0.7), or both at once for a migration window. Only naming lives here; metrics.ts renders.
+// v0.7), or both at once for a migration window. Pods, Jobs and --extra-workload kinds follow the
+// same patterns (`..._pod_absent{namespace,pod,...}`, `..._absent{kind="rollout",...}`). Only
+// naming lives here; metrics.ts renders.
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import { STATUSES, type Status } from './status.js';
 
@@ -31,9 +33,9 @@ export function unifiedFamily(status: Status): string {
   return `${METRIC_PREFIX}_${status}`;
 }
 
-/** The families of a format, in the order they are rendered. */
-export function availabilityFamilies(format: MetricsFormat): AvailabilityFamily[] {
-  const perKind = KIND_NAMES.flatMap((kind) =>
+/** The families of a format for these kinds (the four controller kinds by default), in the order they are rendered. */
+export function availabilityFamilies(format: MetricsFormat, kinds: readonly KindName[] = KIND_NAMES): AvailabilityFamily[] {
+  const perKind = kinds.flatMap((kind) =>
     STATUSES.map((status) => ({
       name: perKindFamily(kind, status),
       help: `1 when the image of this ${kind} container is ${words(status)}, else 0.`,
@@ -46,7 +48,7 @@ export function availabilityFamilies(format: MetricsFormat): AvailabilityFamily[
     name: unifiedFamily(status),
     help: `1 when the image of this container of the workload (kind, name) is ${words(status)}, else 0.`,
     status,
-    kinds: KIND_NAMES,
+    kinds,
     labels: (row: AvailabilityRow) => `namespace="${row.namespace}",kind="${row.kind}",name="${row.name}",container="${row.container}",image="${row.image}"`,
   }));
   if (format === 'per-kind') return perKind;

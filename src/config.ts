@@ -7,6 +7,7 @@ import { parseFile } from './config-file.js';
 import { formatDuration, parseGoDuration } from './duration.js';
 import { FlagSyntaxError, goBoolean, withDoubleDashes } from './flag-syntax.js';
 import { isRegexList, regexItems } from './index/image-regex.js';
+import { parseExtraWorkloads } from './kube/extra-workloads.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
 import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
@@ -141,12 +142,21 @@ convict.addFormat({
 convict.addFormat({
   name: 'disabled-controller-kinds',
   validate(value: unknown) {
-    const allowed = ['*', 'deployment', 'statefulset', 'daemonset', 'cronjob'];
+    const allowed = ['*', 'deployment', 'statefulset', 'daemonset', 'cronjob', 'job'];
     if (!Array.isArray(value) || value.some((item) => !allowed.includes(item))) {
       throw new Error(`must be a comma-separated list of ${allowed.join(', ')}`);
     }
   },
   coerce: (value: unknown) => commaList(value).map((item) => item.toLowerCase()),
+});
+
+convict.addFormat({
+  name: 'extra-workloads',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of group/version/resource:templatePath');
+    parseExtraWorkloads(value as string[]);
+  },
+  coerce: (value: unknown) => commaList(value),
 });
 
 convict.addFormat({
@@ -253,8 +263,29 @@ export const schema = {
     arg: 'record-events',
     env: 'IAE_RECORD_EVENTS',
   },
+  checkJobs: {
+    doc: 'Also check Jobs that no CronJob (or extra workload kind) created, as kind job; finished Jobs (Complete or Failed) are not checked. Watches Jobs.',
+    format: Boolean,
+    default: true,
+    arg: 'check-jobs',
+    env: 'IAE_CHECK_JOBS',
+  },
+  checkPods: {
+    doc: 'Also check Pods that no checked kind controls (bare Pods, Pods of a custom controller or of its ReplicaSet), as kind pod; Pods in phase Succeeded or Failed are not checked. Watches Pods (a small projection of each), and the metadata of ReplicaSets and Jobs.',
+    format: Boolean,
+    default: false,
+    arg: 'check-pods',
+    env: 'IAE_CHECK_PODS',
+  },
+  extraWorkloads: {
+    doc: 'Other namespaced resources with a pod template (repeat the flag or separate with commas): group/version/resource:templatePath, optionally :replicas=path (0 means disabled) and :suspend=path (true means disabled), e.g. argoproj.io/v1alpha1/rollouts:spec.template:replicas=spec.replicas. Exported as the resource\'s Kind in lowercase (rollout); needs RBAC list and watch on the resource.',
+    format: 'extra-workloads',
+    default: [] as string[],
+    arg: 'extra-workload',
+    env: 'IAE_EXTRA_WORKLOADS',
+  },
   forceCheckDisabledControllers: {
-    doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob or *.',
+    doc: 'Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway: deployment, statefulset, daemonset, cronjob, job or *.',
     format: 'disabled-controller-kinds',
     default: [] as string[],
     arg: 'force-check-disabled-controllers',
@@ -427,6 +458,9 @@ export type Settings = {
   recordEvents: boolean;
   checkPlatforms: boolean;
   totalShards: number;
+  checkJobs: boolean;
+  checkPods: boolean;
+  extraWorkloads: string[];
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;
   registryConcurrency: number;

@@ -16,7 +16,8 @@ import { EventRecorder } from './kube/event-recorder.js';
 import { NodePlatforms } from './kube/node-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { PullSecrets } from './kube/pull-secrets.js';
-import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
+import { parseExtraWorkloads } from './kube/extra-workloads.js';
+import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
 import { cloudCredentialProviders } from './registry/cloud/providers.js';
@@ -76,7 +77,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     // A secret is asked for at every check of its images; three missed intervals mean no image needs it any more.
     forgetAfterMs: 3 * settings.checkInterval + SECRET_CACHE_MS,
   });
-  const events = settings.recordEvents ? new EventRecorder(core, index, log) : undefined;
+  const events = settings.recordEvents ? new EventRecorder(core, index, log, (kind) => watch.kindNamed(kind)) : undefined;
   const scheduler = new CheckScheduler({
     intervalMs: settings.checkInterval,
     retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),
@@ -104,9 +105,16 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   imagesOverLimit = () => scheduler.waitingCount;
 
   const forced = settings.forceCheckDisabledControllers;
-  const checkDisabled = new Set<KindName>(forced.includes('*') ? KIND_NAMES : (forced as KindName[]));
+  const checkDisabled = new Set<KindName>(forced.includes('*') ? [...KIND_NAMES, JOB_KIND.kind] : forced);
   const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
-  const watch = new ClusterWatch(kubeConfig, index, log, { checkDisabled, namespaceLabel: settings.namespaceLabel || undefined, nodePlatforms });
+  const watch = new ClusterWatch(kubeConfig, index, log, {
+    checkDisabled,
+    namespaceLabel: settings.namespaceLabel || undefined,
+    nodePlatforms,
+    checkPods: settings.checkPods,
+    checkJobs: settings.checkJobs,
+    extraWorkloads: parseExtraWorkloads(settings.extraWorkloads),
+  });
 
   const { server, port } = await startHttpServer(
     parseBindAddress(settings.bindAddress),

@@ -139,9 +139,12 @@ export function* availabilityLines(index: ImageIndex, results: CheckResults, for
   for (const usage of index.usages()) {
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
     if (!status) continue; // not checked yet: no series rather than a false alarm
+    if (!rows.has(usage.kind)) rows.set(usage.kind, []);
     rows.get(usage.kind)!.push({ kind: usage.kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status });
   }
-  for (const family of availabilityFamilies(format)) {
+  // The four controller kinds always have their families; pods, jobs and extra kinds once they have a series.
+  const kinds = [...KIND_NAMES, ...[...rows.keys()].filter((kind) => !(KIND_NAMES as readonly string[]).includes(kind)).sort()];
+  for (const family of availabilityFamilies(format, kinds)) {
     yield `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n`;
     for (const kind of family.kinds) for (const row of rows.get(kind)!) yield `${family.name}{${family.labels(row)}} ${row.status === family.status ? 1 : 0}\n`;
   }

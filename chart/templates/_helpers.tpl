@@ -18,6 +18,9 @@ totalShards: IAE_TOTAL_SHARDS
 recordEvents: IAE_RECORD_EVENTS
 checkPlatforms: IAE_CHECK_PLATFORMS
 forceCheckDisabledControllers: IAE_FORCE_CHECK_DISABLED_CONTROLLERS
+checkJobs: IAE_CHECK_JOBS
+checkPods: IAE_CHECK_PODS
+extraWorkloads: IAE_EXTRA_WORKLOADS
 registryRequestTimeout: IAE_REGISTRY_REQUEST_TIMEOUT
 registryConcurrency: IAE_REGISTRY_CONCURRENCY
 maxConcurrentChecks: IAE_MAX_CONCURRENT_CHECKS

@@ -1,5 +1,5 @@
-// List + watch of ServiceAccounts and the four workload kinds, cluster-wide, feeding the image
-// index. client-node's ListWatch resumes from the last resourceVersion after a dropped watch and
+// List + watch of ServiceAccounts and the workload kinds (the four controllers; Pods, Jobs and
+// --extra-workload kinds when enabled), cluster-wide, feeding the image index. client-node's ListWatch resumes from the last resourceVersion after a dropped watch and
 // re-lists on 410 Gone (deleting what vanished meanwhile); on any other error we restart it with
 // backoff, and say clearly when RBAC is the reason. The backoff starts over once the API server
 // accepts a watch again, so a second outage is retried as quickly as the first.
@@ -7,10 +7,19 @@ import * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log.js';
 import type { NodePlatforms } from './node-platforms.js';
-import { WORKLOAD_KINDS, type KindApis, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
+import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';
+import { ownerProjection } from './object-projection.js';
+import { groupKind, PodOwners } from './pod-owners.js';
+import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindApis, type KindName, type KubeObject, type ListPage, type WorkloadKind } from './workload-kinds.js';
 
 const PAGE_SIZE = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
+/**
+ * Metadata only (PartialObjectMetadata): of a ReplicaSet, only its controller matters. A list and
+ * a watch each need their own form: the API server ends a watch asked for the list form at once.
+ */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 export type ClusterWatchOptions = {
   /** Kinds whose disabled workloads (scaled to zero, suspended) are checked anyway. */
@@ -19,13 +28,25 @@ export type ClusterWatchOptions = {
   namespaceLabel?: string;
   /** When given, nodes are watched and their platforms kept here. */
   nodePlatforms?: NodePlatforms;
+  /** Pods no watched kind owns are checked as kind pod (--check-pods). */
+  checkPods?: boolean;
+  /** Jobs no CronJob (or extra kind) owns are checked as kind job (--check-jobs). */
+  checkJobs?: boolean;
+  extraWorkloads?: readonly ExtraWorkload[];
 };
 
 type Informer = { name: string; listWatch: k8s.ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
+type ListFn = (page: { limit: number; _continue?: string }) => Promise<ListPage>;
 
 export class ClusterWatch {
   private readonly informers: Informer[] = [];
   private readonly workloadInformers = new Map<KindName, Informer>();
+  /** Every kind being watched, the extra ones once their Kind is known. */
+  private readonly kinds: WorkloadKind[] = [];
+  /** Extra workloads whose Kind could not be learnt yet, and when they are asked again. */
+  private readonly discoveryRetries = new Map<ExtraWorkload, NodeJS.Timeout>();
+  private readonly owners: PodOwners;
+  private readonly covering = new Set<string>();
   /** Namespaces that carry the namespace label, when one is set. */
   private readonly selectedNamespaces = new Set<string>();
   private readonly apis: KindApis;
@@ -38,8 +59,11 @@ export class ClusterWatch {
     private readonly log: Logger,
     private readonly options: ClusterWatchOptions,
   ) {
-    this.apis = { apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api) };
     this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.apis = { apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api), core: this.core, custom: kubeConfig.makeApiClient(k8s.CustomObjectsApi) };
+    for (const kind of WORKLOAD_KINDS) this.covering.add(coveredBy(kind));
+    if (options.checkJobs) this.covering.add(coveredBy(JOB_KIND));
+    this.owners = new PodOwners(this.covering);
   }
 
   /**
@@ -78,33 +102,118 @@ export class ClusterWatch {
         (object) => platforms.delete(object.metadata?.name ?? ''),
       );
     }
+    // Extra kinds are known before any Pod is looked at, so a Rollout's pods are never taken for
+    // pods of an unknown controller.
+    const extra = await Promise.all((this.options.extraWorkloads ?? []).map((workload) => this.discover(workload)));
+    if (this.options.checkPods) first.push(...this.startOwnerInformers());
     await Promise.all(first);
-    for (const kind of WORKLOAD_KINDS) {
-      const informer = this.informer(
-        kind.kind,
-        kind.apiPath,
-        kind.resource,
-        (page) => kind.listPage(this.apis, page),
-        (object) => this.onWorkload(kind, object),
-        (object) => this.index.deleteWorkload(kind.kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
+    for (const kind of [...WORKLOAD_KINDS, ...extra]) if (kind) this.watchKind(kind);
+    if (this.options.checkJobs) this.watchKind(JOB_KIND);
+    if (this.options.checkPods) this.watchKind(POD_KIND);
+  }
+
+  private watchKind(kind: WorkloadKind): void {
+    this.kinds.push(kind);
+    const informer = this.informer(
+      kind.kind,
+      kind.apiPath,
+      kind.resource,
+      (page) => kind.listPage(this.apis, page),
+      (object) => this.onWorkload(kind, object),
+      (object) => this.onWorkloadDeleted(kind, object),
+      kind.project,
+    );
+    this.workloadInformers.set(kind.kind, informer);
+  }
+
+  /**
+   * What a Pod's ReplicaSet or Job is controlled by, from their metadata alone. Jobs come from
+   * their own informer when they are checked too.
+   */
+  private startOwnerInformers(): Promise<void>[] {
+    const metadataWatch = (name: string, path: string, resource: string, list: (page: { limit: number; _continue?: string }, options: k8s.ConfigurationOptions) => Promise<ListPage>) =>
+      this.firstList(
+        this.informer(
+          name,
+          path,
+          resource,
+          (page) => list(page, k8s.setHeaderOptions('Accept', METADATA_LIST)),
+          (object) => this.onIntermediate(object),
+          (object) => this.owners.deleteIntermediate(object) && this.redecidePods(object.metadata?.uid),
+          ownerProjection,
+          withAcceptHeader(this.kubeConfig, METADATA_WATCH),
+        ),
       );
-      this.workloadInformers.set(kind.kind, informer);
+    const started = [metadataWatch('replicasets', '/apis/apps/v1/replicasets', 'replicasets.apps', (page, options) => this.apis.apps.listReplicaSetForAllNamespaces(page, options))];
+    if (!this.options.checkJobs) started.push(metadataWatch('jobs', '/apis/batch/v1/jobs', 'jobs.batch', (page, options) => this.apis.batch.listJobForAllNamespaces(page, options)));
+    return started;
+  }
+
+  private onIntermediate(object: KubeObject): void {
+    if (this.owners.setIntermediate(object)) this.redecidePods(object.metadata?.uid);
+  }
+
+  /** A ReplicaSet or Job changed its controller (or came or went): its pods are decided again. */
+  private redecidePods(uid: string | undefined): void {
+    const pods = this.workloadInformers.get(POD_KIND.kind);
+    if (!uid || !pods) return;
+    for (const key of [...this.owners.podsOf(uid)]) {
+      const slash = key.indexOf('/');
+      const pod = pods.listWatch.get(key.slice(slash + 1), key.slice(0, slash));
+      if (pod) this.onWorkload(POD_KIND, pod);
     }
+  }
+
+  /**
+   * Learns an extra workload's Kind. The first attempt returns the kind for start() to watch; on
+   * failure it says why and tries again later without holding up the rest, and a later success
+   * starts the watch itself and re-decides the pods and jobs the new kind covers.
+   */
+  private async discover(workload: ExtraWorkload, failures = 0): Promise<WorkloadKind | undefined> {
+    if (this.stopped) return undefined;
+    let kind: WorkloadKind;
+    try {
+      kind = extraWorkloadKind(workload, await discoverKind(this.apis, workload));
+    } catch (error) {
+      const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(failures, 10));
+      this.log.error({ extraWorkload: workload.text, retryInSeconds: delay / 1000 }, `cannot watch extra workload ${workload.resource}.${workload.group}: ${describe(error)}`);
+      this.discoveryRetries.set(workload, setTimeout(() => void this.discover(workload, failures + 1), delay));
+      return undefined;
+    }
+    this.discoveryRetries.delete(workload);
+    const taken = [...WORKLOAD_KINDS, JOB_KIND, POD_KIND, ...this.kinds].find((other) => other.kind === kind.kind);
+    if (taken || RESERVED_NAMES.has(kind.kind)) {
+      const clash = taken ? `the series of ${taken.resource} already have that name` : 'that is the name of another label of its series';
+      this.log.error({ extraWorkload: workload.text }, `extra workload ${kind.resource} is of kind ${kind.objectKind}, exported as ${kind.kind}, but ${clash}; it is not watched: remove it from --extra-workload`);
+      return undefined;
+    }
+    this.covering.add(coveredBy(kind));
+    this.log.info({ extraWorkload: workload.text, kind: kind.kind }, `watching ${kind.resource} as kind ${kind.kind}`);
+    if (failures === 0) return kind;
+    this.watchKind(kind);
+    for (const covered of [POD_KIND, JOB_KIND]) for (const object of this.workloadInformers.get(covered.kind)?.listWatch.list() ?? []) this.onWorkload(covered, object);
+    return kind;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const timer of this.discoveryRetries.values()) clearTimeout(timer);
     for (const informer of this.informers) {
       clearTimeout(informer.timer);
       await informer.listWatch.stop();
     }
   }
 
+  kindNamed(name: KindName): WorkloadKind | undefined {
+    return this.kinds.find((kind) => kind.kind === name);
+  }
+
   /** Undefined once every kind has been listed in full at least once. */
   notReadyReason(): string | undefined {
     const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);
-    // Workload informers start once service accounts (and namespaces) are listed: until then
-    // what blocks is among the pending ones, or the process has only just begun.
+    // Workload informers start once service accounts (and namespaces, owners) are listed: until
+    // then what blocks is among the pending ones, or the process has only just begun. An extra
+    // kind the API server does not serve does not hold readiness: it is logged and asked again.
     if (pending.length > 0) return `waiting for the first list of ${pending.join(', ')}`;
     return this.workloadInformers.size < WORKLOAD_KINDS.length ? 'starting' : undefined;
   }
@@ -112,21 +221,33 @@ export class ClusterWatch {
   private onWorkload(kind: WorkloadKind, object: KubeObject): void {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
+    if (kind === JOB_KIND && this.options.checkPods) this.onIntermediate(object);
     const podSpec = kind.podSpec(object);
     if (!podSpec || !Array.isArray(podSpec.containers)) {
       this.log.warn({ kind: kind.kind, namespace, name }, 'workload has no pod template with containers; skipped');
       this.index.deleteWorkload(kind.kind, namespace, name);
       return;
     }
-    if (this.options.namespaceLabel && !this.selectedNamespaces.has(namespace)) {
-      this.index.deleteWorkload(kind.kind, namespace, name);
-      return;
-    }
-    if (kind.disabled(object) && !this.options.checkDisabled.has(kind.kind)) {
+    if (this.skipped(kind, object)) {
       this.index.deleteWorkload(kind.kind, namespace, name);
       return;
     }
     this.index.upsertWorkload({ kind: kind.kind, namespace, name, uid: object.metadata?.uid, podSpec });
+  }
+
+  private skipped(kind: WorkloadKind, object: KubeObject): boolean {
+    // Asked first for every pod: it also keeps track of which pods a ReplicaSet or Job controls.
+    if (kind === POD_KIND && this.owners.podCoverage(object) !== 'check') return true;
+    if (kind === JOB_KIND && this.owners.jobCoverage(object) !== 'check') return true;
+    if (this.options.namespaceLabel && !this.selectedNamespaces.has(object.metadata?.namespace ?? '')) return true;
+    if (kind.finished(object)) return true;
+    return kind.disabled(object) && !this.options.checkDisabled.has(kind.kind);
+  }
+
+  private onWorkloadDeleted(kind: WorkloadKind, object: KubeObject): void {
+    this.index.deleteWorkload(kind.kind, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
+    if (kind === POD_KIND) this.owners.forgetPod(object);
+    if (kind === JOB_KIND && this.options.checkPods && this.owners.deleteIntermediate(object)) this.redecidePods(object.metadata?.uid);
   }
 
   /** A namespace gained or lost the label: its workloads, from the informers' caches, are re-evaluated. */
@@ -136,7 +257,7 @@ export class ClusterWatch {
     if (selected === this.selectedNamespaces.has(name)) return;
     if (selected) this.selectedNamespaces.add(name);
     else this.selectedNamespaces.delete(name);
-    for (const kind of WORKLOAD_KINDS) {
+    for (const kind of this.kinds) {
       for (const object of this.workloadInformers.get(kind.kind)?.listWatch.list(name) ?? []) this.onWorkload(kind, object);
     }
   }
@@ -152,9 +273,11 @@ export class ClusterWatch {
     name: string,
     path: string,
     resource: string,
-    listPage: (page: { limit: number; _continue?: string }) => Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+    listPage: ListFn,
     onChange: (object: KubeObject) => void,
     onDelete: (object: KubeObject) => void,
+    project: (object: KubeObject) => KubeObject = (object) => object,
+    watchConfig: k8s.KubeConfig = this.kubeConfig,
   ): Informer {
     const informer = {} as Informer;
     const listAll = async () => {
@@ -163,7 +286,7 @@ export class ClusterWatch {
       let next: string | undefined;
       do {
         const page = await listPage({ limit: PAGE_SIZE, _continue: next });
-        items.push(...page.items);
+        for (const item of page.items) items.push(project(item));
         resourceVersion = page.metadata?.resourceVersion;
         next = page.metadata?._continue || undefined;
       } while (next);
@@ -177,9 +300,13 @@ export class ClusterWatch {
       });
       return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
     };
-    const watch = watchReportingAccepted(this.kubeConfig, () => {
-      informer.failures = 0;
-    });
+    const watch = watchReportingAccepted(
+      watchConfig,
+      () => {
+        informer.failures = 0;
+      },
+      project,
+    );
     const listWatch = new k8s.ListWatch<KubeObject>(path, watch, listAll, false);
     Object.assign(informer, { name, listWatch, listed: false, failures: 0 });
     listWatch.on(k8s.ADD, (object) => this.safely(name, () => onChange(object)));
@@ -233,15 +360,17 @@ export class ClusterWatch {
 /**
  * A Watch that calls `onAccepted` when the API server answers a watch request with 200: the watch
  * is re-established. client-node resumes a dropped watch from its resourceVersion without a new
- * list, so a successful list alone would leave the failures of an earlier outage counted.
+ * list, so a successful list alone would leave the failures of an earlier outage counted. Objects
+ * are projected as they arrive, before the informer caches them.
  */
-function watchReportingAccepted(kubeConfig: k8s.KubeConfig, onAccepted: () => void): k8s.Watch {
+function watchReportingAccepted(kubeConfig: k8s.KubeConfig, onAccepted: () => void, project: (object: KubeObject) => KubeObject): k8s.Watch {
   const watch = new k8s.Watch(kubeConfig);
   const start = watch.watch.bind(watch);
   watch.watch = async (path, queryParams, callback, done) => {
     // A refused or failed request calls `done` with the error before `watch` returns.
     let failed = false;
-    const controller = await start(path, queryParams, callback, (error) => {
+    const projecting = (phase: string, object: KubeObject, event: unknown) => callback(phase, OBJECT_EVENTS.has(phase) ? project(object) : object, event);
+    const controller = await start(path, queryParams, projecting, (error) => {
       failed = true;
       done(error);
     });
@@ -249,6 +378,22 @@ function watchReportingAccepted(kubeConfig: k8s.KubeConfig, onAccepted: () => vo
     return controller;
   };
   return watch;
+}
+
+const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+/** The per-kind families label the workload with the kind's name: it must not be one of their other labels. */
+const RESERVED_NAMES = new Set(['namespace', 'container', 'image', 'kind', 'name']);
+
+/** The kind a controller reference names when it points at objects of this kind. */
+function coveredBy(kind: WorkloadKind): string {
+  return groupKind({ apiVersion: kind.apiVersion, kind: kind.objectKind });
+}
+
+/** The same cluster and credentials, with an Accept header on every watch request. */
+function withAcceptHeader(kubeConfig: k8s.KubeConfig, accept: string): k8s.KubeConfig {
+  const config = Object.create(kubeConfig) as k8s.KubeConfig;
+  config.applyToFetchOptions = (options) => kubeConfig.applyToFetchOptions({ ...options, headers: { ...options.headers, Accept: accept } });
+  return config;
 }
 
 /** `key` (any value) or `key=value`. */

@@ -7,7 +7,7 @@ import type { CheckRecord } from '../checks/results.js';
 import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
 import type { Logger } from '../log.js';
 import type { Status } from '../status.js';
-import { WORKLOAD_KINDS } from './workload-kinds.js';
+import type { KindName, WorkloadKind } from './workload-kinds.js';
 
 export const EVENT_REASON = 'ImageUnavailable';
 const RECORDED: ReadonlySet<Status> = new Set(['absent', 'authentication_failure', 'authorization_failure']);
@@ -23,6 +23,8 @@ export class EventRecorder {
     private readonly core: k8s.CoreV1Api,
     private readonly index: ImageIndex,
     private readonly log: Logger,
+    /** The watched kind of this name: its Kind and apiVersion for the event's object reference. */
+    private readonly kindNamed: (kind: KindName) => Pick<WorkloadKind, 'objectKind' | 'apiVersion'> | undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -44,7 +46,8 @@ export class EventRecorder {
     }
     if (++this.inWindow > MAX_PER_SECOND) return;
     this.lastRecorded.set(key, now);
-    const kind = WORKLOAD_KINDS.find((k) => k.kind === usage.kind)!;
+    const kind = this.kindNamed(usage.kind);
+    if (!kind) return;
     const time = new Date(now);
     try {
       await this.core.createNamespacedEvent({

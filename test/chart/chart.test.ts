@@ -115,6 +115,8 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
         'apps/daemonsets:watch',
         'batch/cronjobs:list',
         'batch/cronjobs:watch',
+        'batch/jobs:list',
+        'batch/jobs:watch',
         'core/serviceaccounts:list',
         'core/serviceaccounts:watch',
         'core/secrets:get',
@@ -134,6 +136,16 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const base = grantsOf(only(render(binary), 'ClusterRole') as Role);
     const withLabel = grantsOf(only(render(binary, { values: { namespaceLabel: 'image-checks' } }), 'ClusterRole') as Role);
     expect(withLabel).toEqual([...base, 'core/namespaces:list', 'core/namespaces:watch'].sort());
+  });
+
+  test('checkPods adds list/watch of pods and replicasets; checkJobs off without it drops jobs; each extra workload adds its resource', () => {
+    const base = grantsOf(only(render(binary), 'ClusterRole') as Role);
+    const withPods = grantsOf(only(render(binary, { values: { checkPods: true, checkJobs: false } }), 'ClusterRole') as Role);
+    expect(withPods).toEqual([...base, 'core/pods:list', 'core/pods:watch', 'apps/replicasets:list', 'apps/replicasets:watch'].sort());
+    const withoutJobs = grantsOf(only(render(binary, { values: { checkJobs: false } }), 'ClusterRole') as Role);
+    expect(withoutJobs).toEqual(base.filter((grant) => !grant.startsWith('batch/jobs:')));
+    const extra = grantsOf(only(render(binary, { values: { extraWorkloads: ['argoproj.io/v1alpha1/rollouts:spec.template:replicas=spec.replicas'] } }), 'ClusterRole') as Role);
+    expect(extra).toEqual([...base, 'argoproj.io/rollouts:list', 'argoproj.io/rollouts:watch'].sort());
   });
 
   test('the port of bindAddress is the container port; Service and PodMonitor use its name', () => {

@@ -38,6 +38,9 @@ const expected: Record<string, unknown> = {
   checkPlatforms: true,
   totalShards: 3,
   forceCheckDisabledControllers: ['deployment', 'cronjob'],
+  checkJobs: false,
+  checkPods: true,
+  extraWorkloads: ['argoproj.io/v1alpha1/rollouts:spec.template:replicas=spec.replicas', 'apps.kruise.io/v1alpha1/clonesets:spec.template:replicas=spec.replicas:suspend=spec.updateStrategy.paused'],
   registryRequestTimeout: 90_000, // 1m30s
   registryConcurrency: 3,
   maxConcurrentChecks: 20,

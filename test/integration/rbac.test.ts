@@ -100,13 +100,14 @@ describe('exporter with the chart ClusterRole', () => {
     await Promise.all([api?.stop(), registry?.stop()]);
   });
 
-  test('the chart grants list/watch on the four kinds and service accounts, get on secrets, nothing else', () => {
+  test('the chart grants list/watch on the four kinds, jobs and service accounts, get on secrets, nothing else', () => {
     const grants = chartRules.flatMap((rule) => rule.resources!.map((resource) => `${rule.apiGroups!.join(',') || 'core'}/${resource}: ${rule.verbs.join(',')}`)).sort();
     expect(grants).toEqual([
       'apps/daemonsets: list,watch',
       'apps/deployments: list,watch',
       'apps/statefulsets: list,watch',
       'batch/cronjobs: list,watch',
+      'batch/jobs: list,watch',
       'core/secrets: get',
       'core/serviceaccounts: list,watch',
     ]);
@@ -130,6 +131,7 @@ describe('exporter with the chart ClusterRole', () => {
   // One exporter per rule taken away; each must name what it lacks.
   const cases: Array<{ missing: string; keep: (rule: Rule) => boolean; expectLog: RegExp; notReady: boolean }> = [
     { missing: 'list/watch on cronjobs', keep: (rule) => !rule.resources!.includes('cronjobs'), expectLog: /not allowed to list and watch cronjobs/, notReady: true },
+    { missing: 'list/watch on jobs', keep: (rule) => !rule.resources!.includes('jobs'), expectLog: /not allowed to list and watch jobs\.batch/, notReady: true },
     { missing: 'list/watch on serviceaccounts', keep: (rule) => !rule.resources!.includes('serviceaccounts'), expectLog: /not allowed to list and watch serviceaccounts/, notReady: true },
     { missing: 'get on secrets', keep: (rule) => !rule.resources!.includes('secrets'), expectLog: /not allowed to read pull secret/, notReady: false },
   ];

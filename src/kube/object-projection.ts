@@ -1,0 +1,62 @@
+// What is kept of the objects of numerous kinds (Pods, Jobs, ReplicaSets), taken as soon as they
+// arrive from a list or a watch: the informer caches hold these small copies, not the API server's
+// objects with their status, managedFields and the rest of the spec. A pod keeps what decides its
+// checks: names, uid and controller, container names and images, pull secrets, service account,
+// phase.
+import type * as k8s from '@kubernetes/client-node';
+import type { KubeObject, OwnerReference } from './workload-kinds.js';
+
+type Metadata = NonNullable<KubeObject['metadata']>;
+
+/** The controller reference only: the one owner that decides whether another kind covers the object. */
+export function controllerOf(object: KubeObject): OwnerReference | undefined {
+  const references = object.metadata?.ownerReferences;
+  if (!Array.isArray(references)) return undefined;
+  return references.find((reference) => reference?.controller === true);
+}
+
+function metadata(object: KubeObject): Metadata {
+  const { name, namespace, uid, resourceVersion } = object.metadata ?? {};
+  const controller = controllerOf(object);
+  const kept: Metadata = { name, namespace, uid, resourceVersion };
+  if (controller) kept.ownerReferences = [{ apiVersion: controller.apiVersion, kind: controller.kind, name: controller.name, uid: controller.uid, controller: true }];
+  return kept;
+}
+
+function containers(list: unknown): k8s.V1Container[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((container) => ({ name: container?.name, image: container?.image }) as k8s.V1Container);
+}
+
+export function podSpecProjection(spec: unknown): k8s.V1PodSpec | undefined {
+  if (!spec || typeof spec !== 'object') return undefined;
+  const full = spec as k8s.V1PodSpec;
+  const kept = { containers: containers(full.containers) } as k8s.V1PodSpec;
+  const init = containers(full.initContainers);
+  if (init?.length) kept.initContainers = init;
+  if (Array.isArray(full.imagePullSecrets) && full.imagePullSecrets.length > 0) kept.imagePullSecrets = full.imagePullSecrets.map((ref) => ({ name: ref?.name }));
+  const account = full.serviceAccountName || full.serviceAccount;
+  if (account) kept.serviceAccountName = account;
+  return kept;
+}
+
+export function podProjection(pod: KubeObject): KubeObject {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return { metadata: metadata(pod), spec: podSpecProjection(pod.spec), status: phase ? { phase } : undefined };
+}
+
+export function jobProjection(job: KubeObject): KubeObject {
+  const spec = (job.spec ?? {}) as { suspend?: boolean; template?: { spec?: unknown } };
+  const conditions = (job.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions;
+  const ended = Array.isArray(conditions) ? conditions.filter((c) => (c?.type === 'Complete' || c?.type === 'Failed') && c.status === 'True').map((c) => ({ type: c.type, status: c.status })) : [];
+  return {
+    metadata: metadata(job),
+    spec: { suspend: spec.suspend === true ? true : undefined, template: { spec: podSpecProjection(spec.template?.spec) } },
+    status: ended.length > 0 ? { conditions: ended } : undefined,
+  };
+}
+
+/** ReplicaSets (and Jobs, when not checked themselves) are only asked who controls them. */
+export function ownerProjection(object: KubeObject): KubeObject {
+  return { metadata: metadata(object) };
+}
