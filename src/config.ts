@@ -8,6 +8,7 @@ import { formatDuration, parseGoDuration } from './duration.js';
 import { FlagSyntaxError, goBoolean, withDoubleDashes } from './flag-syntax.js';
 import { isRegexList, regexItems } from './index/image-regex.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
+import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/cloud/providers.js';
 import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
@@ -249,6 +250,27 @@ export const schema = {
     arg: 'total-shards',
     env: 'IAE_TOTAL_SHARDS',
   },
+  autoShard: {
+    doc: 'Take the shard from this pod\'s StatefulSet ordinal (podName, e.g. exporter-2 → shard 2) and the number of shards from the StatefulSet\'s replicas, watched live: scaling it reshards without a restart. Replaces shard and totalShards.',
+    format: Boolean,
+    default: false,
+    arg: 'auto-shard',
+    env: 'IAE_AUTO_SHARD',
+  },
+  podName: {
+    doc: 'This pod\'s name, from the downward API (metadata.name); used by autoShard.',
+    format: String,
+    default: '',
+    arg: 'pod-name',
+    env: 'IAE_POD_NAME',
+  },
+  podNamespace: {
+    doc: 'This pod\'s namespace, from the downward API (metadata.namespace): where autoShard reads its StatefulSet.',
+    format: String,
+    default: '',
+    arg: 'pod-namespace',
+    env: 'IAE_POD_NAMESPACE',
+  },
   checkPlatforms: {
     doc: 'Also read the index of multi-platform images and report the os/architecture pairs the nodes run but the image lacks (platform_missing gauge); the exporter then watches nodes.',
     format: Boolean,
@@ -461,6 +483,9 @@ export type Settings = {
   checkJobs: boolean;
   checkPods: boolean;
   extraWorkloads: string[];
+  autoShard: boolean;
+  podName: string;
+  podNamespace: string;
   forceCheckDisabledControllers: string[];
   registryRequestTimeout: number;
   registryConcurrency: number;
@@ -522,6 +547,7 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
   if (settings.shard >= settings.totalShards) {
     throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards})${describeSource(settingSource('shard', schema.shard, args, env, file))}`);
   }
+  if (settings.autoShard) checkAutoShard(settings);
   if (settings.registriesFile) {
     // Read now so a broken file stops the start with one line, like any other bad setting.
     try {
@@ -539,6 +565,19 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
     }
   }
   return settings;
+}
+
+function checkAutoShard(settings: Settings): void {
+  if (settings.totalShards > 1 || settings.shard > 0) {
+    throw new ConfigError('autoShard: takes the shard from the pod name, so shard and totalShards must stay unset; remove them or turn autoShard off');
+  }
+  if (!statefulSetPod(settings.podName)) {
+    const got = settings.podName ? `"${settings.podName.slice(0, 100)}"` : 'nothing';
+    throw new ConfigError(`podName: autoShard needs the name of a StatefulSet pod (<statefulset>-<ordinal>), got ${got}: set IAE_POD_NAME from the downward API (fieldRef metadata.name)`);
+  }
+  if (!settings.podNamespace) {
+    throw new ConfigError('podNamespace: autoShard needs the pod\'s namespace to read its StatefulSet: set IAE_POD_NAMESPACE from the downward API (fieldRef metadata.namespace)');
+  }
 }
 
 function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefined {

@@ -8,15 +8,17 @@ import type { Settings } from './config.js';
 import { formatDuration } from './duration.js';
 import { exporterRoutes } from './http/routes.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
-import { ImageFilter } from './index/image-filter.js';
+import { ImageFilter, type Shard } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
+import { AutoShard } from './kube/auto-shard.js';
 import { ClusterWatch } from './kube/cluster-watch.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { NodePlatforms } from './kube/node-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
+import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
@@ -42,7 +44,14 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const listener = { unitAdded: (_unit: unknown) => {}, unitRemoved: (_key: string) => {} };
   const registries = registryOverrides(settings, log);
   const resolver = new ImageResolver(settings.defaultRegistry, registries.imageMirrors);
-  const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, { index: settings.shard, total: settings.totalShards });
+  const ownPod = settings.autoShard ? statefulSetPod(settings.podName) : undefined;
+  // Called only once started, below, when the index it re-evaluates exists.
+  const reshard = (shard: Shard) => {
+    filter.setShard(shard);
+    index.refilter();
+  };
+  const autoShard = ownPod && new AutoShard(kubeConfig, ownPod, settings.podNamespace, reshard, log);
+  const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, autoShard?.initialShard ?? { index: settings.shard, total: settings.totalShards });
   const index = new ImageIndex(
     filter,
     {
@@ -118,14 +127,16 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   const { server, port } = await startHttpServer(
     parseBindAddress(settings.bindAddress),
-    exporterRoutes({ version, index, results, metrics, clusterPlatforms: () => nodePlatforms?.platforms(), notReadyReason: () => watch.notReadyReason() }),
+    exporterRoutes({ version, index, results, metrics, clusterPlatforms: () => nodePlatforms?.platforms(), notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason() }),
   );
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
+  autoShard?.start();
   void watch.start();
 
   return {
     port,
     async stop() {
+      await autoShard?.stop();
       scheduler.stop();
       // First, so registry requests in flight end now rather than at their time limit.
       await client.close();

@@ -12,7 +12,10 @@ import { ImageResolver } from './image-resolver.js';
 
 type Matcher = (image: string, reference: ImageReference | undefined) => boolean;
 
-/** This replica checks the images whose name hashes to `index` out of `total`, like kube-state-metrics shards. */
+/**
+ * This replica checks the images whose name hashes to `index` out of `total`, like kube-state-metrics
+ * shards. An index at or beyond the total (a pod being scaled away) checks nothing.
+ */
 export type Shard = { index: number; total: number };
 
 export class ImageFilter {
@@ -23,13 +26,19 @@ export class ImageFilter {
     ignored: string[],
     allowed: string[] = [],
     resolver: ImageResolver = new ImageResolver(),
-    private readonly shard: Shard = { index: 0, total: 1 },
+    private shard: Shard = { index: 0, total: 1 },
   ) {
     this.ignored = ignored.map((pattern) => matcherFor(pattern, resolver));
     this.allowed = allowed.map((pattern) => matcherFor(pattern, resolver));
   }
 
+  /** The shard changed (autosharding); the index re-evaluates its workloads after this. */
+  setShard(shard: Shard): void {
+    this.shard = shard;
+  }
+
   ignores(image: string, reference?: ImageReference): boolean {
+    if (this.shard.index >= this.shard.total) return true;
     if (this.shard.total > 1 && shardOf(reference?.normalized ?? image, this.shard.total) !== this.shard.index) return true;
     if (this.allowed.length > 0 && !this.allowed.some((matches) => matches(image, reference))) return true;
     return this.ignored.some((matches) => matches(image, reference));

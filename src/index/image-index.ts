@@ -105,6 +105,14 @@ export class ImageIndex {
     }
   }
 
+  /**
+   * The filter changed (a reshard): every workload is evaluated again. Units that stay are kept,
+   * units that leave are removed (their series go at once), units that arrive are added.
+   */
+  refilter(): void {
+    for (const record of [...this.workloads.values()]) this.upsertWorkload(record.input);
+  }
+
   /** Every (workload, container, image) the metrics report on. */
   *usages(): IterableIterator<Usage> {
     for (const record of this.workloads.values()) yield* record.usages;

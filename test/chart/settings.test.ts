@@ -17,6 +17,9 @@ const notChartValues: Record<string, string> = {
   imageCredentialProviderConfig: 'kubeletCredentials.providerConfig mounts the node\'s file and sets it (kubelet-credentials.test.ts)',
   imageCredentialProviderBinDir: 'kubeletCredentials.providerBinDir mounts the node\'s directory and sets it (kubelet-credentials.test.ts)',
   nodeDockerConfigRoot: 'kubeletCredentials.dockerConfigFiles mounts the node\'s files and sets it (kubelet-credentials.test.ts)',
+  autoShard: '`shards` above 1 turns it on for the StatefulSet it renders (shards.test.ts)',
+  podName: 'with `shards` above 1, set from the downward API (shards.test.ts)',
+  podNamespace: 'with `shards` above 1, set from the downward API (shards.test.ts)',
 };
 
 const chartSettings = Object.keys(schema).filter((key) => !(key in notChartValues)) as Array<keyof Settings>;

@@ -161,4 +161,20 @@ describe('shard settings', () => {
     expect(() => loadSettings(['--shard=2', '--total-shards=2'], {})).toThrow(/^shard: must be less than totalShards \(2\)/);
     expect(() => loadSettings(['--total-shards=0'], {})).toThrow(/^totalShards: /);
   });
+
+  test('auto-shard with a StatefulSet pod name and namespace from the environment → accepted', () => {
+    const env = { IAE_AUTO_SHARD: 'true', IAE_POD_NAME: 'iae-exporter-12', IAE_POD_NAMESPACE: 'monitoring' };
+    expect(loadSettings([], env)).toMatchObject({ autoShard: true, podName: 'iae-exporter-12', podNamespace: 'monitoring' });
+  });
+
+  test('auto-shard without a pod name, or with one that is no StatefulSet pod → refused, naming the downward API field', () => {
+    expect(() => loadSettings(['--auto-shard', '--pod-namespace=m'], {})).toThrow(/^podName: .*got nothing: set IAE_POD_NAME from the downward API \(fieldRef metadata.name\)/);
+    expect(() => loadSettings(['--auto-shard', '--pod-namespace=m', '--pod-name=exporter-7d9f8-abcde'], {})).toThrow(/^podName: .*<statefulset>-<ordinal>.*got "exporter-7d9f8-abcde"/);
+    expect(() => loadSettings(['--auto-shard', '--pod-namespace=m', `--pod-name=${'a'.repeat(5000)}-1`], {})).toThrow(/^podName: .{0,400}$/s);
+  });
+
+  test('auto-shard without a namespace, or with a static shard → refused with what to change', () => {
+    expect(() => loadSettings(['--auto-shard', '--pod-name=e-0'], {})).toThrow(/^podNamespace: .*IAE_POD_NAMESPACE/);
+    expect(() => loadSettings(['--auto-shard', '--pod-name=e-0', '--pod-namespace=m', '--total-shards=3'], {})).toThrow(/^autoShard: .*shard and totalShards must stay unset/);
+  });
 });

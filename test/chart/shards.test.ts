@@ -1,0 +1,77 @@
+// `shards: N` renders a StatefulSet of N autosharded pods, a Role that lets each read only that
+// StatefulSet, and env that the exporter's own loadSettings turns into its shard.
+import { loadSettings } from '../../src/config.js';
+import { statefulSetPod } from '../../src/kube/stateful-set-pod.js';
+import { helms, only, render, validateObject } from '../support/helm.js';
+
+type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
+type WorkloadShape = {
+  metadata: { name: string };
+  spec: {
+    replicas: number;
+    serviceName?: string;
+    template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; containers: Array<{ env: EnvVar[] }> } };
+  };
+};
+type RoleShape = { rules: Array<{ apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }> };
+
+/** The container env as the kubelet would give it to pod `podName` in namespace `namespace`. */
+function podEnv(workload: WorkloadShape, podName: string, namespace: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const variable of workload.spec.template.spec.containers[0].env) {
+    if (!variable.name.startsWith('IAE_')) continue;
+    const field = variable.valueFrom?.fieldRef?.fieldPath;
+    env[variable.name] = field === 'metadata.name' ? podName : field === 'metadata.namespace' ? namespace : variable.value;
+  }
+  return env;
+}
+
+describe.each(helms)('$name', ({ path: binary }) => {
+  test('shards: 3 → a StatefulSet of 3 pods whose names give the exporter its shard and StatefulSet', () => {
+    const objects = render(binary, { values: { shards: 3 } });
+    objects.forEach(validateObject);
+    expect(objects.filter((object) => object.kind === 'Deployment')).toEqual([]);
+    const statefulSet = only(objects, 'StatefulSet') as unknown as WorkloadShape;
+    expect(statefulSet.spec.replicas).toBe(3);
+    expect(statefulSet.spec.serviceName).toBe(statefulSet.metadata.name);
+    const settings = loadSettings([], podEnv(statefulSet, `${statefulSet.metadata.name}-2`, 'monitoring'));
+    expect(settings).toMatchObject({ autoShard: true, podNamespace: 'monitoring', shard: 0, totalShards: 1 });
+    expect(statefulSetPod(settings.podName)).toEqual({ statefulSet: statefulSet.metadata.name, ordinal: 2 });
+  });
+
+  test('shards: 3 → a Role with get and watch on that one StatefulSet, bound to the pods\' service account', () => {
+    const objects = render(binary, { values: { shards: 3 } });
+    const statefulSet = only(objects, 'StatefulSet') as unknown as WorkloadShape;
+    const roles = objects.filter((object) => object.kind === 'Role');
+    expect(roles).toHaveLength(1);
+    expect(roles[0].metadata.namespace).toBe('monitoring');
+    expect((roles[0] as unknown as RoleShape).rules).toEqual([{ apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [statefulSet.metadata.name], verbs: ['get', 'watch'] }]);
+    const binding = only(objects, 'RoleBinding') as unknown as { roleRef: { name: string }; subjects: Array<{ name: string; namespace: string }> };
+    expect(binding.roleRef.name).toBe(roles[0].metadata.name);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: statefulSet.spec.template.spec.serviceAccountName, namespace: 'monitoring' }]);
+  });
+
+  test('shards: 3 → the PodMonitor selects every pod of the StatefulSet', () => {
+    const objects = render(binary, { values: { shards: 3 }, apiVersions: ['monitoring.coreos.com/v1/PodMonitor'] });
+    const statefulSet = only(objects, 'StatefulSet') as unknown as WorkloadShape;
+    const podMonitor = only(objects, 'PodMonitor') as unknown as { spec: { selector: { matchLabels: Record<string, string> } } };
+    expect(statefulSet.spec.template.metadata.labels).toMatchObject(podMonitor.spec.selector.matchLabels);
+  });
+
+  test('shards: 1 (the default) → one Deployment, no StatefulSet, no Role, no autoShard', () => {
+    const objects = render(binary);
+    const deployment = only(objects, 'Deployment') as unknown as WorkloadShape;
+    expect(deployment.spec.replicas).toBe(1);
+    expect(objects.map((object) => object.kind)).not.toContain('StatefulSet');
+    expect(objects.map((object) => object.kind)).not.toContain('Role');
+    expect(deployment.spec.template.spec.containers[0].env.map((variable) => variable.name)).not.toContain('IAE_AUTO_SHARD');
+  });
+
+  test('shards with totalShards is refused with what to change', () => {
+    expect(() => render(binary, { values: { shards: 3, totalShards: 3, shard: 1 } })).toThrow(/leave shard and totalShards unset/);
+  });
+
+  test('shards: 0 is refused by the values schema', () => {
+    expect(() => render(binary, { values: { shards: 0 } as Record<string, unknown> })).toThrow(/shards/);
+  });
+});
