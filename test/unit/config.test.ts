@@ -75,6 +75,13 @@ describe('settings: flags, environment and config file through one schema', () =
     expect(() => loadSettings(args as string[], env as NodeJS.ProcessEnv)).toThrow(new ConfigError(message as string));
   });
 
+  test('every count and duration setting has a minimum (shard: every value below totalShards is one, 0 included)', () => {
+    const numeric = Object.entries(schema).filter(([, entry]) => ['nat', 'int', 'go-duration'].includes(entry.format as string));
+    expect(numeric.length).toBeGreaterThan(5);
+    const without = numeric.filter(([key, entry]) => !('minimum' in entry) && key !== 'shard').map(([key]) => key);
+    expect(without).toEqual([]);
+  });
+
   test('the minimums themselves are accepted', () => {
     const settings = loadSettings(['--registry-concurrency=1', '--max-concurrent-checks=1', '--max-tracked-images=1', '--check-interval=1s', '--registry-request-timeout=1s', '--retry-initial-delay=100ms'], {});
     expect(settings).toMatchObject({ registryConcurrency: 1, maxConcurrentChecks: 1, maxTrackedImages: 1, checkInterval: 1000, registryRequestTimeout: 1000, retryInitialDelay: 100 });
