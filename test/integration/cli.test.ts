@@ -50,12 +50,17 @@ describe('built CLI', () => {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('exporter started') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    expect(output).toContain('exporter started');
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain('exporter stopped');
-  });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!output.includes('exporter started') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain('exporter started');
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('exporter stopped');
+    } finally {
+      // A failed expectation must not leave the exporter running.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
