@@ -7,6 +7,7 @@ import { credentialPluginCase } from './cases/credential-plugin.js';
 import { fairnessCase } from './cases/fairness.js';
 import { freshnessCase } from './cases/freshness.js';
 import { memoryCase } from './cases/memory.js';
+import { podMemoryCase } from './cases/pod-memory.js';
 import { renderCase } from './cases/render.js';
 import { scrapeLoadCase } from './cases/scrape-load.js';
 import { requestEconomyCase } from './cases/request-economy.js';
@@ -25,6 +26,7 @@ let throughputDetail: string[] = [];
 log(`${scale.name} run`);
 rows.push(...(await renderCase(scale.renderSeries)));
 rows.push(...(await requestEconomyCase(scale.economyRounds)));
+rows.push(...(await podMemoryCase()));
 
 const registry = await startRegistry({ auth: 'none' });
 try {
