@@ -127,7 +127,15 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   const { server, port } = await startHttpServer(
     parseBindAddress(settings.bindAddress),
-    exporterRoutes({ version, index, results, metrics, clusterPlatforms: () => nodePlatforms?.platforms(), notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason() }),
+    exporterRoutes({
+      version,
+      index,
+      results,
+      metrics,
+      clusterPlatforms: () => nodePlatforms?.platforms(),
+      pausedUntil: (registry) => scheduler.pausedUntil(registry),
+      notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
+    }),
   );
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   autoShard?.start();

@@ -1,4 +1,6 @@
-// The latest outcome per check unit: what metrics, logs and the status page read.
+// The latest outcome per check unit: what metrics, logs and the status page read; and per unit a
+// short history for the status page (since when it has its status, when it was last available,
+// its last few changes), bounded to HISTORY_LENGTH changes per unit.
 import type { FailureClass } from '../registry/reasons.js';
 import type { Status } from '../status.js';
 
@@ -13,16 +15,32 @@ export type CheckRecord = {
   platforms?: string[];
   /** The kind of failure, for what-to-do hints (hintFor in src/registry/reasons.ts). */
   failure?: FailureClass;
+  /** The manifest digest the registry answered with, when it said. */
+  digest?: string;
+};
+
+export const HISTORY_LENGTH = 5;
+
+export type StatusChange = { status: Status; at: number };
+
+export type StatusHistory = {
+  /** When the unit got its current status. */
+  since: number;
+  lastAvailableAt?: number;
+  /** Oldest first, at most HISTORY_LENGTH. */
+  changes: StatusChange[];
 };
 
 export class CheckResults {
   private readonly records = new Map<string, CheckRecord>();
   /** Why a unit with no record yet has none (a check gave no answer); shown, never exported. */
   private readonly waitingReasons = new Map<string, string>();
+  private readonly histories = new Map<string, StatusHistory>();
 
   set(key: string, record: CheckRecord): CheckRecord | undefined {
     const previous = this.records.get(key);
     this.records.set(key, record);
+    this.remember(key, record, previous);
     this.waitingReasons.delete(key);
     return previous;
   }
@@ -40,12 +58,28 @@ export class CheckResults {
     return this.records.get(key);
   }
 
+  history(key: string): StatusHistory | undefined {
+    return this.histories.get(key);
+  }
+
   delete(key: string): void {
     this.records.delete(key);
+    this.histories.delete(key);
     this.waitingReasons.delete(key);
   }
 
   get size(): number {
     return this.records.size;
+  }
+
+  private remember(key: string, record: CheckRecord, previous: CheckRecord | undefined): void {
+    let history = this.histories.get(key);
+    if (!history) this.histories.set(key, (history = { since: record.checkedAt, changes: [] }));
+    if (previous?.status !== record.status) {
+      history.since = record.checkedAt;
+      history.changes.push({ status: record.status, at: record.checkedAt });
+      if (history.changes.length > HISTORY_LENGTH) history.changes.shift();
+    }
+    if (record.status === 'available') history.lastAvailableAt = record.checkedAt;
   }
 }

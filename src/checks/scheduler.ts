@@ -242,6 +242,7 @@ export class CheckScheduler {
         consecutiveFailures: failures,
         platforms: result.platforms,
         failure: result.failure,
+        digest: result.digest,
       };
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);
@@ -250,6 +251,12 @@ export class CheckScheduler {
       this.due.push(state.dueAt, state.unit.key);
     }
     this.schedulePump();
+  }
+
+  /** Until when a registry's checks wait for its Retry-After (429), if they do now. */
+  pausedUntil(registry: string): number | undefined {
+    const until = this.registries.get(registry)?.pausedUntil ?? 0;
+    return until > Date.now() ? until : undefined;
   }
 
   private delayAfter(failures: number): number {

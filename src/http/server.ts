@@ -23,6 +23,8 @@ export type Routes = {
   notReadyReason(): string | undefined;
   statusPage?(query: ImageQuery): Promise<Body>;
   imagesJson?(query: ImageQuery): Promise<Body>;
+  /** Small fixed files by path (the status page's stylesheet and script). */
+  assets?: ReadonlyMap<string, Body>;
 };
 
 export type ServerLimits = {
@@ -113,6 +115,8 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
       return send(response, body, head, limits.idleTimeoutMs);
     }
   }
+  const asset = routes.assets?.get(path);
+  if (asset) return send(response, asset, head, limits.idleTimeoutMs);
   response.writeHead(404, { 'content-type': 'text/plain' });
   response.end('not found: the exporter serves /, /api/images, /metrics, /healthz and /readyz\n');
 }

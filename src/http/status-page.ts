@@ -1,87 +1,134 @@
-// The page at `/`: images by status, the workloads using each, and why, rendered on the server
-// (no front-end build). Everything interpolated is HTML-escaped; no secret value is ever known here.
+// The page at `/`: counts by status as filters, a search, one page of images (failing first) with
+// since when, what happened and what to do, and the registries. Rendered on the server, readable
+// without the script; long references and digests are shortened in the middle on screen only (the
+// full value is in the text, the tooltip and what a copy takes). Everything interpolated is
+// HTML-escaped; no secret value is ever known here.
 import { STATUSES } from '../status.js';
 import { queryString, type ImageQuery } from './image-query.js';
-import type { ImageReport, ReportPage } from './image-report.js';
+import { isFailing, type RegistryReport, type ReportPage, type ReportSnapshot } from './image-report.js';
 
-export function renderStatusPage(all: readonly ImageReport[], page: ReportPage, filter: ImageQuery, namespaces: string[], version: string): string {
+/** Workloads shown per image before the rest fold into "N more". */
+const WORKLOADS_OPEN = 3;
+
+export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, query: ImageQuery, namespaces: string[], version: string): string {
   const counts = new Map<string, number>();
-  for (const report of all) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
-  const reports = page.images;
+  for (const report of snapshot.reports) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
+  const failing = snapshot.reports.filter((report) => isFailing(report.status)).length;
+  const countLink = (status: string | undefined, label: string, count: number, className: string) =>
+    `<a href="/${escapeHtml(queryString({ ...query, status, offset: 0 }))}" class="${className}"${query.status === status ? ' aria-current="true"' : ''}>${escapeHtml(label)} ${count}</a>`;
   const option = (value: string, selected: string | undefined, label = value) =>
     `<option value="${escapeHtml(value)}"${value === (selected ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
-  // The column appears once platforms are checked, i.e. some report knows what it lacks.
-  const platformColumn = reports.some((report) => report.missingPlatforms !== undefined);
-  const rows = reports
-    .map(
-      (report) => `<tr class="status-${escapeHtml(report.status)}">
-  <td><span class="badge">${escapeHtml(report.status)}</span></td>
-  <td class="image">${escapeHtml(report.image)}</td>
-  <td>${escapeHtml(report.registry)}</td>
-  <td><ul>${report.workloads.map((w) => `<li>${escapeHtml(`${w.kind} ${w.namespace}/${w.name}`)} <small>(${escapeHtml(w.container)})</small></li>`).join('')}</ul></td>
-  <td>${report.lastCheck ? `<time datetime="${escapeHtml(report.lastCheck)}">${escapeHtml(report.lastCheck.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` : ''}</td>
-  <td class="reason">${escapeHtml(report.reason)}${report.pullSecrets.length ? `<br><small>pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</small>` : ''}</td>${platformColumn ? `\n  <td class="platforms">${report.missingPlatforms?.length ? `missing ${escapeHtml(report.missingPlatforms.join(', '))}` : ''}</td>` : ''}
-</tr>`,
-    )
-    .join('\n');
+  const platformColumn = page.images.some((report) => report.missingPlatforms !== undefined);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Image availability</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
-  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
-  header p { margin: 0 0 1rem; color: #555; }
-  form { display: flex; gap: .75rem; align-items: end; margin-bottom: 1rem; }
-  label { display: flex; flex-direction: column; font-size: .8rem; color: #555; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid #e3e3e3; }
-  th { background: #f6f6f6; font-weight: 600; }
-  td.image { font-family: ui-monospace, monospace; word-break: break-all; }
-  td ul { margin: 0; padding-left: 1rem; }
-  .badge { display: inline-block; padding: .1rem .45rem; border-radius: .6rem; font-size: .8rem; background: #eee; white-space: nowrap; }
-  .status-available .badge { background: #d9f2dd; color: #0b5d1e; }
-  .status-absent .badge, .status-bad_image_format .badge { background: #fbdada; color: #8a1010; }
-  .status-pending .badge { background: #eef; color: #334; }
-  tr:not(.status-available):not(.status-absent):not(.status-bad_image_format):not(.status-pending) .badge { background: #fff0c7; color: #6b4e00; }
-  .summary span { margin-right: 1rem; }
-</style>
+<link rel="stylesheet" href="/status.css">
+<script src="/status.js" defer></script>
 </head>
 <body>
 <header>
   <h1>Image availability</h1>
-  <p>k8s-image-availability-exporter ${escapeHtml(version)} · <a href="/metrics">/metrics</a> · <a href="/api/images${query(filter)}">JSON</a></p>
+  <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${snapshot.reports.length} images in ${snapshot.registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}">JSON</a> · <a href="#registries">registries</a></p>
 </header>
-<form method="get" action="/">
-  <label>Status<select name="status" id="status">${option('', filter.status, 'all')}${[...STATUSES, 'pending'].map((s) => option(s, filter.status)).join('')}</select></label>
-  <label>Namespace<select name="namespace" id="namespace">${option('', filter.namespace, 'all')}${namespaces.map((n) => option(n, filter.namespace)).join('')}</select></label>
-  <button type="submit">Filter</button>
+<nav class="counts" aria-label="Images by status">
+${countLink(undefined, 'all', snapshot.reports.length, '')}
+${countLink('failing', 'failing', failing, 'failing')}
+${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => countLink(s, s, counts.get(s)!, `status-${s}`)).join('\n')}
+</nav>
+<form method="get" action="/" class="filters">
+  <label>Search image, workload, namespace, registry, secret<input type="search" name="q" id="q" value="${escapeHtml(query.q ?? '')}" maxlength="200"></label>
+  <label>Status<select name="status" id="status">${option('', query.status, 'all')}${option('failing', query.status)}${[...STATUSES, 'pending'].map((s) => option(s, query.status)).join('')}</select></label>
+  <label>Namespace<select name="namespace" id="namespace">${option('', query.namespace, 'all')}${namespaces.map((n) => option(n, query.namespace)).join('')}</select></label>
+  <label>Sort<select name="sort" id="sort">${option('status', query.sort, 'failing first')}${option('since', query.sort, 'latest change first')}${option('registry', query.sort)}${option('image', query.sort)}</select></label>
+  <button type="submit">Show</button>
 </form>
-<p class="summary">${all.length} images${[...counts.entries()].map(([status, count]) => ` · <span>${escapeHtml(status)}: ${count}</span>`).join('')}</p>
-<table>
-<thead><tr><th>Status</th><th>Image</th><th>Registry</th><th>Used by</th><th>Last check</th><th>Reason</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
+${pager(page, query)}
+<table class="images">
+<colgroup><col class="status"><col class="image"><col class="used"><col class="checked"><col class="reason">${platformColumn ? '<col class="checked">' : ''}</colgroup>
+<thead><tr><th>Status</th><th>Image · registry · digest</th><th>Used by</th><th>Checked</th><th>Reason · what to do</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
 <tbody>
-${rows || '<tr><td colspan="6">No images match.</td></tr>'}
+${page.images.map((report) => row(report, platformColumn, snapshot.takenAt)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
 </tbody>
 </table>
-${pager(page, filter)}
+${pager(page, query)}
+<h2 id="registries">Registries</h2>
+<table class="registries">
+<colgroup><col class="registry"><col class="num"><col class="num"><col class="num"><col class="num"><col class="error"><col class="paused"></colgroup>
+<thead><tr><th>Registry</th><th>Images</th><th>Failing</th><th>p50 check</th><th>p99 check</th><th>Last error</th><th>Paused (429) until</th></tr></thead>
+<tbody>
+${snapshot.registries.map(registryRow).join('\n')}
+</tbody>
+</table>
 </body>
 </html>
 `;
 }
 
-function query(filter: ImageQuery): string {
-  return escapeHtml(queryString(filter));
+function row(report: ReportPage['images'][number], platformColumn: boolean, now: number): string {
+  const workloads = report.workloads.map((w) => `<li>${escapeHtml(`${w.kind} ${w.namespace}/${w.name}`)} <span class="sub">(${escapeHtml(w.container)})</span></li>`);
+  const more = report.workloadCount - WORKLOADS_OPEN;
+  const used =
+    `<ul>${workloads.slice(0, WORKLOADS_OPEN).join('')}</ul>` +
+    (more > 0 ? `<details><summary>${more} more</summary><ul>${workloads.slice(WORKLOADS_OPEN).join('')}</ul>${report.workloadCount > report.workloads.length ? `<span class="sub">and ${report.workloadCount - report.workloads.length} not listed</span>` : ''}</details>` : '');
+  const history = report.changes.length
+    ? `<details><summary>last changes</summary><ol>${report.changes.map((c) => `<li>${escapeHtml(c.status)} ${time(c.at, now)}</li>`).join('')}</ol></details>`
+    : '';
+  const checked = report.lastCheck
+    ? `${time(report.lastCheck, now)}${report.since ? `<div class="sub">${escapeHtml(report.status)} since ${time(report.since, now)}</div>` : ''}${report.status !== 'available' && report.lastAvailable ? `<div class="sub">last available ${time(report.lastAvailable, now)}</div>` : ''}${history}`
+    : `<span class="sub">${report.status === 'bad_image_format' ? 'not sent: the reference cannot be parsed' : 'not yet'}</span>`;
+  const reason =
+    (report.reason ? `<div>${escapeHtml(report.reason)}</div>` : '') +
+    (report.todo ? `<p class="todo">${escapeHtml(report.todo)}</p>` : '') +
+    (report.pullSecrets.length ? `<div class="sub">pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</div>` : '');
+  return `<tr class="status-${escapeHtml(report.status)}">
+  <td><span class="badge">${escapeHtml(report.status)}</span></td>
+  <td class="image">${shortened(report.image)}<div class="sub">${escapeHtml(report.registry)}</div>${report.digest ? shortened(report.digest) : ''}</td>
+  <td>${used}</td>
+  <td>${checked}</td>
+  <td class="reason">${reason}</td>${platformColumn ? `\n  <td>${report.missingPlatforms?.length ? `missing ${escapeHtml(report.missingPlatforms.join(', '))}` : ''}</td>` : ''}
+</tr>`;
 }
 
-function pager(page: ReportPage, filter: ImageQuery): string {
+function registryRow(registry: RegistryReport): string {
+  const msText = (value: number | undefined) => (value === undefined ? '' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value} ms`);
+  return `<tr>
+  <td>${shortened(registry.registry)}</td><td>${registry.images}</td><td>${registry.failing}</td><td>${msText(registry.p50Ms)}</td><td>${msText(registry.p99Ms)}</td>
+  <td>${registry.lastError ? `${escapeHtml(registry.lastError)}${registry.lastErrorAt ? ` <span class="sub">(${escapeHtml(shortTime(registry.lastErrorAt))})</span>` : ''}` : ''}</td>
+  <td>${registry.pausedUntil ? escapeHtml(shortTime(registry.pausedUntil)) : ''}</td>
+</tr>`;
+}
+
+/** The full value in the text (so a copy takes it) and the tooltip; CSS elides the middle. */
+function shortened(value: string): string {
+  const tail = Math.min(24, Math.floor(value.length / 2));
+  return `<span class="ref" title="${escapeHtml(value)}"><span class="head">${escapeHtml(value.slice(0, value.length - tail))}</span><span class="tail">${escapeHtml(value.slice(value.length - tail))}</span></span>`;
+}
+
+function time(isoTime: string, now: number): string {
+  return `<time datetime="${escapeHtml(isoTime)}" title="${escapeHtml(isoTime)}">${escapeHtml(ago(now - Date.parse(isoTime)))}</time>`;
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+function shortTime(isoTime: string): string {
+  return isoTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function pager(page: ReportPage, query: ImageQuery): string {
   const last = Math.min(page.offset + page.images.length, page.total);
-  const link = (offset: number, label: string) => `<a href="/${query({ ...filter, offset })}">${label}</a>`;
-  const previous = page.offset > 0 ? link(Math.max(0, page.offset - page.limit), 'previous') : '';
-  const next = last < page.total ? link(page.offset + page.limit, 'next') : '';
-  return `<p class="pager">${page.total ? `${page.offset + 1}–${last} of ${page.total}` : ''} ${previous} ${next}</p>`;
+  const link = (offset: number, label: string, rel: string) => `<a href="/${escapeHtml(queryString({ ...query, offset }))}" rel="${rel}">${label}</a>`;
+  const previous = page.offset > 0 ? link(Math.max(0, page.offset - page.limit), '← previous', 'prev') : '';
+  const next = last < page.total ? link(page.offset + page.limit, 'next →', 'next') : '';
+  return `<p class="pager"><span>${page.total ? `${page.offset + 1}–${last} of ${page.total}` : '0 of 0'}</span> ${previous} ${next}</p>`;
 }
 
 export function escapeHtml(text: string): string {

@@ -51,7 +51,11 @@ describe('status page', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      server.server.close(() => resolve());
+      server.server.closeAllConnections();
+    });
     await client?.close();
     await registry?.stop();
   });
@@ -60,7 +64,7 @@ describe('status page', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
     await page.goto(`http://127.0.0.1:${server.port}/`);
     expect(await page.title()).toBe('Image availability');
-    const rows = page.locator('tbody tr');
+    const rows = page.locator('table.images tbody tr');
     expect(await rows.count()).toBe(3);
     // problems first; the absent image names its workload and the registry's answer
     expect(await rows.nth(2).getAttribute('class')).toBe('status-available');
@@ -73,7 +77,7 @@ describe('status page', () => {
     expect(shared).toContain('deployment shop/web');
     expect(shared).toContain('statefulset billing/db');
     // hostile text is escaped, not markup
-    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('table.images script').count()).toBe(0);
     expect(await page.locator('body').innerText()).toContain('billing/<script>:v1');
     await page.screenshot({ path: join(outputDir, 'status-page.png'), fullPage: true });
 
@@ -87,7 +91,7 @@ describe('status page', () => {
     await page.selectOption('#namespace', 'billing');
     await page.click('button[type=submit]');
     await page.waitForURL(/namespace=billing/);
-    const billing = await page.locator('tbody').innerText();
+    const billing = await page.locator('table.images tbody').innerText();
     expect(billing).not.toContain('deployment shop/web');
     expect(billing).toContain('statefulset billing/db');
     await page.close();

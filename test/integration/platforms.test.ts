@@ -6,7 +6,7 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { NodePlatforms } from '../../src/kube/node-platforms.js';
 import { platformMissingLines } from '../../src/metrics.js';
-import { imageReports } from '../../src/http/image-report.js';
+import { reportSnapshot } from '../../src/http/image-report.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { parseMetrics } from '../support/metrics-text.js';
@@ -44,7 +44,7 @@ test('an image whose index lacks a platform the nodes run is reported, per platf
     expect(value('both', 'linux/arm64')).toBe(0);
     expect(series.some((s) => s.labels.container === 'single')).toBe(false);
 
-    const reports = imageReports(index, results, nodes.platforms());
+    const { reports } = reportSnapshot(index, results, nodes.platforms());
     expect(reports.find((r) => r.image.endsWith('amd-only:v1'))?.missingPlatforms).toEqual(['linux/arm64']);
     expect(reports.find((r) => r.image.endsWith('both:v1'))?.missingPlatforms).toEqual([]);
 
