@@ -243,6 +243,13 @@ describe("the node's docker config, read as the kubelet reads it", () => {
     const root = nodeRoot({ 'var/lib/kubelet/config.json': dockerConfig({ [registry.host]: ['node-user', users['node-user']] }) });
     const checker = checkerFor({ nodeDockerConfigRoot: root });
     expect((await checker.check(`${registry.host}/team/app:v1`)).status).toBe('available');
+    expect(checker.logs.some((line) => line.includes('node docker config in use') && line.includes('/var/lib/kubelet/config.json'))).toBe(true);
+    await checker.close();
+  });
+
+  test('a mount with no docker config file in the kubelet\'s search paths is warned about at start', async () => {
+    const checker = checkerFor({ nodeDockerConfigRoot: nodeRoot({ 'etc/other.json': '{}' }) });
+    expect(checker.logs.filter((line) => line.includes("no credentials in the node's docker config below nodeDockerConfigRoot"))).toHaveLength(1);
     await checker.close();
   });
 

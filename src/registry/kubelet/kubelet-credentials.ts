@@ -38,6 +38,13 @@ export function kubeletCredentials(settings: KubeletCredentialSettings, log: Plu
       plugins.push(PluginProvider.exec(config, log, limits, env));
     }
   }
+  for (const plugin of plugins) log.info({ plugin: plugin.config.name, matchImages: plugin.config.matchImages }, 'kubelet credential provider plugin registered');
+  if (nodeConfig) {
+    const inUse = nodeConfig.describe();
+    if (nodeConfig.entries().length === 0) {
+      log.warn({ nodeDockerConfigRoot: settings.nodeDockerConfigRoot, found: inUse }, "no credentials in the node's docker config below nodeDockerConfigRoot: check that the node's config.json is mounted there at its path on the node");
+    } else log.info({ found: inUse }, "node docker config in use");
+  }
   return nodeConfig || plugins.length > 0 ? new KubeletCredentialProvider(nodeConfig, plugins) : undefined;
 }
 
