@@ -27,8 +27,11 @@ export interface ApiServer {
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
 
-const apiserverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'apiserver');
-const binary = resolve(apiserverDir, '..', '.cache', 'bin', 'kube-testbed');
+// test/support/, or dist/test/support/ when compiled for the soak: the test bed stays in test/.
+const supportDir = dirname(fileURLToPath(import.meta.url));
+const testDir = supportDir.endsWith(join('dist', 'test', 'support')) ? resolve(supportDir, '..', '..', '..', 'test') : resolve(supportDir, '..');
+const apiserverDir = resolve(testDir, 'apiserver');
+const binary = resolve(testDir, '.cache', 'bin', 'kube-testbed');
 
 /** Processes still running, killed if the test process exits without stop(). */
 const live = new Set<ChildProcess>();
