@@ -29,7 +29,11 @@ function scheduler(overrides: Partial<SchedulerOptions>, check: (unit: CheckUnit
 
 describe('check scheduler', () => {
   let stop: (() => void) | undefined;
-  afterEach(() => stop?.());
+  // Tests that assert delays run on jest's fake clock: a loaded machine's late timers would fail them.
+  afterEach(() => {
+    stop?.();
+    jest.useRealTimers();
+  });
 
   test('a check still running at stop() leaves no result: the unit keeps the status it had', async () => {
     let finish: (result: CheckResult) => void = () => {};
@@ -56,6 +60,7 @@ describe('check scheduler', () => {
   });
 
   test('an inconclusive check keeps the previous status, tells no one, and is retried soon', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
     const answers: CheckResult[] = [
       { status: 'available', message: 'ok' },
       { status: 'unknown_error', message: 'pull secret team/regcred could not be read yet', inconclusive: true },
@@ -66,12 +71,12 @@ describe('check scheduler', () => {
     const { s, results } = scheduler({ intervalMs: 40, retryInitialDelayMs: 10, onChecked: (_u, record) => checked.push(record.message) }, async () => answers.shift() ?? { status: 'available', message: 'ok again' });
     stop = () => s.stop();
     s.add(unit('r.example/a:1'));
-    await sleep(5);
+    await jest.advanceTimersByTimeAsync(5);
     await s.whenIdle();
     expect(results.get('r.example/a:1')?.status).toBe('available');
-    await sleep(50);
+    await jest.advanceTimersByTimeAsync(50);
     expect(results.get('r.example/a:1')).toMatchObject({ status: 'available', message: 'ok' });
-    await sleep(60);
+    await jest.advanceTimersByTimeAsync(60);
     expect(answers).toHaveLength(0);
     expect(checked[0]).toBe('ok');
     expect(checked.slice(1).every((message) => message === 'ok again')).toBe(true);
@@ -156,6 +161,7 @@ describe('check scheduler', () => {
   });
 
   test('a failed check is retried with growing delays, sooner than the interval', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
     const times: number[] = [];
     const { s, results } = scheduler({ retryInitialDelayMs: 40 }, async () => {
       times.push(Date.now());
@@ -163,7 +169,7 @@ describe('check scheduler', () => {
     });
     stop = () => s.stop();
     s.add(unit('r.example/a:1'));
-    await sleep(400);
+    await jest.advanceTimersByTimeAsync(400);
     expect(times.length).toBeGreaterThanOrEqual(3);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     expect(gaps[0]).toBeGreaterThanOrEqual(35);
@@ -184,6 +190,7 @@ describe('check scheduler', () => {
   });
 
   test('each unit is checked again after the interval', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
     let calls = 0;
     const { s } = scheduler({ intervalMs: 50 }, async () => {
       calls++;
@@ -191,12 +198,13 @@ describe('check scheduler', () => {
     });
     stop = () => s.stop();
     s.add(unit('r.example/a:1'));
-    await sleep(180);
+    await jest.advanceTimersByTimeAsync(180);
     expect(calls).toBeGreaterThanOrEqual(3);
     expect(calls).toBeLessThanOrEqual(5);
   });
 
   test('429 Retry-After pauses the whole registry', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
     const times: number[] = [];
     const { s } = scheduler({ retryInitialDelayMs: 5, perRegistryConcurrency: 1 }, async () => {
       times.push(Date.now());
@@ -204,9 +212,9 @@ describe('check scheduler', () => {
     });
     stop = () => s.stop();
     s.add(unit('r.example/a:1'));
-    await sleep(10);
+    await jest.advanceTimersByTimeAsync(10);
     s.add(unit('r.example/b:1'));
-    await sleep(400);
+    await jest.advanceTimersByTimeAsync(400);
     expect(times).toHaveLength(3);
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(190);
   });
