@@ -16,13 +16,19 @@ export type MetricsFormat = (typeof METRICS_FORMATS)[number];
 /** One checked container, its label values already escaped for the exposition format. */
 export type AvailabilityRow = { kind: KindName; namespace: string; name: string; container: string; image: string; status: Status };
 
+/** How a row's labels are written; the families of one format share it, so a row is written once per format. */
+export type LabelSet = (row: AvailabilityRow) => string;
+
+const PER_KIND_LABELS: LabelSet = (row) => `namespace="${row.namespace}",${row.kind}="${row.name}",container="${row.container}",image="${row.image}"`;
+const UNIFIED_LABELS: LabelSet = (row) => `namespace="${row.namespace}",kind="${row.kind}",name="${row.name}",container="${row.container}",image="${row.image}"`;
+
 export type AvailabilityFamily = {
   name: string;
   help: string;
   status: Status;
   /** The kinds whose rows this family has. */
   kinds: readonly KindName[];
-  labels(row: AvailabilityRow): string;
+  labels: LabelSet;
 };
 
 export function perKindFamily(kind: KindName, status: Status): string {
@@ -41,7 +47,7 @@ export function availabilityFamilies(format: MetricsFormat, kinds: readonly Kind
       help: `1 when the image of this ${kind} container is ${words(status)}, else 0.`,
       status,
       kinds: [kind],
-      labels: (row: AvailabilityRow) => `namespace="${row.namespace}",${row.kind}="${row.name}",container="${row.container}",image="${row.image}"`,
+      labels: PER_KIND_LABELS,
     })),
   );
   const unified = STATUSES.map((status) => ({
@@ -49,7 +55,7 @@ export function availabilityFamilies(format: MetricsFormat, kinds: readonly Kind
     help: `1 when the image of this container of the workload (kind, name) is ${words(status)}, else 0.`,
     status,
     kinds,
-    labels: (row: AvailabilityRow) => `namespace="${row.namespace}",kind="${row.kind}",name="${row.name}",container="${row.container}",image="${row.image}"`,
+    labels: UNIFIED_LABELS,
   }));
   if (format === 'per-kind') return perKind;
   if (format === 'unified') return unified;

@@ -4,7 +4,7 @@
 // else is prom-client. Per-registry series go once no tracked image uses the registry, and at
 // most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { availabilityFamilies, METRIC_PREFIX, type AvailabilityRow, type MetricsFormat } from './availability-families.js';
+import { availabilityFamilies, METRIC_PREFIX, type AvailabilityRow, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
 import type { CheckUnit, ImageIndex } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
@@ -144,9 +144,20 @@ export function* availabilityLines(index: ImageIndex, results: CheckResults, for
   }
   // The four controller kinds always have their families; pods, jobs and extra kinds once they have a series.
   const kinds = [...KIND_NAMES, ...[...rows.keys()].filter((kind) => !(KIND_NAMES as readonly string[]).includes(kind)).sort()];
+  // A row's labels are written once per label set (one per format) and kind, not once per status family.
+  const written = new Map<LabelSet, Map<KindName, string[]>>();
+  const labelsOf = (set: LabelSet, kind: KindName): string[] => {
+    const byKind = written.get(set) ?? written.set(set, new Map()).get(set)!;
+    return byKind.get(kind) ?? byKind.set(kind, rows.get(kind)!.map(set)).get(kind)!;
+  };
   for (const family of availabilityFamilies(format, kinds)) {
-    yield `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n`;
-    for (const kind of family.kinds) for (const row of rows.get(kind)!) yield `${family.name}{${family.labels(row)}} ${row.status === family.status ? 1 : 0}\n`;
+    const { name, status } = family;
+    yield `# HELP ${name} ${family.help}\n# TYPE ${name} gauge\n`;
+    for (const kind of family.kinds) {
+      const kindRows = rows.get(kind)!;
+      const labels = labelsOf(family.labels, kind);
+      for (let i = 0; i < kindRows.length; i++) yield `${name}{${labels[i]}} ${kindRows[i].status === status ? 1 : 0}\n`;
+    }
   }
 }
 
