@@ -1,30 +1,103 @@
-// Case 4a: the exporter's memory after the first full check of W workloads over I images, in a
-// process of its own, next to the same process with no workloads (the idle exporter).
+// Case 4: the exporter's memory, every process run with the Node flags of the image. 4a: where an
+// idle process's RSS goes (bare Node, the Kubernetes client's package index, every module of the
+// exporter), each in a process of its own; the image's flags against Node's defaults. 4b: RSS
+// after the first full check at the sizes of the memory goals and at the run's size, next to the
+// idle exporter of the same run, and what each workload and image adds.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestRegistry } from '../../test/support/registry.js';
 import type { MemoryFigures } from '../lib/memory-probe.js';
+import type { ModuleCost } from '../lib/module-cost.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms } from '../lib/stats.js';
 
 const PROBE = fileURLToPath(new URL('../lib/memory-probe.js', import.meta.url));
+const MODULE_COST = fileURLToPath(new URL('../lib/module-cost.js', import.meta.url));
 const TARGET_RSS = 250e6;
+const MIB = 1024 * 1024;
+/** The goals of the memory issue: the Go exporter's figures at these sizes, with margin. */
+const IDLE_GOAL = 55 * MIB;
+const STEADY_GOALS = [
+  { workloads: 660, images: 500, rss: 60 * MIB },
+  { workloads: 4000, images: 3000, rss: 110 * MIB },
+];
 
-async function probe(host: string, repos: number, workloads: number, images: number): Promise<MemoryFigures> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', PROBE, host, String(repos), String(workloads), String(images)], { maxBuffer: 1024 * 1024 });
+/** The Node flags of the image's ENTRYPOINT, so the figures are those of the shipped process. */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../../../Dockerfile', import.meta.url)), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  if (!entrypoint) throw new Error('memory case: the Dockerfile has no ENTRYPOINT [...] line');
+  return (JSON.parse(entrypoint[1]) as string[]).filter((arg) => arg.startsWith('--'));
+}
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+const run = promisify(execFile);
+
+async function probe(host: string, repos: number, workloads: number, images: number, nodeFlags = imageNodeFlags()): Promise<MemoryFigures> {
+  const { stdout } = await run(process.execPath, [...nodeFlags, '--expose-gc', PROBE, host, String(repos), String(workloads), String(images)], { maxBuffer: 1024 * 1024 });
   return JSON.parse(stdout) as MemoryFigures;
 }
 
+async function moduleCost(load: 'bare' | 'client-node' | 'exporter'): Promise<ModuleCost> {
+  const { stdout } = await run(process.execPath, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024 });
+  return JSON.parse(stdout) as ModuleCost;
+}
+
+/** The largest image count the goals need, for the registry's seeding. */
+export const MEMORY_GOAL_IMAGES = Math.max(...STEADY_GOALS.map((goal) => goal.images));
+
 export async function memoryCase(registry: TestRegistry, repos: number, workloads: number, images: number): Promise<Row[]> {
+  const bare = await moduleCost('bare');
+  const client = await moduleCost('client-node');
+  const modules = await moduleCost('exporter');
+  log(
+    `memory: bare node rss ${mib(bare.rss)} heap ${mib(bare.heapUsed)}; + client library index rss ${mib(client.rss)} heap ${mib(client.heapUsed)}; ` +
+      `every exporter module rss ${mib(modules.rss)} heap ${mib(modules.heapUsed)} external ${mib(modules.external)}`,
+  );
   const idle = await probe(registry.host, repos, 0, 0);
+  const nodeDefaults = await probe(registry.host, repos, 0, 0, []);
+  const rows: Row[] = [
+    {
+      case: `4. idle RSS with the image's Node flags (${imageNodeFlags().join(' ')})`,
+      exporter: mib(idle.rss),
+      baseline: `Node's defaults ${mib(nodeDefaults.rss)}`,
+      ratio: idle.rss / nodeDefaults.rss,
+      target: '< 1',
+      pass: idle.rss < nodeDefaults.rss,
+    },
+    {
+      case: '4. idle RSS (modules loaded, nothing watched)',
+      exporter: `${mib(idle.rss)}: client library index ${mib(client.rss - bare.rss)} of it, heap ${mib(idle.heapUsed)}`,
+      baseline: `bare Node ${mib(bare.rss)}`,
+      ratio: idle.rss / bare.rss,
+      target: `≤ ${mib(IDLE_GOAL)}`,
+      pass: idle.rss <= IDLE_GOAL,
+    },
+  ];
+  for (const goal of STEADY_GOALS) {
+    const steady = await probe(registry.host, repos, goal.workloads, goal.images);
+    const perWorkload = (steady.heapUsed - idle.heapUsed) / goal.workloads;
+    const perImage = (steady.heapUsed - idle.heapUsed) / goal.images;
+    log(`memory: ${goal.workloads} workloads / ${goal.images} images: rss ${mib(steady.rss)}, peak ${mib(steady.maxRss)}, heap ${mib(steady.heapUsed)}; ${steady.failures} not available`);
+    rows.push({
+      case: `4. steady RSS, ${goal.workloads} workloads / ${goal.images} images`,
+      exporter: `${mib(steady.rss)}; heap over idle ${(perWorkload / 1000).toFixed(1)} kB per workload, or ${(perImage / 1000).toFixed(1)} kB per image (one delta)`,
+      baseline: `idle exporter ${mib(idle.rss)}`,
+      ratio: steady.rss / idle.rss,
+      target: `≤ ${mib(goal.rss)}`,
+      pass: steady.rss <= goal.rss && steady.failures === 0,
+    });
+  }
+
   const loaded = await probe(registry.host, repos, workloads, images);
   log(
     `memory: idle rss ${mb(idle.rss)} heap ${mb(idle.heapUsed)}; loaded rss ${mb(loaded.rss)}, ${mb(loaded.rssAfterScrape)} after a scrape of ${mb(loaded.metricsBytes)}, ` +
       `peak ${mb(loaded.maxRss)}, heap ${mb(loaded.heapUsed)}; ${loaded.units} units checked in ${ms(loaded.checkMs)}, ${loaded.failures} not available`,
   );
   const note = loaded.failures ? ` (${loaded.failures} checks not available!)` : '';
-  return [
+  rows.push(
     {
       case: `4. RSS, ${workloads} workloads / ${images} images checked`,
       exporter: `${mb(loaded.rss)}; peak ${mb(loaded.maxRss)} with a scrape${note}`,
@@ -40,5 +113,6 @@ export async function memoryCase(registry: TestRegistry, repos: number, workload
       ratio: loaded.heapUsed / idle.heapUsed,
       target: '',
     },
-  ];
+  );
+  return rows;
 }

@@ -2,7 +2,8 @@
 // the exporter's index, scheduler, client, results and metrics as src/main.ts wires them (no
 // cluster watch: the workloads are handed to the index directly), `workloads` workloads over
 // `images` seeded images checked once against the registry at `host`, one /metrics render,
-// then its memory as JSON on stdout. With 0 workloads it is the idle exporter.
+// then its memory as JSON on stdout. With 0 workloads it is the idle exporter. Every module the
+// real process loads is loaded first (the Kubernetes client included), so idle means idle.
 //
 // Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images>
 import { ImageFilter } from '../../src/index/image-filter.js';
@@ -28,6 +29,8 @@ export type MemoryFigures = {
   checkMs: number;
   metricsBytes: number;
 };
+
+await import('../../src/main.js');
 
 const [host, repos, workloadCount, imageCount] = process.argv.slice(2);
 const gc = (globalThis as { gc?: () => void }).gc;
