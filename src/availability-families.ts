@@ -3,8 +3,8 @@
 // Go exporter's names before v0.7), or one family per status with the kind as a label,
 // `k8s_image_availability_exporter_<status>{namespace,kind,name,container,image}` (its names since
 // v0.7), or both at once for a migration window. Pods, Jobs and --extra-workload kinds follow the
-// same patterns (`..._pod_absent{namespace,pod,...}`, `..._absent{kind="rollout",...}`). Only
-// naming lives here; metrics.ts renders.
+// same patterns (`..._pod_absent{namespace,pod,...}`, `..._job_absent{namespace,job_name,...}`,
+// `..._absent{kind="rollout",...}`). Only naming lives here; metrics.ts renders.
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import { STATUSES, type Status } from './status.js';
 
@@ -19,7 +19,7 @@ export type AvailabilityRow = { kind: KindName; namespace: string; name: string;
 /** How a row's labels are written; the families of one format share it, so a row is written once per format. */
 export type LabelSet = (row: AvailabilityRow) => string;
 
-const PER_KIND_LABELS: LabelSet = (row) => `namespace="${row.namespace}",${row.kind}="${row.name}",container="${row.container}",image="${row.image}"`;
+const PER_KIND_LABELS: LabelSet = (row) => `namespace="${row.namespace}",${workloadLabel(row.kind)}="${row.name}",container="${row.container}",image="${row.image}"`;
 const UNIFIED_LABELS: LabelSet = (row) => `namespace="${row.namespace}",kind="${row.kind}",name="${row.name}",container="${row.container}",image="${row.image}"`;
 
 export type AvailabilityFamily = {
@@ -30,6 +30,15 @@ export type AvailabilityFamily = {
   kinds: readonly KindName[];
   labels: LabelSet;
 };
+
+/**
+ * The label that names the workload in a per-kind family: the kind itself, except for the labels
+ * Prometheus gives every target (job, instance), which a series must not override: job_name, as
+ * kube-state-metrics names it.
+ */
+export function workloadLabel(kind: KindName): string {
+  return kind === 'job' || kind === 'instance' ? `${kind}_name` : kind;
+}
 
 export function perKindFamily(kind: KindName, status: Status): string {
   return `${METRIC_PREFIX}_${kind}_${status}`;

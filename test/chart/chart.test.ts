@@ -202,7 +202,7 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const rule = only(parseManifests(rendered.stdout), 'PrometheusRule') as unknown as {
       spec: { groups: Array<{ rules: Array<{ alert: string }> }> };
     };
-    expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toHaveLength(5);
+    expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toHaveLength(8);
     const dashboard = only(parseManifests(rendered.stdout), 'ConfigMap') as unknown as { data: Record<string, string> };
     expect(JSON.parse(dashboard.data['k8s-image-availability-exporter.json'])).toEqual(JSON.parse(readFileSync(join(repoRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')));
   });

@@ -179,10 +179,12 @@ describe('pods, jobs and extra workload kinds against a real API server', () => 
     expect(await status('cronjob', 'nightly')).toBe('available');
   });
 
-  test('bare Job: created → absent, deleted → no series; its Pod is covered by the Job', async () => {
+  test('bare Job: created → absent (labelled job_name), deleted → no series; its Pod is covered by the Job', async () => {
     const created = await batch.createNamespacedJob({ namespace: NS, body: job('migrate', 'v404') });
     await core.createNamespacedPod({ namespace: NS, body: pod('migrate-abc', 'v404', controller('batch/v1', 'Job', 'migrate', created.metadata!.uid!)) });
     await waitFor('job', 'migrate', 'absent');
+    // `job` is the scrape target's label: the Job is named by job_name, as kube-state-metrics does.
+    expect((await exporter.series()).find((s) => s.name === 'k8s_image_availability_exporter_job_absent' && s.labels.job_name === 'migrate')?.labels).toEqual({ namespace: NS, job_name: 'migrate', container: 'app', image: image('v404') });
     await core.createNamespacedPod({ namespace: NS, body: pod('sentinel-4', 'v1') });
     await waitFor('pod', 'sentinel-4', 'available');
     expect(await status('pod', 'migrate-abc')).toBeUndefined();

@@ -48,6 +48,9 @@ test('the expected alerts exist', () => {
     'StatefulSetImageUnavailable',
     'DaemonSetImageUnavailable',
     'CronJobImageUnavailable',
+    'JobImageUnavailable',
+    'PodImageUnavailable',
+    'WorkloadImageUnavailable',
     'ImageAvailabilityCheckFailing',
   ]);
 });
@@ -114,7 +117,7 @@ test("every status of the exporter is either available, an ImageUnavailable stat
   const unavailable = alerts
     .filter((alert) => alert.alert!.endsWith('ImageUnavailable'))
     .flatMap((alert) =>
-      [...alert.expr.matchAll(/k8s_image_availability_exporter_(?:deployment|statefulset|daemonset|cronjob)_([a-z0-9_]+) == 1/g)].map(
+      [...alert.expr.matchAll(/k8s_image_availability_exporter_(?:deployment|statefulset|daemonset|cronjob|job|pod)_([a-z0-9_]+) == 1/g)].map(
         (match) => match[1],
       ),
     );

@@ -13,7 +13,7 @@ const monitoring = join(repoRoot, 'monitoring');
 const alertsOf = (file: string) => (parse(readFileSync(join(monitoring, file), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((group) => group.rules);
 const unified = alertsOf('alerts.unified.rules.yaml');
 const perKind = alertsOf('alerts.rules.yaml');
-const KIND_LABEL = /\$labels\.(deployment|statefulset|daemonset|cronjob)\b/g;
+const KIND_LABEL = /\$labels\.(deployment|statefulset|daemonset|cronjob|job_name|pod)\b/g;
 
 test('promtool check rules monitoring/alerts.unified.rules.yaml', () => {
   const result = run(promtool(), ['check', 'rules', join(monitoring, 'alerts.unified.rules.yaml')]);

@@ -1,4 +1,5 @@
 // Reads Prometheus text exposition into series → value, for assertions on /metrics.
+import { workloadLabel } from '../../src/availability-families.js';
 export type Series = { name: string; labels: Record<string, string>; value: number };
 
 export function parseMetrics(text: string): Series[] {
@@ -19,7 +20,7 @@ export function parseMetrics(text: string): Series[] {
 /** The status whose gauge is 1 for one workload container, or undefined when it has no series. */
 export function statusOf(series: Series[], kind: string, namespace: string, workload: string, container: string): string | undefined {
   const prefix = `k8s_image_availability_exporter_${kind}_`;
-  const mine = series.filter((s) => s.name.startsWith(prefix) && s.labels.namespace === namespace && s.labels[kind] === workload && s.labels.container === container);
+  const mine = series.filter((s) => s.name.startsWith(prefix) && s.labels.namespace === namespace && s.labels[workloadLabel(kind)] === workload && s.labels.container === container);
   const ones = mine.filter((s) => s.value === 1);
   if (mine.length === 0) return undefined;
   if (mine.length !== 8 || ones.length !== 1) throw new Error(`${kind} ${namespace}/${workload} ${container}: ${mine.length} series, ${ones.length} set to 1`);

@@ -87,7 +87,7 @@ export function scratchFile(name: string, content: string): string {
 }
 
 /** The four workload kinds the exporter exports availability gauges for. */
-export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob'] as const;
+export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob', 'job', 'pod'] as const;
 
 /**
  * The metric names the exporter exports (histograms as their _bucket/_sum/_count series): the
