@@ -10,6 +10,7 @@ import { memoryCase } from './cases/memory.js';
 import { podMemoryCase } from './cases/pod-memory.js';
 import { renderCase } from './cases/render.js';
 import { scrapeLoadCase } from './cases/scrape-load.js';
+import { statusPageCase } from './cases/status-page.js';
 import { requestEconomyCase } from './cases/request-economy.js';
 import { throughputCase } from './cases/throughput.js';
 import { table, type Row } from './lib/report.js';
@@ -26,6 +27,7 @@ let throughputDetail: string[] = [];
 log(`${scale.name} run`);
 rows.push(...(await renderCase(scale.renderSeries)));
 rows.push(...(await requestEconomyCase(scale.economyRounds)));
+rows.push(...(await statusPageCase(scale.statusPageImages)));
 rows.push(...(await podMemoryCase()));
 
 const registry = await startRegistry({ auth: 'none' });

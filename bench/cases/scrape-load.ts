@@ -1,7 +1,7 @@
 // Case 7: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
 // the clients in this one.
-// 7a: 100 000 availability series, 16 scrapers back to back plus 20 clients that send a request
-//     and never read: the exporter's peak RSS against its RSS before any scrape.
+// 7a: 100 000 availability series, 16 scrapers back to back (asking for gzip, as Prometheus does)
+//     plus 20 clients that send a request without it and never read: the exporter's peak RSS against its RSS before any scrape.
 // 7b: N images checked against the real registry and rechecked while scraped once a second
 //     (Prometheus scrapes every 15 s: this is 15 times its cadence): the process's peak RSS over
 //     its whole life against the chart's 256 MiB memory limit.
@@ -49,11 +49,11 @@ async function stopProbe(probe: Probe): Promise<void> {
   await Promise.race([exited, sleep(10_000).then(() => probe.child.kill('SIGKILL'))]);
 }
 
-/** One scrape read to the end; its duration and size. */
+/** One scrape read to the end, asking for gzip as Prometheus does; its duration and (compressed) size. */
 function scrape(port: number): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (response) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', agent: false, headers: { 'accept-encoding': 'gzip' } }, (response) => {
       let bytes = 0;
       response.on('data', (chunk: Buffer) => (bytes += chunk.length));
       response.on('end', () => resolve({ ms: performance.now() - started, bytes }));
@@ -107,7 +107,8 @@ export async function scrapeLoadCase(series: number, registry: TestRegistry, rep
     await sleep(Math.max(0, loadStarted + 2 * DEFAULT_LIMITS.idleTimeoutMs - performance.now()));
     nonReaders.forEach((client) => client.listen());
     const received = await Promise.all(nonReaders.map((client) => client.received));
-    const cutOff = received.filter((got) => got < bytes / 2).length;
+    // The whole body is 18 MB; a client cut off got what the socket buffers held, well under 4 MB.
+    const cutOff = received.filter((got) => got < 4e6).length;
     const closed = `${cutOff} of ${NON_READERS} non-readers cut off (at most ${mb(Math.max(...received))} reached them)`;
     log(
       `scrape load: ${series} series (${mb(bytes)}); idle rss ${mb(idle)}, peak ${mb(loaded)} under ${SCRAPERS} scrapers + ${NON_READERS} non-readers; ` +
@@ -115,7 +116,7 @@ export async function scrapeLoadCase(series: number, registry: TestRegistry, rep
     );
     rows.push({
       case: `7. peak RSS, ${series} series, ${SCRAPERS} scrapers + ${NON_READERS} clients that never read`,
-      exporter: `${mb(loaded)}; ${durations.length} scrapes of ${mb(bytes)} in ${ms(LOAD_MS)}, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
+      exporter: `${mb(loaded)}; ${durations.length} gzip scrapes of ${mb(bytes)} in ${ms(LOAD_MS)}, p50 ${ms(percentile(durations, 50))}, p99 ${ms(percentile(durations, 99))}; ${closed}`,
       baseline: `same process before any scrape ${mb(idle)}`,
       ratio: loaded / idle,
       target: `≤ ${RATIO_TARGET}× and non-readers cut off`,
@@ -139,10 +140,10 @@ export async function scrapeLoadCase(series: number, registry: TestRegistry, rep
       await sleep(Math.max(0, 1000 - (performance.now() - started)));
     }
     const peak = ((await checked.ask({ maxRss: true })) as { maxRss: number }).maxRss;
-    log(`scraped exporter: ${checked.units} images, ${workloads} workloads, rss ${mb(before)} before scrapes, lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`);
+    log(`scraped exporter: ${checked.units} images, ${workloads} workloads, rss ${mb(before)} before scrapes, lifetime peak ${mb(peak)}; ${durations.length} gzip scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`);
     rows.push({
       case: `7. peak RSS, ${checked.units} images / ${workloads} workloads checked, rechecked every 20 s, scraped every 1 s for 45 s`,
-      exporter: `lifetime peak ${mb(peak)}; ${durations.length} scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`,
+      exporter: `lifetime peak ${mb(peak)}; ${durations.length} gzip scrapes of ${mb(bytes)}, p99 ${ms(percentile(durations, 99))}`,
       baseline: `same process before any scrape ${mb(before)}`,
       ratio: peak / before,
       target: `peak < 256 MiB (${mb(MEMORY_LIMIT)})`,

@@ -17,6 +17,8 @@ export type Scale = {
   memoryImages: number;
   /** Availability series rendered by the /metrics case (eight per container). */
   renderSeries: number;
+  /** Images on the status page of the status-page case. */
+  statusPageImages: number;
   /** Images checked and scraped by the scrape-load case (two workloads each). */
   scrapeImages: number;
   /** Images on the fast registry, and on each slow one, in the fairness case. */
@@ -38,6 +40,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryImages: 1000,
     renderSeries: 100_000,
     scrapeImages: 2000,
+    statusPageImages: 5000,
     fairnessFastImages: 500,
     fairnessSlowImages: 16,
     pluginImages: 300,
@@ -53,6 +56,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryImages: 5000,
     renderSeries: 100_000,
     scrapeImages: 10_000,
+    statusPageImages: 5000,
     fairnessFastImages: 1000,
     fairnessSlowImages: 24,
     pluginImages: 500,
@@ -68,6 +72,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     memoryImages: 5000,
     renderSeries: 100_000,
     scrapeImages: 10_000,
+    statusPageImages: 5000,
     fairnessFastImages: 2000,
     fairnessSlowImages: 48,
     pluginImages: 1000,

@@ -5,8 +5,8 @@
 // (a render): timers run before the I/O that proves progress.
 import type { ServerResponse } from 'node:http';
 
-export async function writeBody(response: ServerResponse, chunks: readonly Buffer[], idleMs: number): Promise<void> {
-  for (const chunk of chunks) {
+export async function writeBody(response: ServerResponse, chunks: Iterable<Buffer> | AsyncIterable<Buffer>, idleMs: number): Promise<void> {
+  for await (const chunk of chunks) {
     if (response.destroyed) return;
     if (!response.write(chunk) && !(await drained(response, idleMs))) {
       // A reset, not a close: the kernel drops what is still queued for the client at once.

@@ -1,10 +1,12 @@
-// What each path serves, built from the exporter's parts: /metrics from one shared rendering,
-// the status page and /api/images from one shared snapshot of the image reports, one page at a time.
+// What each path serves, built from the exporter's parts: /metrics from one shared rendering, kept
+// compressed (gzip-body.ts); the status page and /api/images from one shared snapshot of the image
+// reports, one page at a time.
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics.js';
 import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
-import { packText } from './packed-text.js';
+import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
+import { packChunks } from './packed-text.js';
 import type { Body, Routes } from './server.js';
 import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
@@ -31,40 +33,43 @@ export type RouteSources = {
   notReadyReason(): string | undefined;
 };
 
-export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<Buffer[]> } {
+export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
   const { index, results, metrics, version } = sources;
-  const metricsRender = new SharedRender(async () => packText(await metrics.exposition(sources.clusterPlatforms())).chunks, FRESH_MS);
+  const metricsRender = new SharedRender(async () => gzipChunks(packChunks(await metrics.exposition(sources.clusterPlatforms()))), FRESH_MS);
   const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil), FRESH_MS);
-  const withSnapshot = async (render: (snapshot: ReportSnapshot) => Omit<Body, 'release'>): Promise<Body> => {
+  const withSnapshot = async (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body> => {
     const lease = await snapshots.acquire();
     try {
-      return render(lease.value);
+      const page = render(lease.value);
+      return { contentType, chunks: [page], length: page.length, headers };
     } finally {
       lease.release();
     }
   };
-  const asset = (contentType: string, text: string): Body => ({ contentType, chunks: [Buffer.from(text)], headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' } });
+  const asset = (contentType: string, text: string): Body => {
+    const content = Buffer.from(text);
+    return { contentType, chunks: [content], length: content.length, headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' } };
+  };
   return {
     metricsRender,
-    async metrics() {
+    async metrics(acceptsGzip): Promise<Body> {
       const lease = await metricsRender.acquire();
-      return { contentType: metrics.contentType, chunks: lease.value, release: lease.release };
+      const body = lease.value;
+      return acceptsGzip
+        ? { contentType: metrics.contentType, chunks: body.gzipped, length: body.gzippedBytes, headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' }, release: lease.release }
+        : { contentType: metrics.contentType, chunks: gunzipped(body.gzipped), length: body.bytes, headers: { vary: 'accept-encoding' }, release: lease.release };
     },
     notReadyReason: () => sources.notReadyReason(),
     statusPage: (query) =>
-      withSnapshot((snapshot) => {
-        const namespaces = [...new Set(snapshot.reports.flatMap((report) => report.workloads.map((w) => w.namespace)))].sort();
-        return {
-          contentType: 'text/html; charset=utf-8',
-          headers: PAGE_HEADERS,
-          chunks: [Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version))],
-        };
-      }),
-    imagesJson: (query) =>
-      withSnapshot((snapshot) => ({
-        contentType: 'application/json',
-        chunks: [Buffer.from(JSON.stringify(selectReports(snapshot, query), null, 2))],
-      })),
+      withSnapshot(
+        (snapshot) => {
+          const namespaces = [...new Set(snapshot.reports.flatMap((report) => report.workloads.map((w) => w.namespace)))].sort();
+          return Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version));
+        },
+        'text/html; charset=utf-8',
+        PAGE_HEADERS,
+      ),
+    imagesJson: (query) => withSnapshot((snapshot) => Buffer.from(JSON.stringify(selectReports(snapshot, query), null, 2)), 'application/json'),
     assets: new Map([
       ['/status.css', asset('text/css; charset=utf-8', STATUS_CSS)],
       ['/status.js', asset('text/javascript; charset=utf-8', STATUS_JS)],

@@ -11,14 +11,17 @@ import { writeBody } from './body-writer.js';
 
 export type Body = {
   contentType: string;
-  chunks: readonly Buffer[];
+  /** Made lazily when async (decompressed as the socket drains). */
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
+  /** The bytes the chunks add up to: the Content-Length. */
+  length: number;
   headers?: Record<string, string>;
   /** Called once the response is over (sent, failed or closed): a shared body may be dropped. */
   release?(): void;
 };
 
 export type Routes = {
-  metrics(): Promise<Body>;
+  metrics(acceptsGzip: boolean): Promise<Body>;
   /** Undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
   statusPage?(query: ImageQuery): Promise<Body>;
@@ -88,7 +91,7 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
   const head = request.method === 'HEAD';
   switch (path) {
     case '/metrics':
-      return send(response, await routes.metrics(), head, limits.idleTimeoutMs);
+      return send(response, await routes.metrics(/\bgzip\b/i.test(String(request.headers['accept-encoding'] ?? ''))), head, limits.idleTimeoutMs);
     case '/healthz':
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok\n');
@@ -109,7 +112,7 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
         return;
       }
       const body = await page(parseImageQuery(url.searchParams));
-      const bytes = body.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      const bytes = body.length;
       pages.bytes += bytes;
       whenClosed(response, () => (pages.bytes -= bytes));
       return send(response, body, head, limits.idleTimeoutMs);
@@ -123,8 +126,7 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
 
 function send(response: ServerResponse, body: Body, head: boolean, idleTimeoutMs: number): Promise<void> | undefined {
   if (body.release) whenClosed(response, body.release);
-  const length = body.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  response.writeHead(200, { 'content-type': body.contentType, 'content-length': String(length), ...body.headers });
+  response.writeHead(200, { 'content-type': body.contentType, 'content-length': String(body.length), ...body.headers });
   if (head) response.end();
   else return writeBody(response, body.chunks, idleTimeoutMs);
 }

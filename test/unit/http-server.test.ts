@@ -6,7 +6,7 @@ describe('HTTP server', () => {
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   beforeAll(async () => {
     server = await startHttpServer({ host: '127.0.0.1', port: 0 }, {
-      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', chunks: [Buffer.from('up 1\n')] }),
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', chunks: [Buffer.from('up 1\n')], length: 5 }),
       notReadyReason: () => (ready ? undefined : 'waiting for the first list of deployment'),
     });
   });
