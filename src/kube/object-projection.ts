@@ -1,4 +1,4 @@
-// What is kept of the objects of numerous kinds (Pods, Jobs, ReplicaSets), taken as soon as they
+// What is kept of the watched objects (workloads, Pods, Jobs, ReplicaSets), taken as soon as they
 // arrive from a list or a watch: the informer caches hold these small copies, not the API server's
 // objects with their status, managedFields and the rest of the spec. A pod keeps what decides its
 // checks: names, uid and controller, container names and images, pull secrets, service account,
@@ -53,6 +53,21 @@ export function jobProjection(job: KubeObject): KubeObject {
     metadata: metadata(job),
     spec: { suspend: spec.suspend === true ? true : undefined, template: { spec: podSpecProjection(spec.template?.spec) } },
     status: ended.length > 0 ? { conditions: ended } : undefined,
+  };
+}
+
+/** Deployments, StatefulSets, DaemonSets: the pod template's check fields and the replica count (scaled to zero: disabled). */
+export function templatedProjection(workload: KubeObject): KubeObject {
+  const spec = (workload.spec ?? {}) as { replicas?: number; template?: { spec?: unknown } };
+  return { metadata: metadata(workload), spec: { replicas: spec.replicas, template: { spec: podSpecProjection(spec.template?.spec) } } };
+}
+
+/** CronJobs: the job template's pod template and whether it is suspended. */
+export function cronJobProjection(cronJob: KubeObject): KubeObject {
+  const spec = (cronJob.spec ?? {}) as { suspend?: boolean; jobTemplate?: { spec?: { template?: { spec?: unknown } } } };
+  return {
+    metadata: metadata(cronJob),
+    spec: { suspend: spec.suspend === true ? true : undefined, jobTemplate: { spec: { template: { spec: podSpecProjection(spec.jobTemplate?.spec?.template?.spec) } } } },
   };
 }
 

@@ -5,7 +5,7 @@
 // watched kind owns (pod-owners.ts); kinds from --extra-workload are rows built at start
 // (extra-workloads.ts).
 import * as k8s from '@kubernetes/client-node';
-import { jobProjection, podProjection } from './object-projection.js';
+import { cronJobProjection, jobProjection, podProjection, templatedProjection } from './object-projection.js';
 
 /** The four controller kinds every exporter watches, in the order their families are rendered. */
 export const KIND_NAMES = ['deployment', 'statefulset', 'daemonset', 'cronjob'] as const;
@@ -54,6 +54,7 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     resource: 'deployments.apps',
     listPage: (apis, page) => apis.apps.listDeploymentForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
+    project: templatedProjection,
     disabled: (w) => spec(w).replicas === 0,
     finished: never,
   },
@@ -65,6 +66,7 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     resource: 'statefulsets.apps',
     listPage: (apis, page) => apis.apps.listStatefulSetForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
+    project: templatedProjection,
     disabled: (w) => spec(w).replicas === 0,
     finished: never,
   },
@@ -76,6 +78,7 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     resource: 'daemonsets.apps',
     listPage: (apis, page) => apis.apps.listDaemonSetForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
+    project: templatedProjection,
     disabled: never,
     finished: never,
   },
@@ -89,6 +92,7 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     podSpec: (w) => spec(w).jobTemplate?.spec?.template?.spec,
     disabled: (w) => spec(w).suspend === true,
     finished: never,
+    project: cronJobProjection,
   },
 ];
 
