@@ -38,6 +38,19 @@ convict.addFormat({
   },
 });
 
+// A switch: true or false as Go's flag package spells them (1, t, TRUE, ...); convict's own Boolean
+// reads every word but "false" as true, so a mistyped "--record-events=flase" would turn it on.
+convict.addFormat({
+  name: 'switch',
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error('must be true or false (1, t, 0 and f also work)');
+  },
+  coerce(value: unknown) {
+    if (typeof value === 'boolean') return value;
+    return goBoolean(String(value).trim()) ?? value;
+  },
+});
+
 convict.addFormat({
   name: 'comma-list',
   validate(value: unknown) {
@@ -252,7 +265,7 @@ export const schema = {
   },
   autoShard: {
     doc: 'Take the shard from this pod\'s StatefulSet ordinal (podName, e.g. exporter-2 → shard 2) and the number of shards from the StatefulSet\'s replicas, watched live: scaling it reshards without a restart. Replaces shard and totalShards.',
-    format: Boolean,
+    format: 'switch',
     default: false,
     arg: 'auto-shard',
     env: 'IAE_AUTO_SHARD',
@@ -273,28 +286,28 @@ export const schema = {
   },
   checkPlatforms: {
     doc: 'Also read the index of multi-platform images and report the os/architecture pairs the nodes run but the image lacks (platform_missing gauge); the exporter then watches nodes.',
-    format: Boolean,
+    format: 'switch',
     default: false,
     arg: 'check-platforms',
     env: 'IAE_CHECK_PLATFORMS',
   },
   recordEvents: {
     doc: 'Record a Warning Event (reason ImageUnavailable) on a workload when its image turns absent or its registry refuses the credentials; needs RBAC create on events.',
-    format: Boolean,
+    format: 'switch',
     default: false,
     arg: 'record-events',
     env: 'IAE_RECORD_EVENTS',
   },
   checkJobs: {
     doc: 'Also check Jobs that no CronJob (or extra workload kind) created, as kind job; finished Jobs (Complete or Failed) are not checked. Watches Jobs.',
-    format: Boolean,
+    format: 'switch',
     default: true,
     arg: 'check-jobs',
     env: 'IAE_CHECK_JOBS',
   },
   checkPods: {
     doc: 'Also check Pods that no checked kind controls (bare Pods, Pods of a custom controller or of its ReplicaSet), as kind pod; Pods in phase Succeeded or Failed are not checked. Watches Pods (a small projection of each), and the metadata of ReplicaSets and Jobs.',
-    format: Boolean,
+    format: 'switch',
     default: false,
     arg: 'check-pods',
     env: 'IAE_CHECK_PODS',
@@ -440,7 +453,7 @@ export const schema = {
   },
   dockerConfigCredentials: {
     doc: 'Use the exporter\'s own Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json, with its credsStore/credHelpers helpers) as the last credential source of every check, as the Go exporter did; false turns it off.',
-    format: Boolean,
+    format: 'switch',
     default: true,
     arg: 'docker-config-credentials',
     env: 'IAE_DOCKER_CONFIG_CREDENTIALS',

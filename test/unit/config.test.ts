@@ -185,3 +185,29 @@ describe('shard settings', () => {
     expect(() => loadSettings(['--auto-shard', '--pod-name=e-0', '--pod-namespace=m', '--total-shards=3'], {})).toThrow(/^autoShard: .*shard and totalShards must stay unset/);
   });
 });
+
+describe('switches', () => {
+  test.each([
+    [['--record-events'], {}, true],
+    [['--record-events=false'], {}, false],
+    [['--record-events=0'], {}, false],
+    [['--record-events=t'], {}, true],
+    [[], { IAE_RECORD_EVENTS: 'TRUE' }, true],
+    [[], { IAE_RECORD_EVENTS: 'False' }, false],
+  ])('%j %j → recordEvents %s', (args, env, expected) => {
+    expect(loadSettings(args as string[], env as NodeJS.ProcessEnv).recordEvents).toBe(expected);
+  });
+
+  test('a word that is neither true nor false is refused, naming where it came from (convict alone reads it as true)', () => {
+    expect(() => loadSettings(['--record-events=flase'], {})).toThrow(
+      new ConfigError('recordEvents: must be true or false (1, t, 0 and f also work) (got "flase" from flag --record-events)'),
+    );
+    expect(() => loadSettings([], { IAE_DOCKER_CONFIG_CREDENTIALS: 'no' })).toThrow(/^dockerConfigCredentials: must be true or false .*environment variable IAE_DOCKER_CONFIG_CREDENTIALS/);
+  });
+
+  test('every on/off setting is a switch', () => {
+    const booleans = Object.entries(schema as Record<string, { default?: unknown; format?: unknown }>).filter(([, property]) => typeof property.default === 'boolean');
+    expect(booleans.length).toBeGreaterThan(3);
+    for (const [name, property] of booleans) expect([name, property.format]).toEqual([name, 'switch']);
+  });
+});
