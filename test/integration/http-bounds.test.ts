@@ -101,32 +101,6 @@ describe('HTTP under load', () => {
     expect(closedAfter).toBeLessThan(3 * IDLE_MS + 5000);
   }, 60_000);
 
-  test('the shared /metrics body, gzip-compressed for clients that accept it, has every availability series and passes promtool check metrics (no format error, no lint finding on our families)', async () => {
-    // fetch asks for gzip, as Prometheus does, and decompresses; the scrapers above did not ask.
-    const response = await fetch(`${url}/metrics`);
-    expect(response.headers.get('content-encoding')).toBe('gzip');
-    const body = await response.text();
-    const identity = await new Promise<string>((resolve, reject) => {
-      get(`${url}/metrics`, (plain) => {
-        expect(plain.headers['content-encoding']).toBeUndefined();
-        let text = '';
-        plain.setEncoding('utf8');
-        plain.on('data', (chunk: string) => (text += chunk));
-        plain.on('end', () => resolve(text));
-      }).on('error', reject);
-    });
-    expect(identity.length).toBeGreaterThan(CONTAINERS * 8 * 100);
-    expect(identity.split('\n').filter((line) => line.includes('{namespace=')).length).toBe(CONTAINERS * 8);
-    const series = parseMetrics(body).filter((s) => s.name.startsWith('k8s_image_availability_exporter_') && s.labels.namespace);
-    expect(series).toHaveLength(CONTAINERS * 8);
-    const result = run(promtool(), ['check', 'metrics'], { input: body });
-    // 0: clean; 3: lint findings only, and the only ones allowed are about prom-client's own
-    // nodejs_* defaults (gauges named *_total); 1 would be a format error.
-    const findings = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
-    expect(findings.filter((line) => !line.startsWith('nodejs_'))).toEqual([]);
-    expect([0, 3]).toContain(result.status);
-  }, 30_000);
-
   test('/api/images: 100 images per page by default, at most 500, with the total', async () => {
     const first = (await fetch(`${url}/api/images`).then((r) => r.json())) as { total: number; offset: number; limit: number; images: Array<{ image: string; status: string }> };
     expect(first.limit).toBe(DEFAULT_PAGE_SIZE);
@@ -146,4 +120,31 @@ describe('HTTP under load', () => {
     expect(html.match(/<tr class="status-/g)).toHaveLength(DEFAULT_PAGE_SIZE);
     expect(html).toContain('href="/?status=absent&amp;offset=100"');
   });
+
+  test('the shared /metrics body, gzip-compressed for clients that accept it, has every availability series and passes promtool check metrics (no format error, no lint finding on our families)', async () => {
+    // fetch asks for gzip, as Prometheus does, and decompresses; the plain request below does not ask.
+    const response = await fetch(`${url}/metrics`);
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    const body = await response.text();
+    const identity = await new Promise<string>((resolve, reject) => {
+      get(`${url}/metrics`, (plain) => {
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        let text = '';
+        plain.setEncoding('utf8');
+        plain.on('data', (chunk: string) => (text += chunk));
+        plain.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(identity.length).toBeGreaterThan(CONTAINERS * 8 * 100);
+    expect(identity.split('\n').filter((line) => line.includes('{namespace=')).length).toBe(CONTAINERS * 8);
+    const series = parseMetrics(body).filter((s) => s.name.startsWith('k8s_image_availability_exporter_') && s.labels.namespace);
+    expect(series).toHaveLength(CONTAINERS * 8);
+    // Last in this file: promtool runs synchronously, and the kept-alive connections it outlasts are closed.
+    const result = run(promtool(), ['check', 'metrics'], { input: body });
+    // 0: clean; 3: lint findings only, and the only ones allowed are about prom-client's own
+    // nodejs_* defaults (gauges named *_total); 1 would be a format error.
+    const findings = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
+    expect(findings.filter((line) => !line.startsWith('nodejs_'))).toEqual([]);
+    expect([0, 3]).toContain(result.status);
+  }, 30_000);
 });
