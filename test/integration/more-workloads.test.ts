@@ -41,6 +41,7 @@ describe('pods, jobs and extra workload kinds against a real API server', () => 
   let apps: k8s.AppsV1Api;
   let batch: k8s.BatchV1Api;
   let custom: k8s.CustomObjectsApi;
+  let apiextensions: k8s.ApiextensionsV1Api;
   let image: (tag: string) => string;
   let replicaSetUid: string;
 
@@ -74,7 +75,8 @@ describe('pods, jobs and extra workload kinds against a real API server', () => 
     batch = kc.makeApiClient(k8s.BatchV1Api);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
     await core.createNamespace({ body: { metadata: { name: NS } } });
-    await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({ body: ROLLOUT_CRD });
+    apiextensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await apiextensions.createCustomResourceDefinition({ body: ROLLOUT_CRD });
     await eventually(() => custom.listClusterCustomObject({ group: 'example.com', version: 'v1alpha1', plural: 'rollouts' }), () => true, 30_000, 'the Rollout CRD to be served');
 
     // Present before the exporter starts, so the first lists decide them.
@@ -99,7 +101,8 @@ describe('pods, jobs and extra workload kinds against a real API server', () => 
       plainHttpRegistries: [registry.host],
       checkPods: true,
       checkJobs: true,
-      extraWorkloads: ['example.com/v1alpha1/rollouts:spec.template:replicas=spec.replicas'],
+      // Widgets' CRD is installed only later: the exporter must get ready without it and pick it up.
+      extraWorkloads: ['example.com/v1alpha1/rollouts:spec.template:replicas=spec.replicas', 'widgets.example.org/v1/widgets:spec.podTemplate:suspend=spec.paused'],
     });
     await eventually(() => fetch(`${exporter.url}/readyz`).then((r) => r.status), (code) => code === 200, 30_000, '/readyz');
   }, 240_000);
@@ -227,4 +230,20 @@ describe('pods, jobs and extra workload kinds against a real API server', () => 
     await custom.deleteNamespacedCustomObject({ ...target, name: 'checkout' });
     await waitFor('rollout', 'checkout', undefined);
   });
+
+  test('an extra workload whose CRD is installed after the start: said at start, watched once served', async () => {
+    const line = exporter.logs.find((entry) => entry.includes('cannot watch extra workload widgets.widgets.example.org'));
+    expect(line).toMatch(/widgets\.example\.org\/v1 is not served by the API server: install the CustomResourceDefinition/);
+    const crd = { ...ROLLOUT_CRD, metadata: { name: 'widgets.widgets.example.org' }, spec: { ...ROLLOUT_CRD.spec, group: 'widgets.example.org', names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' } } };
+    crd.spec.versions = [{ ...ROLLOUT_CRD.spec.versions[0], name: 'v1' }];
+    await apiextensions.createCustomResourceDefinition({ body: crd });
+    const target = { group: 'widgets.example.org', version: 'v1', namespace: NS, plural: 'widgets' };
+    await eventually(() => custom.listNamespacedCustomObject(target), () => true, 30_000, 'the Widget CRD to be served');
+    const widget = (paused: boolean) => ({ apiVersion: 'widgets.example.org/v1', kind: 'Widget', metadata: { name: 'gizmo' }, spec: { paused, podTemplate: { spec: { containers: [{ name: 'app', image: image('v404') }] } } } });
+    await custom.createNamespacedCustomObject({ ...target, body: widget(false) });
+    // Discovery is asked again with backoff (1 s doubling up to 30 s) since the start.
+    await eventually(() => status('widget', 'gizmo'), (value) => value === 'absent', 45_000, 'widget gizmo to be absent');
+    await custom.patchNamespacedCustomObject({ ...target, name: 'gizmo', body: { spec: { paused: true } } }, merge);
+    await waitFor('widget', 'gizmo', undefined);
+  }, 90_000);
 });
