@@ -154,6 +154,15 @@ convict.addFormat({
 });
 
 convict.addFormat({
+  name: 'optional-bind-address',
+  validate(value: unknown) {
+    if (value !== '' && (typeof value !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(value) || Number(value.slice(value.lastIndexOf(':') + 1)) > 65535)) {
+      throw new Error('must be empty (off) or host:port or :port, e.g. :8443');
+    }
+  },
+});
+
+convict.addFormat({
   name: 'disabled-controller-kinds',
   validate(value: unknown) {
     const allowed = ['*', 'deployment', 'statefulset', 'daemonset', 'cronjob', 'job'];
@@ -458,6 +467,42 @@ export const schema = {
     arg: 'docker-config-credentials',
     env: 'IAE_DOCKER_CONFIG_CREDENTIALS',
   },
+  admissionBindAddress: {
+    doc: 'Address the validating admission webhook (HTTPS, POST /validate) listens on, e.g. :8443; empty turns it off. Needs admissionTlsCertFile and admissionTlsKeyFile.',
+    format: 'optional-bind-address',
+    default: '',
+    arg: 'admission-bind-address',
+    env: 'IAE_ADMISSION_BIND_ADDRESS',
+  },
+  admissionTlsCertFile: {
+    doc: 'PEM certificate (chain) the admission webhook serves; read again when the file changes.',
+    format: String,
+    default: '',
+    arg: 'admission-tls-cert-file',
+    env: 'IAE_ADMISSION_TLS_CERT_FILE',
+  },
+  admissionTlsKeyFile: {
+    doc: 'PEM private key of admissionTlsCertFile.',
+    format: String,
+    default: '',
+    arg: 'admission-tls-key-file',
+    env: 'IAE_ADMISSION_TLS_KEY_FILE',
+  },
+  admissionDeny: {
+    doc: 'Refuse workloads with an image that is absent or not a valid reference, instead of only warning; registry outages, credential problems and checks that did not finish never refuse.',
+    format: Boolean,
+    default: false,
+    arg: 'admission-deny',
+    env: 'IAE_ADMISSION_DENY',
+  },
+  admissionCheckBudget: {
+    doc: 'How long the admission webhook waits for a live check of an image it has no result for (Go duration); keep it well inside the webhook\'s timeoutSeconds.',
+    format: 'go-duration',
+    default: '2s',
+    arg: 'admission-check-budget',
+    env: 'IAE_ADMISSION_CHECK_BUDGET',
+    minimum: 100,
+  },
   kubeconfig: {
     doc: 'Path of a kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config, then the in-cluster service account.',
     format: String,
@@ -518,6 +563,11 @@ export type Settings = {
   nodeDockerConfigRoot: string;
   kubeletRootDir: string;
   dockerConfigCredentials: boolean;
+  admissionBindAddress: string;
+  admissionTlsCertFile: string;
+  admissionTlsKeyFile: string;
+  admissionDeny: boolean;
+  admissionCheckBudget: number;
   kubeconfig: string;
   metricsFormat: MetricsFormat;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -561,6 +611,9 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
     throw new ConfigError(`shard: must be less than totalShards (${settings.totalShards})${describeSource(settingSource('shard', schema.shard, args, env, file))}`);
   }
   if (settings.autoShard) checkAutoShard(settings);
+  if (settings.admissionBindAddress && (!settings.admissionTlsCertFile || !settings.admissionTlsKeyFile)) {
+    throw new ConfigError('admissionBindAddress: the admission webhook serves HTTPS only: set admissionTlsCertFile and admissionTlsKeyFile (--admission-tls-cert-file, --admission-tls-key-file), or leave admissionBindAddress empty');
+  }
   if (settings.registriesFile) {
     // Read now so a broken file stops the start with one line, like any other bad setting.
     try {

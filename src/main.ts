@@ -1,6 +1,9 @@
 // Wiring and shutdown only: watch → image index → scheduler → registry client → results → metrics/HTTP.
 import type { Server } from 'node:http';
 import * as k8s from '@kubernetes/client-node';
+import { AdmissionDecider } from './admission/admission-decision.js';
+import { AdmissionMetrics } from './admission/admission-metrics.js';
+import { startAdmissionServer } from './admission/admission-server.js';
 import { imageChecker, type SecretsSource } from './checks/image-checker.js';
 import { CheckResults } from './checks/results.js';
 import { CheckScheduler } from './checks/scheduler.js';
@@ -33,6 +36,8 @@ const SERVER_CLOSE_GRACE_MS = 500;
 
 export type RunningExporter = {
   port: number;
+  /** The admission webhook's port, when it is on. */
+  admissionPort?: number;
   stop(): Promise<void>;
 };
 
@@ -86,6 +91,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     // A secret is asked for at every check of its images; three missed intervals mean no image needs it any more.
     forgetAfterMs: 3 * settings.checkInterval + SECRET_CACHE_MS,
   });
+  const check = imageChecker(client, secrets, credentialSources(settings, [...registries.providers, ...cloud.providers], log, process.env));
   const events = settings.recordEvents ? new EventRecorder(core, index, log, (kind) => watch.kindNamed(kind)) : undefined;
   const scheduler = new CheckScheduler({
     intervalMs: settings.checkInterval,
@@ -97,7 +103,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     onLimitReached: (waiting) => {
       if (waiting === 1) log.warn({ maxTrackedImages: settings.maxTrackedImages }, 'image limit reached: further images are not checked until others go; raise --max-tracked-images');
     },
-    check: imageChecker(client, secrets, credentialSources(settings, [...registries.providers, ...cloud.providers], log, process.env)),
+    check,
     results,
     onChecked: (unit, record, previous) => {
       metrics.recordCheck(unit, record);
@@ -137,13 +143,33 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
     }),
   );
+  // Admission reviews ask the same index, results and checker; they add nothing to them.
+  const admission = settings.admissionBindAddress
+    ? await startAdmissionServer(
+        parseBindAddress(settings.admissionBindAddress),
+        { certFile: settings.admissionTlsCertFile, keyFile: settings.admissionTlsKeyFile },
+        new AdmissionDecider(index, results, check, {
+          deny: settings.admissionDeny,
+          liveBudgetMs: settings.admissionCheckBudget,
+          maxLiveChecks: settings.maxConcurrentChecks,
+          checkDisabled,
+          checkPods: settings.checkPods,
+          checkJobs: settings.checkJobs,
+        }),
+        new AdmissionMetrics(metrics.registry),
+        log,
+      )
+    : undefined;
+  if (admission) log.info({ admissionBindAddress: settings.admissionBindAddress, port: admission.port, deny: settings.admissionDeny }, 'admission webhook listening');
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   autoShard?.start();
   void watch.start();
 
   return {
     port,
+    admissionPort: admission?.port,
     async stop() {
+      await admission?.close();
       await autoShard?.stop();
       scheduler.stop();
       // First, so registry requests in flight end now rather than at their time limit.

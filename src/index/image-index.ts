@@ -126,16 +126,24 @@ export class ImageIndex {
     return this.unitUsers.size;
   }
 
+  /**
+   * The usages a workload would have, by the same rules, without adding it (the admission
+   * webhook's question about an object not yet stored). Warnings about it are the caller's to give.
+   */
+  usagesFor(input: WorkloadInput): Usage[] {
+    return this.usagesOf(input, undefined, false);
+  }
+
   private pullSecretsOf(input: WorkloadInput): string[] {
     return podPullSecretNames(input.podSpec, (account) => this.serviceAccountSecrets.get(`${input.namespace}/${account}`));
   }
 
-  private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined): Usage[] {
+  private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined, warn = true): Usage[] {
     const { podSpec } = input;
     const pullSecrets = this.pullSecretsOf(input);
     const overLimit = pullSecrets.length > MAX_PULL_SECRETS ? pullSecrets.length : undefined;
     const wasOverLimit = previous?.usages.find((usage) => usage.unit)?.unit?.pullSecretsOverLimit;
-    if (overLimit !== undefined && overLimit !== wasOverLimit) {
+    if (warn && overLimit !== undefined && overLimit !== wasOverLimit) {
       this.listener.workloadWarning?.(
         { kind: input.kind, namespace: input.namespace, name: input.name },
         `the pod template names ${overLimit} pull secrets; the exporter reads at most ${MAX_PULL_SECRETS} per workload and reports its images unknown_error: name fewer`,

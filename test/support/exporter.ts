@@ -7,6 +7,8 @@ import { parseMetrics, type Series } from './metrics-text.js';
 
 export type TestExporter = {
   url: string;
+  /** The admission webhook's port, when admissionBindAddress is set. */
+  admissionPort?: number;
   logs: string[];
   series(): Promise<Series[]>;
   scrape(): Promise<string>;
@@ -29,5 +31,5 @@ export async function startExporter(overrides: Partial<Settings>): Promise<TestE
     if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
     return response.text();
   };
-  return { url, logs, scrape, series: async () => parseMetrics(await scrape()), stop: () => exporter.stop() };
+  return { url, admissionPort: exporter.admissionPort, logs, scrape, series: async () => parseMetrics(await scrape()), stop: () => exporter.stop() };
 }

@@ -1,0 +1,123 @@
+// The webhook's HTTPS listener, apart from the metrics port: the API server calls POST /validate
+// with an AdmissionReview. Bodies are bounded (the API server's own request limit is 3 MiB), a
+// request must arrive within a few seconds, and the certificate files are read again when they
+// change, so a renewed certificate (cert-manager, a rotated Secret) is served without a restart.
+import { readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ListenAddress } from '../http/server.js';
+import type { Logger } from '../log.js';
+import type { AdmissionDecider } from './admission-decision.js';
+import type { AdmissionMetrics } from './admission-metrics.js';
+import { parseReview, reviewResponse, ReviewError } from './admission-review.js';
+
+export const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 10_000;
+const CERT_RELOAD_MS = 60_000;
+
+export type AdmissionTls = { certFile: string; keyFile: string };
+
+export type AdmissionServer = { port: number; close(): Promise<void> };
+
+export async function startAdmissionServer(address: ListenAddress, tls: AdmissionTls, decider: AdmissionDecider, metrics: AdmissionMetrics, log: Logger): Promise<AdmissionServer> {
+  let loaded = readTls(tls);
+  const server: Server = createServer({ cert: loaded.cert, key: loaded.key, maxHeaderSize: 16 * 1024, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
+    const started = process.hrtime.bigint();
+    const done = (outcome: Parameters<AdmissionMetrics['record']>[0]) => metrics.record(outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    handle(request, response, decider, log).then(done, (error: unknown) => {
+      log.error({ error: String(error).slice(0, 300) }, 'admission review failed: the API server goes on as failurePolicy says (Ignore: the object is admitted); please report this');
+      if (!response.headersSent) plain(response, 500, 'internal error: see the exporter log\n');
+      else response.destroy();
+      done('error');
+    });
+  });
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  const reload = setInterval(() => {
+    try {
+      if (statSync(tls.certFile).mtimeMs === loaded.certMtime && statSync(tls.keyFile).mtimeMs === loaded.keyMtime) return;
+      loaded = readTls(tls);
+      server.setSecureContext({ cert: loaded.cert, key: loaded.key });
+      log.info({ certFile: tls.certFile }, 'admission webhook certificate reloaded');
+    } catch (error) {
+      log.warn({ certFile: tls.certFile, error: String(error).slice(0, 300) }, 'admission webhook certificate could not be reloaded: the previous one is still served; check the mounted files');
+    }
+  }, CERT_RELOAD_MS);
+  reload.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(reload);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+type Outcome = Parameters<AdmissionMetrics['record']>[0];
+
+async function handle(request: IncomingMessage, response: ServerResponse, decider: AdmissionDecider, log: Logger): Promise<Outcome> {
+  const path = new URL(request.url ?? '/', 'https://webhook').pathname;
+  if (path !== '/validate') {
+    plain(response, 404, 'not found: the admission webhook serves POST /validate\n');
+    return 'invalid';
+  }
+  if (request.method !== 'POST') {
+    response.setHeader('allow', 'POST');
+    plain(response, 405, 'method not allowed: POST an AdmissionReview to /validate\n');
+    return 'invalid';
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    plain(response, 413, `request too large: an AdmissionReview is at most ${MAX_REVIEW_BYTES} bytes\n`);
+    request.resume();
+    return 'invalid';
+  }
+  let review;
+  try {
+    review = parseReview(body);
+  } catch (error) {
+    if (!(error instanceof ReviewError)) throw error;
+    plain(response, 400, `bad request: ${error.message}\n`);
+    return 'invalid';
+  }
+  const decision = await decider.decide(review);
+  if (decision.outcome === 'warned' || decision.outcome === 'denied') {
+    log.info({ kind: review.kind, object: `${review.namespace}/${review.name}`, dryRun: review.dryRun, allowed: decision.allowed, warnings: decision.warnings }, 'admission review found image problems');
+  }
+  const text = reviewResponse(review.uid, decision);
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+  return decision.outcome;
+}
+
+/** The body as text, or undefined when it is over MAX_REVIEW_BYTES. */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > MAX_REVIEW_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REVIEW_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function plain(response: ServerResponse, code: number, text: string): void {
+  response.writeHead(code, { 'content-type': 'text/plain' });
+  response.end(text);
+}
+
+function readTls(tls: AdmissionTls): { cert: Buffer; key: Buffer; certMtime: number; keyMtime: number } {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), certMtime: statSync(tls.certFile).mtimeMs, keyMtime: statSync(tls.keyFile).mtimeMs };
+}

@@ -1,0 +1,176 @@
+// The admission webhook against a real kube-apiserver, real kubectl and a real registry: the API
+// server calls the exporter's webhook by URL on 127.0.0.1 over TLS from a test CA, and kubectl
+// prints the warnings it returns. Three webhooks, chosen by namespace label: one exporter that
+// warns, one that denies, and a port where nothing listens. The registry that hangs is a
+// hand-written TCP listener that accepts and never answers: no real registry hangs on demand.
+import * as k8s from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer, type ApiServer } from '../support/apiserver.js';
+import { startExporter, type TestExporter } from '../support/exporter.js';
+import { kubectl } from '../support/kubectl.js';
+import { eventually, statusOf } from '../support/metrics-text.js';
+import { freePort } from '../support/processes.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { createTestCa, issueCert } from '../support/test-ca.js';
+
+const WEBHOOK_TIMEOUT_S = 5;
+const MODES = ['warn', 'deny', 'down'] as const;
+type Mode = (typeof MODES)[number];
+const namespaceOf = (mode: Mode) => `${mode}-team`;
+
+describe('admission webhook against a real API server and kubectl', () => {
+  let api: ApiServer;
+  let registry: TestRegistry;
+  let warner: TestExporter;
+  let denier: TestExporter;
+  let hanging: Server;
+  const hangingSockets = new Set<Socket>();
+  let hangingHost: string;
+  let dir: string;
+  let apps: k8s.AppsV1Api;
+
+  const deployment = (name: string, image: string) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+      },
+    });
+  const apply = (mode: Mode, name: string, image: string, ...extra: string[]) => kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf(mode), '-f', '-', ...extra], deployment(name, image));
+  const exists = (mode: Mode, name: string) =>
+    apps.readNamespacedDeployment({ namespace: namespaceOf(mode), name }).then(
+      () => true,
+      () => false,
+    );
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'admission-'));
+    [api, registry] = await Promise.all([startApiServer(), startRegistry({ auth: 'none' })]);
+    await registry.pushImage('shop/web', 'v1');
+    hanging = createServer((socket) => {
+      hangingSockets.add(socket);
+      socket.on('close', () => hangingSockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    hangingHost = `127.0.0.1:${(hanging.address() as { port: number }).port}`;
+
+    const ca = await createTestCa(dir);
+    const cert = await issueCert(ca, 'webhook', 'server');
+    const tls = { admissionBindAddress: '127.0.0.1:0', admissionTlsCertFile: cert.certFile, admissionTlsKeyFile: cert.keyFile };
+    [warner, denier] = await Promise.all([
+      startExporter({ kubeconfig: api.kubeconfigPath, ...tls }),
+      startExporter({ kubeconfig: api.kubeconfigPath, ...tls, admissionDeny: true }),
+    ]);
+    const ports: Record<Mode, number> = { warn: warner.admissionPort!, deny: denier.admissionPort!, down: await freePort() };
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(api.kubeconfigPath);
+    apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (const mode of MODES) await core.createNamespace({ body: { metadata: { name: namespaceOf(mode), labels: { webhook: mode } } } });
+    await kc.makeApiClient(k8s.AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
+      body: {
+        metadata: { name: 'image-availability' },
+        webhooks: MODES.map((mode) => ({
+          name: `${mode}.image-availability.example.com`,
+          clientConfig: { url: `https://127.0.0.1:${ports[mode]}/validate`, caBundle: Buffer.from(ca.caPem).toString('base64') },
+          rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments', 'statefulsets', 'daemonsets'] }],
+          namespaceSelector: { matchLabels: { webhook: mode } },
+          failurePolicy: 'Ignore',
+          sideEffects: 'None',
+          timeoutSeconds: WEBHOOK_TIMEOUT_S,
+          admissionReviewVersions: ['v1'],
+        })),
+      },
+    });
+    // The API server picks up a new webhook configuration a moment after it is stored.
+    await eventually(() => apply('warn', 'probe', `${registry.host}/shop/web:probe`, '--dry-run=server'), (r) => r.stderr.includes('does not exist'), 30_000, 'the webhook to be called');
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([warner?.stop(), denier?.stop()]);
+    for (const socket of hangingSockets) socket.destroy();
+    if (hanging) await new Promise((resolve) => hanging.close(resolve));
+    await Promise.all([api?.stop(), registry?.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('missing tag → kubectl apply prints the warning and the Deployment is created', async () => {
+    const result = await apply('warn', 'web', `${registry.host}/shop/web:v2`);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Warning: image ${registry.host}/shop/web:v2 does not exist in its registry (404); pods of this Deployment will fail with ImagePullBackOff`);
+    expect(result.stdout).toContain('deployment.apps/web created');
+    expect(await exists('warn', 'web')).toBe(true);
+  });
+
+  test('deny on: missing tag → refused with the message, nothing created', async () => {
+    const result = await apply('deny', 'web', `${registry.host}/shop/web:v2`);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('denied the request');
+    expect(result.stderr).toContain(`image ${registry.host}/shop/web:v2 does not exist in its registry (404)`);
+    expect(await exists('deny', 'web')).toBe(false);
+  });
+
+  test('deny on: invalid reference → refused as InvalidImageName', async () => {
+    const result = await apply('deny', 'bad', `${registry.host}/Shop/Web:v1`);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('is not a valid image reference');
+    expect(result.stderr).toContain('InvalidImageName');
+    expect(await exists('deny', 'bad')).toBe(false);
+  });
+
+  test('deny on: available image → created silently', async () => {
+    const result = await apply('deny', 'good', `${registry.host}/shop/web:v1`);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('Warning');
+    expect(await exists('deny', 'good')).toBe(true);
+  });
+
+  test('image already checked → answered from the results at once', async () => {
+    await apply('warn', 'cached', `${registry.host}/shop/web:v1`);
+    await eventually(async () => statusOf(await warner.series(), 'deployment', 'warn-team', 'cached', 'app'), (s) => s === 'available', 20_000, 'the exporter to check it');
+    await registry.resetRequests();
+    const result = await apply('warn', 'cached-again', `${registry.host}/shop/web:v1`);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('Warning');
+    // The same image with no pull secrets is the same check unit: its result answered, the registry was not asked.
+    expect((await registry.requests()).filter((r) => r.path.includes('/manifests/'))).toEqual([]);
+  });
+
+  test('deny on: registry that hangs → apply succeeds within the webhook timeout, no warning claims the image missing', async () => {
+    const result = await apply('deny', 'slow', `${hangingHost}/shop/web:v1`);
+    expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(WEBHOOK_TIMEOUT_S * 1000);
+    expect(result.stderr).not.toContain('does not exist');
+    expect(await exists('deny', 'slow')).toBe(true);
+  });
+
+  test('webhook down → apply succeeds (failurePolicy Ignore)', async () => {
+    const result = await apply('down', 'web', `${registry.host}/shop/web:v2`);
+    expect(result.code).toBe(0);
+    expect(await exists('down', 'web')).toBe(true);
+  });
+
+  test('server-side dry-run apply warns too and creates nothing', async () => {
+    const result = await apply('warn', 'dry', `${registry.host}/shop/web:v3`, '--dry-run=server');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Warning: image ${registry.host}/shop/web:v3 does not exist in its registry (404)`);
+    expect(await exists('warn', 'dry')).toBe(false);
+  });
+
+  test('admission requests are counted by outcome and timed', async () => {
+    const series = await denier.series();
+    const count = (outcome: string) => series.find((s) => s.name === 'k8s_image_availability_exporter_admission_requests_total' && s.labels.outcome === outcome)?.value ?? 0;
+    expect(count('denied')).toBeGreaterThanOrEqual(2);
+    expect(count('available')).toBeGreaterThanOrEqual(1);
+    const timed = series.find((s) => s.name === 'k8s_image_availability_exporter_admission_duration_seconds_count')?.value ?? 0;
+    expect(timed).toBeGreaterThanOrEqual(count('denied') + count('available'));
+  });
+});
