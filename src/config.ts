@@ -490,7 +490,7 @@ export const schema = {
   },
   admissionDeny: {
     doc: 'Refuse workloads with an image that is absent or not a valid reference, instead of only warning; registry outages, credential problems and checks that did not finish never refuse.',
-    format: Boolean,
+    format: 'switch',
     default: false,
     arg: 'admission-deny',
     env: 'IAE_ADMISSION_DENY',
