@@ -8,6 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
 import type { Logger } from '../log.js';
+import { printable } from '../printable.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 
 export type PullSecretsAnswer =
@@ -70,7 +71,7 @@ export class PullSecrets {
     for (const name of names) {
       const key = `${namespace}/${name}`;
       const state = this.states.get(key);
-      const secret = printable(key);
+      const secret = printable(key, 140);
       const content = state?.content;
       if (!state || !content) {
         unknown.push(`pull secret ${secret} could not be read yet (${state?.failing ?? 'no answer'})`);
@@ -188,10 +189,4 @@ function describe(error: unknown, timeoutMs: number): string {
   if (typeof code === 'string') return code;
   const text = String(message ?? error).replace(/[^\x20-\x7e]/g, '?');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-/** Secret names come from workloads: printable and short in reasons. */
-function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 140 ? `${clean.slice(0, 137)}...` : clean;
 }

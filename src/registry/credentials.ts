@@ -5,6 +5,7 @@
 // letter case significant; the most specific key is tried first. Docker Hub images fall back to
 // keys naming index.docker.io when no key matches them.
 import { globMatches, parseGoUrl, splitHostPort, toBytes } from './go-url.js';
+import { printable } from '../printable.js';
 
 export type Credential = {
   /** Empty: the runtime pulls anonymously with this entry (containerd reads an empty username so). */
@@ -31,7 +32,7 @@ const DOCKER_HUB_FALLBACK_KEY = 'index.docker.io';
 export function ignoredSecretReason(type: string | undefined, data: Record<string, string> | undefined): string | undefined {
   if (type === DOCKER_CONFIG_JSON) return data?.['.dockerconfigjson'] ? undefined : 'its .dockerconfigjson is empty or missing';
   if (type === DOCKER_CFG) return data?.['.dockercfg'] ? undefined : 'its .dockercfg is empty or missing';
-  return `its type is ${printable(type ?? '(none)')}, not ${DOCKER_CONFIG_JSON} or ${DOCKER_CFG}`;
+  return `its type is ${printable(type ?? '(none)', 80)}, not ${DOCKER_CONFIG_JSON} or ${DOCKER_CFG}`;
 }
 
 /**
@@ -144,7 +145,7 @@ function entriesOf(auths: unknown, what: string, source: string): KeyringEntry[]
 function entryCredential(entry: unknown, location: string): { username: string; password: string } {
   if (entry === null) return { username: '', password: '' };
   // A location could carry user info ("user:password@host"): never repeat it.
-  const where = `the entry for "${printable(location.replace(/^((?:https?:\/\/)?)[^/]*@/, '$1...@'))}"`;
+  const where = `the entry for "${printable(location.replace(/^((?:https?:\/\/)?)[^/]*@/, '$1...@'), 80)}"`;
   if (!isObject(entry)) throw new SecretFormatError(`${where} is not a JSON object`);
   const strings: Record<string, string> = {};
   for (const name of ['username', 'password', 'email', 'auth']) {
@@ -200,10 +201,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Keys are byte strings, so comparing characters compares bytes, as Go's sort does. */
 function reverseByteOrder(a: string, b: string): number {
   return a < b ? 1 : a > b ? -1 : 0;
-}
-
-/** Registry keys are not secret, but they are user input: keep them short and printable in messages. */
-function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }

@@ -2,6 +2,7 @@
 // provider has nothing (told once in the log, and in the reason of the checks it affects), and the
 // GET of a metadata endpoint.
 import { Agent, request, type Dispatcher } from 'undici';
+import { printable } from '../../printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
@@ -111,10 +112,6 @@ export function describeFailure(error: unknown): string {
 const TRUSTED_ERRORS = new Set(['TimeoutError', 'AbortError', 'CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
 const SYSTEM_ERROR = /^(?:AWS SDK error wrapper for )?(?:Error: )?((?:connect|getaddrinfo|read|write) E[A-Z]+(?: [\w.:[\]-]+)?|socket hang up)$/;
 
-export function printable(text: string, max: number): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
-}
 
 /**
  * GETs of metadata endpoints (link-local or node-local: never through a proxy), time-limited and

@@ -5,6 +5,7 @@
 // kubelet's decoder does; what is wrong is named, never what the plugin printed, which may hold
 // a password.
 import { parseGoDuration } from '../../duration.js';
+import { printable } from '../../printable.js';
 import { ExecError, runBounded } from '../bounded-exec.js';
 import type { PluginProviderConfig } from './plugin-config.js';
 
@@ -51,18 +52,18 @@ export function parseResponse(stdout: string, provider: Pick<PluginProviderConfi
     return fail(stdout.trim() === '' ? 'nothing on stdout' : 'with something that is not JSON on stdout');
   }
   if (!isObject(document)) return fail('with JSON that is not an object');
-  if (document.apiVersion !== provider.apiVersion) fail(`apiVersion ${printable(document.apiVersion)}, not the ${provider.apiVersion} it was asked in`);
-  if (document.kind !== 'CredentialProviderResponse') fail(`kind ${printable(document.kind)}, not CredentialProviderResponse`);
+  if (document.apiVersion !== provider.apiVersion) fail(`apiVersion ${shown(document.apiVersion)}, not the ${provider.apiVersion} it was asked in`);
+  if (document.kind !== 'CredentialProviderResponse') fail(`kind ${shown(document.kind)}, not CredentialProviderResponse`);
   const extra = Object.keys(document).find((key) => !RESPONSE_KEYS.has(key));
-  if (extra !== undefined) fail(`with an unknown field ${printable(extra)}`);
+  if (extra !== undefined) fail(`with an unknown field ${shown(extra)}`);
   const cacheKeyType = document.cacheKeyType;
-  if (cacheKeyType !== 'Image' && cacheKeyType !== 'Registry' && cacheKeyType !== 'Global') return fail(`cacheKeyType ${printable(cacheKeyType)}, not Image, Registry or Global`);
+  if (cacheKeyType !== 'Image' && cacheKeyType !== 'Registry' && cacheKeyType !== 'Global') return fail(`cacheKeyType ${shown(cacheKeyType)}, not Image, Registry or Global`);
   let cacheDurationMs: number | undefined;
   if (document.cacheDuration !== undefined && document.cacheDuration !== null) {
     try {
       cacheDurationMs = parseGoDuration(String(document.cacheDuration));
     } catch {
-      fail(`cacheDuration ${printable(document.cacheDuration)}, not a duration such as 6h`);
+      fail(`cacheDuration ${shown(document.cacheDuration)}, not a duration such as 6h`);
     }
   }
   const authMap = document.auth ?? {};
@@ -70,22 +71,20 @@ export function parseResponse(stdout: string, provider: Pick<PluginProviderConfi
   const entries = Object.entries(authMap);
   if (entries.length > MAX_AUTH_ENTRIES) fail(`with more than ${MAX_AUTH_ENTRIES} auth entries`);
   const auth = entries.map(([key, value]) => {
-    if (!isObject(value)) return fail(`with auth entry ${printable(key)} that is not an object`);
+    if (!isObject(value)) return fail(`with auth entry ${shown(key)} that is not an object`);
     const unknown = Object.keys(value).find((field) => !AUTH_KEYS.has(field));
-    if (unknown !== undefined) fail(`with an unknown field ${printable(unknown)} in auth entry ${printable(key)}`);
+    if (unknown !== undefined) fail(`with an unknown field ${shown(unknown)} in auth entry ${shown(key)}`);
     if ((value.username !== undefined && typeof value.username !== 'string') || (value.password !== undefined && typeof value.password !== 'string')) {
-      fail(`with auth entry ${printable(key)} whose username or password is not a string`);
+      fail(`with auth entry ${shown(key)} whose username or password is not a string`);
     }
     return { key, username: (value.username as string | undefined) ?? '', password: (value.password as string | undefined) ?? '' };
   });
   return { cacheKeyType, cacheDurationMs, auth };
 }
 
-/** Field values from a plugin are not secret, but they are foreign: short and printable in messages. */
-function printable(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'nothing';
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 60 ? `${clean.slice(0, 57)}...` : clean;
+/** A plugin's field value as JSON, short and printable in messages. */
+function shown(value: unknown): string {
+  return printable(JSON.stringify(value) ?? 'nothing', 60);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
