@@ -24,6 +24,7 @@ const namespaceOf = (mode: Mode) => `${mode}-team`;
 describe('admission webhook against a real API server and kubectl', () => {
   let api: ApiServer;
   let registry: TestRegistry;
+  let privateRegistry: TestRegistry;
   let warner: TestExporter;
   let denier: TestExporter;
   let hanging: Server;
@@ -32,7 +33,7 @@ describe('admission webhook against a real API server and kubectl', () => {
   let dir: string;
   let apps: k8s.AppsV1Api;
 
-  const deployment = (name: string, image: string) =>
+  const deployment = (name: string, image: string, pullSecret?: string) =>
     JSON.stringify({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -40,7 +41,7 @@ describe('admission webhook against a real API server and kubectl', () => {
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }], imagePullSecrets: pullSecret ? [{ name: pullSecret }] : undefined } },
       },
     });
   const apply = (mode: Mode, name: string, image: string, ...extra: string[]) => kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf(mode), '-f', '-', ...extra], deployment(name, image));
@@ -52,8 +53,9 @@ describe('admission webhook against a real API server and kubectl', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'admission-'));
-    [api, registry] = await Promise.all([startApiServer(), startRegistry({ auth: 'none' })]);
+    [api, registry, privateRegistry] = await Promise.all([startApiServer(), startRegistry({ auth: 'none' }), startRegistry({ auth: 'htpasswd' })]);
     await registry.pushImage('shop/web', 'v1');
+    await privateRegistry.pushImage('shop/private', 'v1');
     hanging = createServer((socket) => {
       hangingSockets.add(socket);
       socket.on('close', () => hangingSockets.delete(socket));
@@ -75,6 +77,12 @@ describe('admission webhook against a real API server and kubectl', () => {
     apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     for (const mode of MODES) await core.createNamespace({ body: { metadata: { name: namespaceOf(mode), labels: { webhook: mode } } } });
+    const { username, password } = privateRegistry.admin!;
+    const dockerConfig = { auths: { [privateRegistry.host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+    await core.createNamespacedSecret({
+      namespace: namespaceOf('deny'),
+      body: { metadata: { name: 'private-pull' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify(dockerConfig) } },
+    });
     await kc.makeApiClient(k8s.AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
       body: {
         metadata: { name: 'image-availability' },
@@ -98,7 +106,7 @@ describe('admission webhook against a real API server and kubectl', () => {
     await Promise.all([warner?.stop(), denier?.stop()]);
     for (const socket of hangingSockets) socket.destroy();
     if (hanging) await new Promise((resolve) => hanging.close(resolve));
-    await Promise.all([api?.stop(), registry?.stop()]);
+    await Promise.all([api?.stop(), registry?.stop(), privateRegistry?.stop()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -150,6 +158,19 @@ describe('admission webhook against a real API server and kubectl', () => {
     expect(result.ms).toBeLessThan(WEBHOOK_TIMEOUT_S * 1000);
     expect(result.stderr).not.toContain('does not exist');
     expect(await exists('deny', 'slow')).toBe(true);
+  });
+
+  test('deny on: private image with the pull secret the pod names → created silently', async () => {
+    const result = await kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf('deny'), '-f', '-'], deployment('private', `${privateRegistry.host}/shop/private:v1`, 'private-pull'));
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('Warning');
+  });
+
+  test('deny on: private image without a pull secret → warned about credentials, never refused', async () => {
+    const result = await apply('deny', 'anonymous', `${privateRegistry.host}/shop/private:v1`);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Warning: image ${privateRegistry.host}/shop/private:v1: the registry refused the pull credentials pods of this Deployment would use`);
+    expect(await exists('deny', 'anonymous')).toBe(true);
   });
 
   test('webhook down → apply succeeds (failurePolicy Ignore)', async () => {
