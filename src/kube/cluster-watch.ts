@@ -105,11 +105,14 @@ export class ClusterWatch {
     // Extra kinds are known before any Pod is looked at, so a Rollout's pods are never taken for
     // pods of an unknown controller.
     const extra = await Promise.all((this.options.extraWorkloads ?? []).map((workload) => this.discover(workload)));
-    if (this.options.checkPods) first.push(...this.startOwnerInformers());
+    const owners = this.options.checkPods ? this.startOwnerInformers() : [];
     await Promise.all(first);
     for (const kind of [...WORKLOAD_KINDS, ...extra]) if (kind) this.watchKind(kind);
     if (this.options.checkJobs) this.watchKind(JOB_KIND);
-    if (this.options.checkPods) this.watchKind(POD_KIND);
+    // Only pods wait for their owners' first lists: a ReplicaSet watch that fails (RBAC) must not
+    // hold up the other kinds' checks.
+    await Promise.all(owners);
+    if (this.options.checkPods && !this.stopped) this.watchKind(POD_KIND);
   }
 
   private watchKind(kind: WorkloadKind): void {

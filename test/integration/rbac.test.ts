@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import type { Settings } from '../../src/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { helm3, only, render } from '../support/helm.js';
@@ -58,8 +59,8 @@ describe('exporter with the chart ClusterRole', () => {
     return path;
   }
 
-  async function exporterWith(kubeconfig: string): Promise<TestExporter> {
-    const exporter = await startExporter({ kubeconfig, checkInterval: 60_000, retryInitialDelay: 500, plainHttpRegistries: [registry.host] });
+  async function exporterWith(kubeconfig: string, settings: Partial<Settings> = {}): Promise<TestExporter> {
+    const exporter = await startExporter({ kubeconfig, checkInterval: 60_000, retryInitialDelay: 500, plainHttpRegistries: [registry.host], ...settings });
     running.push(exporter);
     return exporter;
   }
@@ -126,6 +127,15 @@ describe('exporter with the chart ClusterRole', () => {
     expect(statusOf(series, 'cronjob', NS, 'nightly', 'job')).toBe('available');
     expect(statusOf(series, 'statefulset', NS, 'db', 'db')).toBe('authentication_failure');
     expect(exporter.logs.filter((line) => /"level":"(warn|error)"/.test(line) && /not allowed/.test(line))).toEqual([]);
+  });
+
+  test('checkPods with the chart rules of checkPods but no replicasets: the other kinds are still checked, the log names the rule', async () => {
+    const podRules = (only(render(helm3, { namespace: EXPORTER_NS, values: { checkPods: true } }), 'ClusterRole') as unknown as k8s.V1ClusterRole).rules!;
+    const withoutReplicaSets = podRules.filter((rule) => !rule.resources!.includes('replicasets'));
+    expect(withoutReplicaSets.length).toBe(podRules.length - 1);
+    const exporter = await exporterWith(await kubeconfigWith('iae-pods-no-rs', withoutReplicaSets), { checkPods: true });
+    await eventually(async () => exporter.logs.find((entry) => /not allowed to list and watch replicasets\.apps/.test(entry)), Boolean, 20_000, 'the replicasets RBAC line');
+    await eventually(async () => statusOf(await exporter.series(), 'deployment', NS, 'web', 'app'), (status) => status === 'available', 15_000, 'web to be checked');
   });
 
   // One exporter per rule taken away; each must name what it lacks.
