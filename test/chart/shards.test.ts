@@ -1,8 +1,11 @@
 // `shards: N` renders a StatefulSet of N autosharded pods, a Role that lets each read only that
-// StatefulSet, and env that the exporter's own loadSettings turns into its shard.
+// StatefulSet, and env that the exporter's own loadSettings turns into its shard; installed with
+// the real helm 3 and 4 into the real API server, which stores them as rendered.
+import * as k8s from '@kubernetes/client-node';
 import { loadSettings } from '../../src/config.js';
 import { statefulSetPod } from '../../src/kube/stateful-set-pod.js';
-import { helms, only, render, validateObject } from '../support/helm.js';
+import { startApiServer, type ApiServer } from '../support/apiserver.js';
+import { chartDir, helm, helms, only, render, validateObject } from '../support/helm.js';
 
 type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
 type WorkloadShape = {
@@ -73,5 +76,38 @@ describe.each(helms)('$name', ({ path: binary }) => {
 
   test('shards: 0 is refused by the values schema', () => {
     expect(() => render(binary, { values: { shards: 0 } as Record<string, unknown> })).toThrow(/shards/);
+  });
+});
+
+describe('helm install --set shards=3 into the real API server', () => {
+  let api: ApiServer;
+  let apps: k8s.AppsV1Api;
+  let rbac: k8s.RbacAuthorizationV1Api;
+
+  beforeAll(async () => {
+    api = await startApiServer();
+    const admin = new k8s.KubeConfig();
+    admin.loadFromFile(api.kubeconfigPath);
+    apps = admin.makeApiClient(k8s.AppsV1Api);
+    rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  test.each(helms)('$name: a StatefulSet of 3 pods with the downward API pod name, and its Role, stored; no Deployment', async ({ name, path: binary }) => {
+    // Release names differ: the ClusterRole is cluster-wide.
+    const [namespace, release] = [`shards-${name}`, `iae-${name}`];
+    const fullname = `${release}-k8s-image-availability-exporter`;
+    const result = helm(binary, ['install', release, chartDir, '--namespace', namespace, '--create-namespace', '--set', 'shards=3', '--kubeconfig', api.kubeconfigPath]);
+    if (result.status !== 0) throw new Error(`${result.command} exited ${result.status}\n${result.stderr}`);
+    const statefulSets = (await apps.listNamespacedStatefulSet({ namespace })).items;
+    expect(statefulSets.map((set) => [set.metadata?.name, set.spec?.replicas])).toEqual([[fullname, 3]]);
+    expect((await apps.listNamespacedDeployment({ namespace })).items).toEqual([]);
+    const env = statefulSets[0].spec!.template.spec!.containers[0].env ?? [];
+    expect(env.find((variable) => variable.name === 'IAE_POD_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    const role = await rbac.readNamespacedRole({ namespace, name: `${fullname}-shards` });
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [fullname], verbs: ['get', 'watch'] }]);
   });
 });
