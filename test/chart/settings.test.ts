@@ -20,6 +20,11 @@ const notChartValues: Record<string, string> = {
   autoShard: '`shards` above 1 turns it on for the StatefulSet it renders (shards.test.ts)',
   podName: 'with `shards` above 1, set from the downward API (shards.test.ts)',
   podNamespace: 'with `shards` above 1, set from the downward API (shards.test.ts)',
+  admissionBindAddress: '`admission.enabled` sets it with the webhook\'s port (admission.test.ts)',
+  admissionTlsCertFile: '`admission.enabled` sets it to the mounted serving certificate (admission.test.ts)',
+  admissionTlsKeyFile: '`admission.enabled` sets it to the mounted serving key (admission.test.ts)',
+  admissionDeny: '`admission.deny` sets it (admission.test.ts)',
+  admissionCheckBudget: '`admission.checkBudget` sets it (admission.test.ts)',
 };
 
 const chartSettings = Object.keys(schema).filter((key) => !(key in notChartValues)) as Array<keyof Settings>;
