@@ -205,3 +205,10 @@ kubeletCredentials: where the node's files are mounted, and the checks of its va
 {{- fail "kubeletCredentials.providerConfig needs providerBinDir, the kubelet's plugin directory on the node" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The Secret holding the admission webhook's serving certificate (chart-generated or cert-manager's).
+*/}}
+{{- define "iae.admissionSecret" -}}
+{{- printf "%s-admission-tls" (include "iae.fullname" .) -}}
+{{- end -}}
