@@ -3,6 +3,7 @@
 // BENCHMARKS.md), progress to stderr.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { startRegistry } from '../test/support/registry.js';
+import { admissionCase } from './cases/admission.js';
 import { credentialPluginCase } from './cases/credential-plugin.js';
 import { fairnessCase } from './cases/fairness.js';
 import { freshnessCase } from './cases/freshness.js';
@@ -29,6 +30,7 @@ rows.push(...(await renderCase(scale.renderSeries)));
 rows.push(...(await requestEconomyCase(scale.economyRounds)));
 rows.push(...(await statusPageCase(scale.statusPageImages)));
 rows.push(...(await podMemoryCase()));
+rows.push(...(await admissionCase()));
 
 const registry = await startRegistry({ auth: 'none' });
 try {
