@@ -33,7 +33,7 @@ describe('admission webhook against a real API server and kubectl', () => {
   let dir: string;
   let apps: k8s.AppsV1Api;
 
-  const deployment = (name: string, image: string, pullSecret?: string) =>
+  const deployment = (name: string, image: string, pullSecret?: string, serviceAccountName?: string) =>
     JSON.stringify({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -41,7 +41,7 @@ describe('admission webhook against a real API server and kubectl', () => {
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }], imagePullSecrets: pullSecret ? [{ name: pullSecret }] : undefined } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }], imagePullSecrets: pullSecret ? [{ name: pullSecret }] : undefined, serviceAccountName } },
       },
     });
   const apply = (mode: Mode, name: string, image: string, ...extra: string[]) => kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf(mode), '-f', '-', ...extra], deployment(name, image));
@@ -164,6 +164,21 @@ describe('admission webhook against a real API server and kubectl', () => {
     const result = await kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf('deny'), '-f', '-'], deployment('private', `${privateRegistry.host}/shop/private:v1`, 'private-pull'));
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('Warning');
+  });
+
+  test('deny on: private image, pull secret from the ServiceAccount the template names → created silently', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(api.kubeconfigPath);
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccount({ namespace: namespaceOf('deny'), body: { metadata: { name: 'puller' }, imagePullSecrets: [{ name: 'private-pull' }] } });
+    const manifest = deployment('by-account', `${privateRegistry.host}/shop/private:v1`, undefined, 'puller');
+    // The exporter learns the ServiceAccount from its watch, a moment after it is stored.
+    const result = await eventually(
+      () => kubectl(api.kubeconfigPath, ['apply', '-n', namespaceOf('deny'), '-f', '-'], manifest),
+      (r) => r.code === 0 && !r.stderr.includes('Warning'),
+      15_000,
+      'the ServiceAccount pull secret to be used',
+    );
+    expect(result.stdout).toContain('deployment.apps/by-account');
   });
 
   test('deny on: private image without a pull secret → warned about credentials, never refused', async () => {
