@@ -53,6 +53,9 @@ export class AdmissionDecider {
     const name = request.name || object.metadata?.name || '(generated name)';
     const usages = this.index.usagesFor({ kind: kind.kind, namespace: request.namespace, name, podSpec });
     const answers = await this.answer(usages);
+    // An UPDATE is refused only for images it brings in: an edit that leaves a broken image as it
+    // was (a scale, a label, an urgent env change) is not blocked by it.
+    const before = new Set(imagesOf(kind, request.oldObject));
     const warnings: string[] = [];
     const refusals: string[] = [];
     for (const usage of usages) {
@@ -61,7 +64,7 @@ export class AdmissionDecider {
       const warning = warningFor(usage.image, answer, kind.objectKind);
       if (warnings.includes(warning)) continue;
       warnings.push(warning);
-      if (REFUSED.has(answer.status)) refusals.push(warning);
+      if (REFUSED.has(answer.status) && !before.has(usage.image)) refusals.push(warning);
     }
     const shown = warnings.length > MAX_WARNINGS ? [...warnings.slice(0, MAX_WARNINGS - 1), `and ${warnings.length - MAX_WARNINGS + 1} more image problems: see the exporter's status page`] : warnings;
     if (this.options.deny && refusals.length > 0) {
@@ -131,6 +134,14 @@ export function warningFor(image: string, answer: NonNullable<Answer>, objectKin
     default:
       return `image ${quoted} could not be confirmed (${answer.status}): ${why}; ${pods} may fail to pull while this lasts`;
   }
+}
+
+function imagesOf(kind: WorkloadKind, object: unknown): string[] {
+  if (!object || typeof object !== 'object') return [];
+  const podSpec = kind.podSpec(object as KubeObject);
+  if (!podSpec || typeof podSpec !== 'object') return [];
+  const containers = [...(Array.isArray(podSpec.initContainers) ? podSpec.initContainers : []), ...(Array.isArray(podSpec.containers) ? podSpec.containers : [])];
+  return containers.map((container) => container?.image).filter((image): image is string => typeof image === 'string');
 }
 
 function groupOf(apiVersion: string): string {

@@ -17,6 +17,8 @@ export type AdmissionRequest = {
   name: string;
   dryRun: boolean;
   object: unknown;
+  /** The object before an UPDATE. */
+  oldObject: unknown;
 };
 
 export type AdmissionAnswer = { allowed: true; warnings: string[] } | { allowed: false; warnings: string[]; message: string };
@@ -48,6 +50,7 @@ export function parseReview(body: string): AdmissionRequest {
     name: boundedString(request.name, MAX_NAME_LENGTH),
     dryRun: request.dryRun === true,
     object: request.object,
+    oldObject: request.oldObject,
   };
 }
 

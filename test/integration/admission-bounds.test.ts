@@ -38,8 +38,8 @@ describe('admission webhook listener: bounds and limits', () => {
       req.on('error', reject);
       req.end(body);
     });
-  const review = (kind: { group: string; kind: string }, object: unknown) =>
-    JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', kind: { ...kind, version: 'v1' }, operation: 'CREATE', namespace: 'shop', name: 'web', object } });
+  const review = (kind: { group: string; kind: string }, object: unknown, oldObject?: unknown) =>
+    JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', kind: { ...kind, version: 'v1' }, operation: oldObject ? 'UPDATE' : 'CREATE', namespace: 'shop', name: 'web', object, oldObject } });
   const deployment = (images: string[]) => ({ metadata: { name: 'web' }, spec: { replicas: 1, template: { spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } } } });
 
   beforeAll(async () => {
@@ -123,6 +123,17 @@ describe('admission webhook listener: bounds and limits', () => {
     const reply = JSON.parse((await post(review({ group: 'apps', kind: 'Deployment' }, deployment(images)))).body);
     expect(reply.response.allowed).toBe(true);
     expect(checked).toHaveLength(MAX_UNITS_PER_REVIEW);
+  });
+
+  test('deny on: an UPDATE that keeps an absent image is warned, not refused; one that brings it in is refused', async () => {
+    answer = async () => ({ status: 'absent', message: 'manifest unknown' });
+    const broken = deployment(['registry.example.com/shop/web:v2']);
+    const kept = JSON.parse((await post(review({ group: 'apps', kind: 'Deployment' }, broken, broken))).body);
+    expect(kept.response.allowed).toBe(true);
+    expect(kept.response.warnings).toEqual([expect.stringContaining('does not exist in its registry')]);
+    const brought = JSON.parse((await post(review({ group: 'apps', kind: 'Deployment' }, broken, deployment(['registry.example.com/shop/web:v1'])))).body);
+    expect(brought.response.allowed).toBe(false);
+    expect(brought.response.status.message).toContain('registry.example.com/shop/web:v2 does not exist');
   });
 
   test('a Deployment scaled to zero is not checked, as the exporter does not check it', async () => {
