@@ -4,10 +4,10 @@
 // after the first full check at the sizes of the memory goals and at the run's size, next to the
 // idle exporter of the same run, and what each workload and image adds.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestRegistry } from '../../test/support/registry.js';
+import { imageNodeFlags } from '../lib/image-node-flags.js';
 import type { MemoryFigures } from '../lib/memory-probe.js';
 import type { ModuleCost } from '../lib/module-cost.js';
 import type { Row } from '../lib/report.js';
@@ -23,14 +23,6 @@ const STEADY_GOALS = [
   { workloads: 660, images: 500, rss: 60 * MIB },
   { workloads: 4000, images: 3000, rss: 110 * MIB },
 ];
-
-/** The Node flags of the image's ENTRYPOINT, so the figures are those of the shipped process. */
-function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(fileURLToPath(new URL('../../../Dockerfile', import.meta.url)), 'utf8');
-  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
-  if (!entrypoint) throw new Error('memory case: the Dockerfile has no ENTRYPOINT [...] line');
-  return (JSON.parse(entrypoint[1]) as string[]).filter((arg) => arg.startsWith('--'));
-}
 
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 const run = promisify(execFile);

@@ -1,5 +1,6 @@
 // Case 7: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
 // the clients in this one.
+// Every exporter process runs with the Node flags of the image, as it ships.
 // 7a: 100 000 availability series, 16 scrapers back to back (asking for gzip, as Prometheus does)
 //     plus 20 clients that send a request without it and never read: the exporter's peak RSS against its RSS before any scrape.
 // 7b: N images checked against the real registry and rechecked while scraped once a second
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../src/http/server.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import type { ProbeReply, ProbeRequest } from '../lib/http-probe.js';
+import { imageNodeFlags } from '../lib/image-node-flags.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms, percentile, sleep } from '../lib/stats.js';
 
@@ -25,7 +27,7 @@ const MEMORY_LIMIT = 256 * 1024 * 1024;
 type Probe = { child: ChildProcess; port: number; units: number; ask(request: ProbeRequest): Promise<ProbeReply> };
 
 async function startProbe(args: string[]): Promise<Probe> {
-  const child = fork(PROBE, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(PROBE, args, { execArgv: [...imageNodeFlags(), '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<ProbeReply>((resolve, reject) => {
       child.once('message', (reply) => resolve(reply as ProbeReply));
