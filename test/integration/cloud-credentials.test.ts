@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import type { CheckRow } from '../../src/check/command.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
@@ -23,6 +22,7 @@ import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { runCheck } from '../support/check-run.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { capturedLogs } from '../support/captured-logs.js';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
 type Answer = (seen: Seen, res: ServerResponse) => void;
@@ -112,13 +112,7 @@ afterAll(async () => {
 
 /** The exporter's checker with the cloud providers the settings turn on, logs captured. */
 function checkerFor(settings: Partial<CloudSettings>, env: NodeJS.ProcessEnv = {}) {
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const { logs, sink } = capturedLogs();
   const client = new RegistryClient({
     requestTimeoutMs: 5000,
     caFiles: [],

@@ -15,7 +15,6 @@ import { createServer as createTcpServer, connect, type Server as TcpServer } fr
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { createLogger } from '../../src/log.js';
@@ -29,6 +28,7 @@ import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually, statusOf } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { cacheDir, repoRoot, run } from '../support/tools.js';
+import { capturedLogs } from '../support/captured-logs.js';
 
 const secret = (prefix: string) => `${prefix}-${randomBytes(10).toString('hex')}`;
 const users = { 'plugin-user': secret('plugin'), 'node-user': secret('node'), 'helper-user': secret('helper'), AWS: secret('ecr'), 'wrong-user': secret('wrong') };
@@ -91,13 +91,7 @@ const noSources: CredentialSourceSettings = {
 
 /** The exporter's checker with the given credential sources and pull secrets, logs captured. */
 function checkerFor(settings: Partial<CredentialSourceSettings>, options: { env?: NodeJS.ProcessEnv; pullSecret?: Record<string, [string, string]>; plainHttpHosts?: string[] } = {}) {
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const { logs, sink } = capturedLogs();
   const client = new RegistryClient({
     requestTimeoutMs: 5000,
     caFiles: [],

@@ -1,9 +1,9 @@
 // Runs the exporter in the test process with settings from the real schema and captured logs.
-import { Writable } from 'node:stream';
 import { loadSettings, type Settings } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { runExporter } from '../../src/main.js';
 import { parseMetrics, type Series } from './metrics-text.js';
+import { capturedLogs } from './captured-logs.js';
 
 export type TestExporter = {
   url: string;
@@ -17,13 +17,7 @@ export type TestExporter = {
 
 export async function startExporter(overrides: Partial<Settings>): Promise<TestExporter> {
   const settings = { ...loadSettings(['--bind-address=127.0.0.1:0', '--log-level=debug'], {}), ...overrides };
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const { logs, sink } = capturedLogs();
   const exporter = await runExporter(settings, createLogger(settings.logLevel, sink));
   const url = `http://127.0.0.1:${exporter.port}`;
   const scrape = async () => {
