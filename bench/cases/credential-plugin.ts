@@ -13,38 +13,13 @@ import { join } from 'node:path';
 import type { CredentialProvider } from '../../src/registry/credential-provider.js';
 import { credentialSources } from '../../src/registry/credential-sources.js';
 import type { TestRegistry } from '../../test/support/registry.js';
-import { defaults, machinery, unitOf } from '../lib/machinery.js';
+import { defaults } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
 import { seededImages } from '../lib/seed.js';
 import { log, ms } from '../lib/stats.js';
+import { exporterPass } from './throughput.js';
 
 const TARGET_CACHED_RATIO = 0.9;
-
-/** Checks `images` once; resolves with the elapsed time and the number that did not come out available. */
-async function pass(host: string, images: string[], providers: CredentialProvider[]): Promise<{ ms: number; failures: number }> {
-  let checked = 0;
-  let failures = 0;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const m = machinery({
-    plainHttpHosts: [host],
-    settings: { checkInterval: 3_600_000 },
-    providers,
-    onChecked: (_unit, record) => {
-      if (record.status !== 'available') failures++;
-      if (++checked === images.length) done();
-    },
-  });
-  try {
-    await m.client.check(unitOf(images[0]).reference, []);
-    const started = performance.now();
-    for (const image of images) m.scheduler.add(unitOf(image));
-    await finished;
-    return { ms: performance.now() - started, failures };
-  } finally {
-    await m.close();
-  }
-}
 
 /** The kubelet's sources with the stand-in plugin, answering for `host` with the given cacheDuration. */
 function pluginSources(dir: string, host: string, cacheDuration: string): CredentialProvider[] {
@@ -79,11 +54,11 @@ export async function credentialPluginCase(registry: TestRegistry, repos: number
     const cached = pluginSources(dir, registry.host, '1h');
     const uncached = pluginSources(dir, registry.host, '0s');
     // B C U C B: a drift in the machine's load hits every side alike.
-    const base1 = await pass(registry.host, images, []);
-    const cached1 = await pass(registry.host, images, cached);
-    const none = await pass(registry.host, images, uncached);
-    const cached2 = await pass(registry.host, images, cached);
-    const base2 = await pass(registry.host, images, []);
+    const base1 = await exporterPass(registry.host, images, []);
+    const cached1 = await exporterPass(registry.host, images, cached);
+    const none = await exporterPass(registry.host, images, uncached);
+    const cached2 = await exporterPass(registry.host, images, cached);
+    const base2 = await exporterPass(registry.host, images, []);
     const rate = (passes: Array<{ ms: number }>) => (passes.length * n * 1000) / passes.reduce((sum, one) => sum + one.ms, 0);
     const failures = [base1, cached1, none, cached2, base2].reduce((sum, one) => sum + one.failures, 0);
     const baseline = rate([base1, base2]);

@@ -3,6 +3,7 @@
 // HEAD loop at the same concurrency, on the same registry, in the same run. The registry is the
 // limit of the bare loop, so the ratio is the share of the registry's rate the exporter gets.
 // A third loop, the same HEADs on a new connection each, tells how much of a gap is reconnecting.
+import type { CredentialProvider } from '../../src/registry/credential-provider.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import { bareHeadLoop, type LoopFigures } from '../lib/bare.js';
 import { connectionsOpened } from '../lib/connections.js';
@@ -13,8 +14,8 @@ import { log, ms } from '../lib/stats.js';
 
 const TARGET_RATIO = 0.7;
 
-/** Checks `images` once with the scheduler; resolves once all are checked. */
-export async function exporterPass(host: string, images: string[]): Promise<LoopFigures> {
+/** Checks `images` once with the scheduler (and these credential providers); resolves once all are checked. */
+export async function exporterPass(host: string, images: string[], providers: CredentialProvider[] = []): Promise<LoopFigures> {
   let checked = 0;
   let failures = 0;
   let done: () => void = () => {};
@@ -22,6 +23,7 @@ export async function exporterPass(host: string, images: string[]): Promise<Loop
   const m = machinery({
     plainHttpHosts: [host],
     settings: { checkInterval: 3_600_000 },
+    providers,
     onChecked: (_unit, record) => {
       if (record.status !== 'available') failures++;
       if (++checked === images.length) done();
