@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { AdmissionDecider } from './admission/admission-decision.js';
 import { AdmissionMetrics } from './admission/admission-metrics.js';
 import { startAdmissionServer } from './admission/admission-server.js';
+import { GivenWarnings } from './admission/given-warnings.js';
 import { imageChecker, type SecretsSource } from './checks/image-checker.js';
 import { CheckResults } from './checks/results.js';
 import { CheckScheduler } from './checks/scheduler.js';
@@ -131,6 +132,8 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     extraWorkloads: parseExtraWorkloads(settings.extraWorkloads),
   });
 
+  // The webhook's warnings, shown on the status page beside each image's checks.
+  const givenWarnings = settings.admissionBindAddress ? new GivenWarnings() : undefined;
   const { server, port } = await startHttpServer(
     parseBindAddress(settings.bindAddress),
     exporterRoutes({
@@ -141,6 +144,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       clusterPlatforms: () => nodePlatforms?.platforms(),
       pausedUntil: (registry) => scheduler.pausedUntil(registry),
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
+      givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
     }),
   );
   // Admission reviews ask the same index, results and checker; they add nothing to them.
@@ -148,14 +152,20 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     ? await startAdmissionServer(
         parseBindAddress(settings.admissionBindAddress),
         { certFile: settings.admissionTlsCertFile, keyFile: settings.admissionTlsKeyFile },
-        new AdmissionDecider(index, results, check, {
-          deny: settings.admissionDeny,
-          liveBudgetMs: settings.admissionCheckBudget,
-          maxLiveChecks: settings.maxConcurrentChecks,
-          checkDisabled,
-          checkPods: settings.checkPods,
-          checkJobs: settings.checkJobs,
-        }),
+        new AdmissionDecider(
+          index,
+          results,
+          check,
+          {
+            deny: settings.admissionDeny,
+            liveBudgetMs: settings.admissionCheckBudget,
+            maxLiveChecks: settings.maxConcurrentChecks,
+            checkDisabled,
+            checkPods: settings.checkPods,
+            checkJobs: settings.checkJobs,
+          },
+          givenWarnings,
+        ),
         new AdmissionMetrics(metrics.registry),
         log,
       )

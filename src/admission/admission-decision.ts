@@ -4,11 +4,12 @@
 // must finish within a tight budget. One warning per problem; refusal (opt-in) only for what no
 // retry can fix, absent and bad_image_format, and never for a check that did not finish.
 import type { CheckResults } from '../checks/results.js';
-import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
+import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../index/image-index.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
 import type { CheckResult } from '../registry/client.js';
 import type { Status } from '../status.js';
 import type { AdmissionAnswer, AdmissionRequest } from './admission-review.js';
+import type { GivenWarnings } from './given-warnings.js';
 
 /** Units answered per object at most; a pod has a handful of containers, thousands would be an attack. */
 export const MAX_UNITS_PER_REVIEW = 64;
@@ -43,6 +44,8 @@ export class AdmissionDecider {
     private readonly results: Pick<CheckResults, 'get'>,
     private readonly check: (unit: CheckUnit) => Promise<CheckResult>,
     private readonly options: DecisionOptions,
+    /** Where the warnings given are kept for the status page. */
+    private readonly given?: Pick<GivenWarnings, 'record'>,
   ) {}
 
   async decide(request: AdmissionRequest): Promise<Decision> {
@@ -58,16 +61,22 @@ export class AdmissionDecider {
     const before = new Set(imagesOf(kind, request.oldObject));
     const warnings: string[] = [];
     const refusals: string[] = [];
+    const warnedImages = new Map<string, string>();
     for (const usage of usages) {
       const answer = usage.badReference !== undefined ? { status: 'bad_image_format' as const, message: usage.badReference } : answers.get(usage.unit!.key);
       if (!answer || answer.status === 'available') continue;
       const warning = warningFor(usage.image, answer, kind.objectKind);
+      if (warnedImages.size < MAX_UNITS_PER_REVIEW) warnedImages.set(imageKeyOf(usage), warning);
       if (warnings.includes(warning)) continue;
       warnings.push(warning);
       if (REFUSED.has(answer.status) && !before.has(usage.image)) refusals.push(warning);
     }
     const shown = warnings.length > MAX_WARNINGS ? [...warnings.slice(0, MAX_WARNINGS - 1), `and ${warnings.length - MAX_WARNINGS + 1} more image problems: see the exporter's status page`] : warnings;
-    if (this.options.deny && refusals.length > 0) {
+    const denied = this.options.deny && refusals.length > 0;
+    const at = Date.now();
+    const objectName = `${kind.objectKind} ${request.namespace}/${name}`;
+    for (const [imageKey, warning] of warnedImages) this.given?.record(imageKey, { at, operation: request.operation, object: objectName, dryRun: request.dryRun, denied, warning });
+    if (denied) {
       return { allowed: false, warnings: shown, message: `refused by the image availability webhook: ${refusals.slice(0, MAX_WARNINGS).join('; ')}`, outcome: 'denied' };
     }
     return { allowed: true, warnings: shown, outcome: shown.length > 0 ? 'warned' : 'available' };

@@ -1,8 +1,9 @@
 // What the status page and /api/images show: one entry per checked image (per pull-secret set),
 // with the workloads that use it, why it has its status, since when, and what to do; and one entry
 // per registry. Built from the index and results as one snapshot, then filtered, sorted and paged.
+import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults, StatusChange } from '../checks/results.js';
-import type { ImageIndex } from '../index/image-index.js';
+import { imageKeyOf, type ImageIndex } from '../index/image-index.js';
 import { apiHost } from '../registry/client.js';
 import { hintFor } from '../registry/reasons.js';
 import type { Status } from '../status.js';
@@ -29,6 +30,8 @@ export type ImageReport = {
   /** Platforms the nodes run that this multi-platform image lacks (when platforms are checked). */
   missingPlatforms?: string[];
   workloads: Array<{ kind: string; namespace: string; name: string; container: string; image: string }>;
+  /** The admission webhook's latest warnings about the image, oldest first; absent when none. */
+  admissionWarnings?: Array<{ at: string; operation: string; object: string; dryRun: boolean; denied: boolean; warning: string }>;
 };
 
 export type RegistryReport = {
@@ -66,10 +69,16 @@ export type ReportPage = {
 const BAD_REFERENCE_TODO = 'fix the image reference in the workload: the kubelet cannot parse it either';
 
 /** Every image and registry, failing images first, then by image. */
-export function reportSnapshot(index: ImageIndex, results: CheckResults, clusterPlatforms?: string[], pausedUntil?: (registry: string) => number | undefined): ReportSnapshot {
+export function reportSnapshot(
+  index: ImageIndex,
+  results: CheckResults,
+  clusterPlatforms?: string[],
+  pausedUntil?: (registry: string) => number | undefined,
+  givenWarnings?: (imageKey: string) => readonly GivenWarning[],
+): ReportSnapshot {
   const reports = new Map<string, ImageReport>();
   for (const usage of index.usages()) {
-    const key = usage.unit?.key ?? `bad:${usage.image}`;
+    const key = imageKeyOf(usage);
     let report = reports.get(key);
     if (!report) {
       const record = usage.unit ? results.get(usage.unit.key) : undefined;
@@ -94,6 +103,8 @@ export function reportSnapshot(index: ImageIndex, results: CheckResults, cluster
             workloads: [],
           }
         : { image: usage.image, registry: '(cannot be parsed)', status: 'bad_image_format', reason: usage.badReference ?? '', todo: BAD_REFERENCE_TODO, changes: [], pullSecrets: [], workloads: [] };
+      const given = givenWarnings?.(key) ?? [];
+      if (given.length > 0) report.admissionWarnings = given.map((w) => ({ ...w, at: iso(w.at)! }));
       reports.set(key, report);
     }
     report.workloads.push({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, container: usage.container, image: usage.image });

@@ -1,6 +1,7 @@
 // What each path serves, built from the exporter's parts: /metrics from one shared rendering, kept
 // compressed (gzip-body.ts); the status page and /api/images from one shared snapshot of the image
 // reports, one page at a time.
+import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics.js';
@@ -31,12 +32,14 @@ export type RouteSources = {
   /** Until when a registry's checks wait for its Retry-After, if they do. */
   pausedUntil?(registry: string): number | undefined;
   notReadyReason(): string | undefined;
+  /** The admission webhook's warnings about an image (by its report key), when the webhook is on. */
+  givenWarnings?(imageKey: string): readonly GivenWarning[];
 };
 
 export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
   const { index, results, metrics, version } = sources;
   const metricsRender = new SharedRender(async () => gzipChunks(packChunks(await metrics.exposition(sources.clusterPlatforms()))), FRESH_MS);
-  const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil), FRESH_MS);
+  const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
   const withSnapshot = async (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body> => {
     const lease = await snapshots.acquire();
     try {

@@ -82,7 +82,8 @@ function row(report: ReportPage['images'][number], platformColumn: boolean, now:
   const reason =
     (report.reason ? `<div>${escapeHtml(report.reason)}</div>` : '') +
     (report.todo ? `<p class="todo">${escapeHtml(report.todo)}</p>` : '') +
-    (report.pullSecrets.length ? `<div class="sub">pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</div>` : '');
+    (report.pullSecrets.length ? `<div class="sub">pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</div>` : '') +
+    admissionWarnings(report, now);
   return `<tr class="status-${escapeHtml(report.status)}">
   <td><span class="badge">${escapeHtml(report.status)}</span></td>
   <td class="image">${shortened(report.image)}<div class="sub">${escapeHtml(report.registry)}</div>${report.digest ? shortened(report.digest) : ''}</td>
@@ -90,6 +91,17 @@ function row(report: ReportPage['images'][number], platformColumn: boolean, now:
   <td>${checked}</td>
   <td class="reason">${reason}</td>${platformColumn ? `\n  <td>${report.missingPlatforms?.length ? `missing ${escapeHtml(report.missingPlatforms.join(', '))}` : ''}</td>` : ''}
 </tr>`;
+}
+
+/** What the admission webhook told people applying objects with this image, latest first. */
+function admissionWarnings(report: ReportPage['images'][number], now: number): string {
+  const given = report.admissionWarnings;
+  if (!given?.length) return '';
+  const items = [...given].reverse().map((w) => {
+    const how = [w.operation, w.dryRun ? 'dry run' : '', w.denied ? 'refused' : 'admitted'].filter(Boolean).join(', ');
+    return `<li>${time(w.at, now)} ${escapeHtml(w.object)} <span class="sub">(${escapeHtml(how)})</span>: ${escapeHtml(w.warning)}</li>`;
+  });
+  return `<details class="admission"><summary>${given.length} admission warning${given.length > 1 ? 's' : ''}, last ${time(given.at(-1)!.at, now)}</summary><ol>${items.join('')}</ol></details>`;
 }
 
 function registryRow(registry: RegistryReport): string {

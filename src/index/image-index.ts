@@ -188,6 +188,11 @@ export class ImageIndex {
   }
 }
 
+/** The key a usage's image is reported (status page) and remembered (admission warnings) under. */
+export function imageKeyOf(usage: Usage): string {
+  return usage.unit?.key ?? `bad:${usage.image}`;
+}
+
 /** The unit an image is checked as; secrets keep the pod's order: the kubelet tries credentials in that order among equal keys. */
 export function unitFor(reference: ResolvedImage['checked'], namespace: string, pullSecrets: string[], overLimit: number | undefined): CheckUnit {
   if (overLimit !== undefined) {

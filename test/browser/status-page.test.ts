@@ -3,6 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { AdmissionDecider } from '../../src/admission/admission-decision.js';
+import { GivenWarnings } from '../../src/admission/given-warnings.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
@@ -37,10 +39,15 @@ describe('status page', () => {
       const result = await check(unit);
       results.set(unit.key, { status: result.status, message: result.message, registry: registry.host, checkedAt: Date.now(), durationMs: 1, consecutiveFailures: 0 });
     }
+    // An update of shop/web reviewed by the webhook: its warning about v2 joins that image's row.
+    const given = new GivenWarnings();
+    const decider = new AdmissionDecider(index, results, check, { deny: false, liveBudgetMs: 2000, maxLiveChecks: 4, checkDisabled: new Set(), checkPods: false, checkJobs: false }, given);
+    const object = { metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 1, template: { spec: podSpec({ app: `${registry.host}/shop/web:v1`, next: `${registry.host}/shop/web:v2` }) } } };
+    await decider.decide({ uid: 'u-1', group: 'apps', kind: 'Deployment', operation: 'UPDATE', namespace: 'shop', name: 'web', dryRun: false, object, oldObject: object });
     const metrics = new ExporterMetrics('test', index, results);
     server = await startHttpServer(
       { host: '127.0.0.1', port: 0 },
-      exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }),
+      exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined, givenWarnings: (key) => given.of(key) }),
     );
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -79,6 +86,14 @@ describe('status page', () => {
     // hostile text is escaped, not markup
     expect(await page.locator('table.images script').count()).toBe(0);
     expect(await page.locator('body').innerText()).toContain('billing/<script>:v1');
+    // the webhook's warning about the absent image, folded until opened
+    const warnings = page.locator('tr.status-absent details.admission');
+    expect(await warnings.locator('summary').innerText()).toMatch(/^1 admission warning, last \d+ s ago$/);
+    await warnings.locator('summary').click();
+    const opened = await warnings.innerText();
+    expect(opened).toContain('Deployment shop/web (UPDATE, admitted)');
+    expect(opened).toContain(`image ${registry.host}/shop/web:v2 does not exist in its registry (404); pods of this Deployment will fail with ImagePullBackOff`);
+    expect(await page.locator('tr.status-available details.admission').count()).toBe(0);
     await page.screenshot({ path: join(outputDir, 'status-page.png'), fullPage: true });
 
     await page.selectOption('#status', 'absent');

@@ -201,6 +201,33 @@ describe('admission webhook against a real API server and kubectl', () => {
     expect(await exists('warn', 'dry')).toBe(false);
   });
 
+  test('warnings given → the status page and /api/images show them on the image: when, which object, admitted or refused, the words', async () => {
+    const image = `${registry.host}/shop/web:v2`;
+    // The same missing image again, as a dry run: warned, and remembered as a dry run.
+    expect((await apply('warn', 'web-copy', image, '--dry-run=server')).stderr).toContain('does not exist');
+    type Page = { images: Array<{ image: string; admissionWarnings?: Array<Record<string, unknown>> }> };
+    const warnedAbout = async (exporter: TestExporter) => {
+      // warn-team/web runs the image, so both exporters report it; each shows only its own warnings.
+      const page = await eventually(
+        async () => (await (await fetch(`${exporter.url}/api/images?q=${encodeURIComponent(image)}`)).json()) as Page,
+        (p) => p.images.length === 1 && (p.images[0].admissionWarnings?.length ?? 0) > 0,
+        20_000,
+        'the warned image to be reported',
+      );
+      return page.images[0].admissionWarnings!;
+    };
+    const warned = await warnedAbout(warner);
+    expect(warned).toEqual([
+      expect.objectContaining({ operation: 'CREATE', object: 'Deployment warn-team/web', dryRun: false, denied: false, warning: expect.stringContaining(`image ${image} does not exist in its registry (404)`) }),
+      expect.objectContaining({ operation: 'CREATE', object: 'Deployment warn-team/web-copy', dryRun: true, denied: false }),
+    ]);
+    expect(Date.parse(String(warned[0].at))).toBeGreaterThan(Date.now() - 120_000);
+    expect(await warnedAbout(denier)).toEqual([expect.objectContaining({ object: 'Deployment deny-team/web', dryRun: false, denied: true, warning: expect.stringContaining('does not exist') })]);
+    const html = await (await fetch(`${warner.url}/?q=${encodeURIComponent(image)}`)).text();
+    expect(html).toContain('2 admission warnings');
+    expect(html).toContain('Deployment warn-team/web-copy <span class="sub">(CREATE, dry run, admitted)</span>');
+  });
+
   test('admission requests are counted by outcome and timed', async () => {
     const series = await denier.series();
     const count = (outcome: string) => series.find((s) => s.name === 'k8s_image_availability_exporter_admission_requests_total' && s.labels.outcome === outcome)?.value ?? 0;
