@@ -488,6 +488,13 @@ export const schema = {
     arg: 'admission-tls-key-file',
     env: 'IAE_ADMISSION_TLS_KEY_FILE',
   },
+  admissionClientCaFile: {
+    doc: 'PEM CA bundle: when set, the admission webhook accepts only TLS clients with a certificate it signed (the API server presents one when its AdmissionConfiguration kubeconfig names it); read again when the file changes. Empty: any client that reaches the port.',
+    format: String,
+    default: '',
+    arg: 'admission-client-ca-file',
+    env: 'IAE_ADMISSION_CLIENT_CA_FILE',
+  },
   admissionDeny: {
     doc: 'Refuse workloads with an image that is absent or not a valid reference, instead of only warning; registry outages, credential problems and checks that did not finish never refuse.',
     format: 'switch',
@@ -566,6 +573,7 @@ export type Settings = {
   admissionBindAddress: string;
   admissionTlsCertFile: string;
   admissionTlsKeyFile: string;
+  admissionClientCaFile: string;
   admissionDeny: boolean;
   admissionCheckBudget: number;
   kubeconfig: string;

@@ -151,7 +151,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const admission = settings.admissionBindAddress
     ? await startAdmissionServer(
         parseBindAddress(settings.admissionBindAddress),
-        { certFile: settings.admissionTlsCertFile, keyFile: settings.admissionTlsKeyFile },
+        { certFile: settings.admissionTlsCertFile, keyFile: settings.admissionTlsKeyFile, clientCaFile: settings.admissionClientCaFile },
         new AdmissionDecider(
           index,
           results,
@@ -170,7 +170,10 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
         log,
       )
     : undefined;
-  if (admission) log.info({ admissionBindAddress: settings.admissionBindAddress, port: admission.port, deny: settings.admissionDeny }, 'admission webhook listening');
+  if (admission) {
+    log.info({ admissionBindAddress: settings.admissionBindAddress, port: admission.port, deny: settings.admissionDeny, clientCaFile: settings.admissionClientCaFile || undefined }, 'admission webhook listening');
+    if (!settings.admissionClientCaFile) log.info('admission webhook: any client that reaches its port may ask for image checks; set --admission-client-ca-file (and restrict the port with a NetworkPolicy) so only the API server can');
+  }
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   autoShard?.start();
   void watch.start();

@@ -52,7 +52,7 @@ export class AdmissionDecider {
     const kind = this.kindOf(request);
     const object = (request.object ?? {}) as KubeObject;
     const podSpec = kind && typeof object === 'object' ? kind.podSpec(object) : undefined;
-    if (!kind || !podSpec || typeof podSpec !== 'object' || this.notChecked(kind, object)) return { allowed: true, warnings: [], outcome: 'ignored' };
+    if (!kind || !podSpec || typeof podSpec !== 'object' || this.notChecked(kind, object) || !inReviewNamespace(request, object)) return { allowed: true, warnings: [], outcome: 'ignored' };
     const name = request.name || object.metadata?.name || '(generated name)';
     const usages = this.index.usagesFor({ kind: kind.kind, namespace: request.namespace, name, podSpec });
     const answers = await this.answer(usages);
@@ -143,6 +143,16 @@ export function warningFor(image: string, answer: NonNullable<Answer>, objectKin
     default:
       return `image ${quoted} could not be confirmed (${answer.status}): ${why}; ${pods} may fail to pull while this lasts`;
   }
+}
+
+/**
+ * Pull secrets and the ServiceAccount are read in the review's namespace only. The API server sets
+ * the object's namespace to it; a review whose object names another namespace is not its work,
+ * and is not checked with either namespace's secrets.
+ */
+function inReviewNamespace(request: AdmissionRequest, object: KubeObject): boolean {
+  const own = object.metadata?.namespace;
+  return own === undefined || own === '' || own === request.namespace;
 }
 
 function imagesOf(kind: WorkloadKind, object: unknown): string[] {

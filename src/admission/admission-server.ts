@@ -2,6 +2,8 @@
 // with an AdmissionReview. Bodies are bounded (the API server's own request limit is 3 MiB), a
 // request must arrive within a few seconds, and the certificate files are read again when they
 // change, so a renewed certificate (cert-manager, a rotated Secret) is served without a restart.
+// With a client CA, a caller without a certificate it signed is refused in the TLS handshake:
+// whoever else reaches the port cannot use the exporter to probe registries with pull secrets.
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,14 +17,18 @@ import { parseReview, reviewResponse, ReviewError } from './admission-review.js'
 export const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
 const CERT_RELOAD_MS = 60_000;
+/** A refused client is logged at most this often: a scanner must not flood the log. */
+const REFUSAL_LOG_MS = 60_000;
 
-export type AdmissionTls = { certFile: string; keyFile: string };
+/** clientCaFile: empty or undefined, any client may call. */
+export type AdmissionTls = { certFile: string; keyFile: string; clientCaFile?: string };
 
 export type AdmissionServer = { port: number; close(): Promise<void> };
 
 export async function startAdmissionServer(address: ListenAddress, tls: AdmissionTls, decider: AdmissionDecider, metrics: AdmissionMetrics, log: Logger): Promise<AdmissionServer> {
   let loaded = readTls(tls);
-  const server: Server = createServer({ cert: loaded.cert, key: loaded.key, maxHeaderSize: 16 * 1024, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
+  const clientAuth = tls.clientCaFile ? { requestCert: true, rejectUnauthorized: true } : {};
+  const server: Server = createServer({ ...loaded.context, ...clientAuth, maxHeaderSize: 16 * 1024, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
     const started = process.hrtime.bigint();
     const done = (outcome: Parameters<AdmissionMetrics['record']>[0]) => metrics.record(outcome, Number(process.hrtime.bigint() - started) / 1e9);
     handle(request, response, decider, log).then(done, (error: unknown) => {
@@ -33,12 +39,21 @@ export async function startAdmissionServer(address: ListenAddress, tls: Admissio
     });
   });
   server.headersTimeout = REQUEST_TIMEOUT_MS;
+  let lastRefusalLogged = 0;
+  server.on('tlsClientError', (error) => {
+    if (!tls.clientCaFile || Date.now() - lastRefusalLogged < REFUSAL_LOG_MS) return;
+    lastRefusalLogged = Date.now();
+    log.warn(
+      { clientCaFile: tls.clientCaFile, error: String(error).slice(0, 300) },
+      'admission webhook refused a TLS client (no certificate signed by the client CA, or a failed handshake): if it was the API server, give it a client certificate in the kubeconfig its AdmissionConfiguration names for the webhook',
+    );
+  });
   const reload = setInterval(() => {
     try {
-      if (statSync(tls.certFile).mtimeMs === loaded.certMtime && statSync(tls.keyFile).mtimeMs === loaded.keyMtime) return;
+      if (mtimes(tls) === loaded.mtimes) return;
       loaded = readTls(tls);
-      server.setSecureContext({ cert: loaded.cert, key: loaded.key });
-      log.info({ certFile: tls.certFile }, 'admission webhook certificate reloaded');
+      server.setSecureContext(loaded.context);
+      log.info({ certFile: tls.certFile, clientCaFile: tls.clientCaFile || undefined }, 'admission webhook certificate reloaded');
     } catch (error) {
       log.warn({ certFile: tls.certFile, error: String(error).slice(0, 300) }, 'admission webhook certificate could not be reloaded: the previous one is still served; check the mounted files');
     }
@@ -118,6 +133,11 @@ function plain(response: ServerResponse, code: number, text: string): void {
   response.end(text);
 }
 
-function readTls(tls: AdmissionTls): { cert: Buffer; key: Buffer; certMtime: number; keyMtime: number } {
-  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), certMtime: statSync(tls.certFile).mtimeMs, keyMtime: statSync(tls.keyFile).mtimeMs };
+function readTls(tls: AdmissionTls): { context: { cert: Buffer; key: Buffer; ca?: Buffer }; mtimes: string } {
+  const context = { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile) } : {}) };
+  return { context, mtimes: mtimes(tls) };
+}
+
+function mtimes(tls: AdmissionTls): string {
+  return [tls.certFile, tls.keyFile, tls.clientCaFile].map((file) => (file ? statSync(file).mtimeMs : '')).join(' ');
 }

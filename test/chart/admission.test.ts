@@ -1,12 +1,13 @@
 // The chart's admission webhook: rendered by the real helm 3 and helm 4 (off by default; on, a
 // ValidatingWebhookConfiguration that can never block an apply, a serving certificate that the
-// caBundle verifies, and settings the exporter's own loader accepts), and installed then upgraded
-// into the real API server, which stores it and keeps the same generated CA across the upgrade.
+// caBundle verifies it, settings the exporter's own loader accepts, the client CA mounted, the
+// NetworkPolicy on the webhook port), and installed then upgraded into the real API server, which
+// stores them and keeps the same generated CA across the upgrade.
 import { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { loadSettings } from '../../src/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
-import { chartDir, helm, helms, only, render, type K8sObject } from '../support/helm.js';
+import { chartDir, helm, helms, only, render, template, type K8sObject } from '../support/helm.js';
 
 type Webhook = {
   name: string;
@@ -19,6 +20,10 @@ type Webhook = {
   namespaceSelector: { matchExpressions: Array<{ key: string; operator: string; values: string[] }> };
 };
 type EnvVar = { name: string; value?: string };
+type PodSpec = {
+  volumes: Array<{ name: string; configMap?: { name: string; items?: unknown[] } }>;
+  containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }>;
+};
 
 const webhookOf = (objects: K8sObject[]) => (only(objects, 'ValidatingWebhookConfiguration') as unknown as { webhooks: Webhook[] }).webhooks[0];
 const secretData = (objects: K8sObject[]) => (only(objects, 'Secret') as unknown as { data: Record<string, string> }).data;
@@ -66,6 +71,35 @@ describe.each(helms)('$name renders the admission webhook', ({ path: binary }) =
     expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'admission', port: 9443 }));
   });
 
+  test('clientCaConfigMap: the exporter reads its ca.crt, mounted, as --admission-client-ca-file', () => {
+    const objects = render(binary, { values: { admission: { enabled: true, clientCaConfigMap: 'apiserver-webhook-client-ca' } } });
+    const caFile = loadSettings([], exporterEnv(objects)).admissionClientCaFile;
+    const pod = (only(objects, 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+    const volume = pod.volumes.find((v) => v.configMap?.name === 'apiserver-webhook-client-ca');
+    const mount = pod.containers[0].volumeMounts.find((m) => m.name === volume?.name);
+    expect(volume?.configMap?.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+    expect(caFile).toBe(`${mount?.mountPath}/ca.crt`);
+    expect(mount?.readOnly).toBe(true);
+    expect(loadSettings([], exporterEnv(render(binary, { values: { admission: { enabled: true } } }))).admissionClientCaFile).toBe('');
+  });
+
+  test('networkPolicy: the webhook port only from the listed peers, the metrics port open; no peers → fails saying what to list', () => {
+    const from = [{ ipBlock: { cidr: '10.0.0.0/24' } }];
+    const policy = only(render(binary, { release: 'iae', values: { admission: { enabled: true, networkPolicy: { enabled: true, from } } } }), 'NetworkPolicy') as unknown as {
+      spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Array<{ ports: Array<{ port: string }>; from?: unknown }> };
+    };
+    expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'k8s-image-availability-exporter', 'app.kubernetes.io/instance': 'iae' });
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      { ports: [{ port: 'http-metrics', protocol: 'TCP' }] },
+      { ports: [{ port: 'admission', protocol: 'TCP' }], from },
+    ]);
+    expect(render(binary, { values: { admission: { enabled: true } } }).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    const empty = template(binary, { values: { admission: { enabled: true, networkPolicy: { enabled: true } } } });
+    expect(empty.status).not.toBe(0);
+    expect(empty.stderr).toContain('admission.networkPolicy.from: list the peers allowed to call the webhook');
+  });
+
   test('cert-manager: a Certificate from a self-signed Issuer, the caBundle left to its cainjector', () => {
     const objects = render(binary, { namespace: 'monitoring', release: 'iae', values: { admission: { enabled: true, certManager: { enabled: true } } } });
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
@@ -81,12 +115,14 @@ describe.each(helms)('$name renders the admission webhook', ({ path: binary }) =
 describe('the chart webhook in the real API server', () => {
   let api: ApiServer;
   let admission: k8s.AdmissionregistrationV1Api;
+  let networking: k8s.NetworkingV1Api;
 
   beforeAll(async () => {
     api = await startApiServer();
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
     admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+    networking = kc.makeApiClient(k8s.NetworkingV1Api);
   }, 180_000);
 
   afterAll(async () => {
@@ -96,17 +132,19 @@ describe('the chart webhook in the real API server', () => {
   test.each(helms)('$name install stores the webhook; upgrade keeps its generated CA', async ({ name, path: binary }) => {
     const namespace = `admission-${name}`;
     const args = ['--kubeconfig', api.kubeconfigPath, '-n', namespace, '--set', 'admission.enabled=true', '--set', 'podMonitor.enabled=false'];
+    const policy = ['--set', 'admission.networkPolicy.enabled=true', '--set', 'admission.networkPolicy.from[0].ipBlock.cidr=10.0.0.0/24'];
     const install = helm(binary, ['install', 'iae', chartDir, '--create-namespace', ...args]);
     if (install.status !== 0) throw new Error(`${install.command}: ${install.stderr}`);
     const configurationName = `${namespace}-iae-k8s-image-availability-exporter`;
-    const stored = await admission.readValidatingWebhookConfiguration({ name: configurationName });
-    const before = stored.webhooks![0];
+    const before = (await admission.readValidatingWebhookConfiguration({ name: configurationName })).webhooks![0];
     expect(before.failurePolicy).toBe('Ignore');
     expect(before.clientConfig.caBundle).toBeTruthy();
-    const upgrade = helm(binary, ['upgrade', 'iae', chartDir, ...args, '--set', 'admission.deny=true']);
+    const upgrade = helm(binary, ['upgrade', 'iae', chartDir, ...args, ...policy, '--set', 'admission.deny=true']);
     if (upgrade.status !== 0) throw new Error(`${upgrade.command}: ${upgrade.stderr}`);
     const after = (await admission.readValidatingWebhookConfiguration({ name: configurationName })).webhooks![0];
     expect(after.clientConfig.caBundle).toEqual(before.clientConfig.caBundle);
+    const stored = await networking.readNamespacedNetworkPolicy({ namespace, name: 'iae-k8s-image-availability-exporter' });
+    expect(stored.spec?.ingress?.[1]).toEqual({ ports: [{ port: 'admission', protocol: 'TCP' }], _from: [{ ipBlock: { cidr: '10.0.0.0/24' } }] });
     const uninstall = helm(binary, ['uninstall', 'iae', '--kubeconfig', api.kubeconfigPath, '-n', namespace]);
     expect(uninstall.status).toBe(0);
   }, 120_000);

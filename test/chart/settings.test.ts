@@ -23,6 +23,7 @@ const notChartValues: Record<string, string> = {
   admissionBindAddress: '`admission.enabled` sets it with the webhook\'s port (admission.test.ts)',
   admissionTlsCertFile: '`admission.enabled` sets it to the mounted serving certificate (admission.test.ts)',
   admissionTlsKeyFile: '`admission.enabled` sets it to the mounted serving key (admission.test.ts)',
+  admissionClientCaFile: '`admission.clientCaConfigMap` sets it to the mounted CA (admission.test.ts)',
   admissionDeny: '`admission.deny` sets it (admission.test.ts)',
   admissionCheckBudget: '`admission.checkBudget` sets it (admission.test.ts)',
 };

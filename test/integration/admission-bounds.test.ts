@@ -136,6 +136,19 @@ describe('admission webhook listener: bounds and limits', () => {
     expect(brought.response.status.message).toContain('registry.example.com/shop/web:v2 does not exist');
   });
 
+  test("pull secrets are read in the review's namespace only; an object naming another namespace is not checked", async () => {
+    answer = async () => ({ status: 'available', message: 'ok' });
+    const object = deployment(['registry.example.com/shop/private:v1']) as ReturnType<typeof deployment> & { metadata: { namespace?: string } };
+    (object.spec.template.spec as { imagePullSecrets?: Array<{ name: string }> }).imagePullSecrets = [{ name: 'prod-pull' }];
+    object.metadata.namespace = 'payments';
+    const reply = JSON.parse((await post(review({ group: 'apps', kind: 'Deployment' }, object))).body);
+    expect(reply.response).toEqual({ uid: 'u-1', allowed: true });
+    expect(checked).toEqual([]);
+    object.metadata.namespace = 'shop';
+    await post(review({ group: 'apps', kind: 'Deployment' }, object));
+    expect(checked).toEqual([expect.objectContaining({ namespace: 'shop', pullSecrets: ['prod-pull'] })]);
+  });
+
   test('a Deployment scaled to zero is not checked, as the exporter does not check it', async () => {
     const object = deployment(['registry.example.com/shop/web:v1']);
     object.spec.replicas = 0;

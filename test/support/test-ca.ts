@@ -42,6 +42,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1,DNS:localhost
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [signing]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -63,9 +69,10 @@ export async function createTestCa(dir: string): Promise<TestCa> {
 
 /**
  * `server`: a TLS certificate for IP:127.0.0.1 and DNS:localhost.
+ * `client`: a TLS client certificate with CN=name.
  * `signing`: a certificate for the token server's JWT signing key.
  */
-export async function issueCert(ca: TestCa, name: string, kind: 'server' | 'signing'): Promise<IssuedCert> {
+export async function issueCert(ca: TestCa, name: string, kind: 'server' | 'client' | 'signing'): Promise<IssuedCert> {
   const certFile = join(ca.dir, `${name}.pem`);
   const keyFile = join(ca.dir, `${name}.key`);
   const subject = kind === 'server' ? '/CN=127.0.0.1' : `/CN=${name}`;
