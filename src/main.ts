@@ -147,7 +147,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
     }),
   );
-  // Admission reviews ask the same index, results and checker; they add nothing to them.
+  // Admission reviews ask the same index and results, and check through the scheduler's registry limits; they add nothing to them.
   const admission = settings.admissionBindAddress
     ? await startAdmissionServer(
         parseBindAddress(settings.admissionBindAddress),
@@ -155,7 +155,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
         new AdmissionDecider(
           index,
           results,
-          check,
+          (unit, waitMs) => scheduler.checkNow(unit, waitMs),
           {
             deny: settings.admissionDeny,
             liveBudgetMs: settings.admissionCheckBudget,

@@ -1,7 +1,8 @@
 // What to tell the person applying a workload: the images it would run, as check units by the
 // exporter's own rules (image-index.ts: filters, pull secrets of the template else the
 // ServiceAccount), each answered from the check results when known, else by a live check that
-// must finish within a tight budget. One warning per problem; refusal (opt-in) only for what no
+// must finish within a tight budget (and takes a slot of its registry like any check: the
+// scheduler's checkNow). One warning per problem; refusal (opt-in) only for what no
 // retry can fix, absent and bad_image_format, and never for a check that did not finish.
 import type { CheckResults } from '../checks/results.js';
 import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../index/image-index.js';
@@ -42,7 +43,8 @@ export class AdmissionDecider {
   constructor(
     private readonly index: Pick<ImageIndex, 'usagesFor'>,
     private readonly results: Pick<CheckResults, 'get'>,
-    private readonly check: (unit: CheckUnit) => Promise<CheckResult>,
+    /** A live check; undefined when it could not start within waitMs (the registry's slots are taken). */
+    private readonly check: (unit: CheckUnit, waitMs: number) => Promise<CheckResult | undefined>,
     private readonly options: DecisionOptions,
     /** Where the warnings given are kept for the status page. */
     private readonly given?: Pick<GivenWarnings, 'record'>,
@@ -115,8 +117,8 @@ export class AdmissionDecider {
     const budget = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.options.liveBudgetMs);
     });
-    const checked = this.check(unit)
-      .then((result): Answer => (result.inconclusive ? undefined : { status: result.status, message: result.message }))
+    const checked = this.check(unit, this.options.liveBudgetMs)
+      .then((result): Answer => (!result || result.inconclusive ? undefined : { status: result.status, message: result.message }))
       .catch((): Answer => undefined)
       .finally(() => this.liveChecks--);
     try {

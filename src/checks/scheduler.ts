@@ -2,7 +2,9 @@
 // with exponential backoff, and never more than N checks in flight per registry (so one slow
 // registry cannot starve the others) nor M in all. A registry that answers 429 is paused for
 // its Retry-After. Checks are spread in time (jitter) so that images that arrived together, or
-// failed together in an outage, do not hit their registries together again and again.
+// failed together in an outage, do not hit their registries together again and again. Checks
+// asked for outside the schedule (checkNow: the admission webhook's unknown images) take the same
+// slots, ahead of scheduled ones, so an apply storm cannot flood a registry either.
 import { apiHost } from '../registry/client.js';
 import type { CheckResult } from '../registry/client.js';
 import type { Status } from '../status.js';
@@ -44,8 +46,10 @@ export const RETRY_SPREAD = 0.5;
  * `firstCheckWaiting`: added for an immediate first check that has not started yet.
  */
 type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean; inconclusive: number; firstCheckWaiting: boolean };
-/** `lastStarted`: a counter value, so the least recently served registry wins a tie. */
-type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number };
+/** `lastStarted`: a counter value, so the least recently served registry wins a tie. `urgent`: checkNow requests by unit key, in arrival order. */
+type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number; urgent: Map<string, UrgentCheck> };
+/** A checkNow request waiting for a slot; every caller asking for the same unit meanwhile joins it. */
+type UrgentCheck = { unit: CheckUnit; answer: Array<(result: CheckResult | undefined) => void>; expiry: NodeJS.Timeout };
 
 export class CheckScheduler {
   private readonly units = new Map<string, UnitState>();
@@ -62,6 +66,8 @@ export class CheckScheduler {
   private pumpScheduled = false;
   private stopped = false;
   private readonly idleWaiters: Array<() => void> = [];
+  /** checkNow checks running, by unit key: a caller asking for the same unit joins the one in flight. */
+  private readonly urgentRunning = new Map<string, Promise<CheckResult>>();
 
   private readonly random: () => number;
 
@@ -116,6 +122,37 @@ export class CheckScheduler {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const registry of this.registries.values()) {
+      for (const urgent of registry.urgent.values()) this.expire(registry, urgent);
+    }
+  }
+
+  /**
+   * One check of `unit` now, outside its schedule (its result is not stored): it waits for a slot
+   * of its registry like any check, ahead of the scheduled ones, and resolves undefined when none
+   * is free within `waitMs` (a registry at its limit or paused by a 429) or the scheduler stops.
+   * Callers asking for a unit already waiting or running share that one check.
+   */
+  checkNow(unit: CheckUnit, waitMs: number): Promise<CheckResult | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    const running = this.urgentRunning.get(unit.key);
+    if (running) return running;
+    const registry = this.registry(apiHost(unit.reference.registry));
+    return new Promise((resolve) => {
+      const waiting = registry.urgent.get(unit.key);
+      if (waiting) return waiting.answer.push(resolve);
+      const urgent: UrgentCheck = { unit, answer: [resolve], expiry: setTimeout(() => this.expire(registry, urgent), waitMs) };
+      urgent.expiry.unref?.();
+      registry.urgent.set(unit.key, urgent);
+      this.schedulePump();
+    });
+  }
+
+  private expire(registry: RegistryState, urgent: UrgentCheck): void {
+    clearTimeout(urgent.expiry);
+    if (registry.urgent.get(urgent.unit.key) !== urgent) return;
+    registry.urgent.delete(urgent.unit.key);
+    urgent.answer.forEach((resolve) => resolve(undefined));
   }
 
   get inFlight(): number {
@@ -164,7 +201,9 @@ export class CheckScheduler {
   /**
    * Each free global slot goes to the ready registry with the fewest checks in flight (ties: the
    * one served longest ago). Max-min fairness: slow registries holding many slots cannot take the
-   * slots a fast one frees, so one slow or dead registry never starves the others.
+   * slots a fast one frees, so one slow or dead registry never starves the others. Registries
+   * with a checkNow request waiting come first, and within a registry its requests do: someone
+   * is waiting for their answer.
    */
   private startReady(now: number): void {
     while (this.running < this.options.globalConcurrency) {
@@ -172,18 +211,38 @@ export class CheckScheduler {
       for (const [name, registry] of this.registries) {
         const limit = this.options.registryConcurrency?.get(name) ?? this.options.perRegistryConcurrency;
         if (registry.running >= limit || registry.pausedUntil > now) continue;
-        if (this.peekReady(registry) === undefined) {
+        if (registry.urgent.size === 0 && this.peekReady(registry) === undefined) {
           if (registry.running === 0) this.registries.delete(name);
           continue;
         }
-        if (!best || registry.running < best.running || (registry.running === best.running && registry.lastStarted < best.lastStarted)) best = registry;
+        if (!best || before(registry, best)) best = registry;
       }
       if (!best) return;
+      best.lastStarted = ++this.starts;
+      const urgent = best.urgent.values().next();
+      if (!urgent.done) {
+        void this.runUrgent(urgent.value, best);
+        continue;
+      }
       const state = this.units.get(best.ready[best.head++])!;
       state.queued = false;
-      best.lastStarted = ++this.starts;
       void this.run(state, best);
     }
+  }
+
+  private async runUrgent(urgent: UrgentCheck, registry: RegistryState): Promise<void> {
+    clearTimeout(urgent.expiry);
+    registry.urgent.delete(urgent.unit.key);
+    registry.running++;
+    this.running++;
+    const checked = this.options.check(urgent.unit).catch((error: unknown): CheckResult => ({ status: 'unknown_error', message: `check failed: ${(error as Error)?.message ?? String(error)}` }));
+    this.urgentRunning.set(urgent.unit.key, checked);
+    const result = await checked;
+    this.urgentRunning.delete(urgent.unit.key);
+    registry.running--;
+    this.running--;
+    urgent.answer.forEach((resolve) => resolve(result));
+    this.schedulePump();
   }
 
   /** The next queued key of the registry, skipping (and dropping) stale entries; not consumed. */
@@ -268,7 +327,7 @@ export class CheckScheduler {
 
   private registry(name: string): RegistryState {
     let registry = this.registries.get(name);
-    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0, lastStarted: 0 }));
+    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0, lastStarted: 0, urgent: new Map() }));
     return registry;
   }
 
@@ -301,4 +360,12 @@ export class CheckScheduler {
     }, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
     this.timer.unref?.();
   }
+}
+
+/** Whether registry `a` gets the next free slot before `b`: a waiting checkNow first, then fewest in flight, then served longest ago. */
+function before(a: RegistryState, b: RegistryState): boolean {
+  const aUrgent = a.urgent.size > 0;
+  const bUrgent = b.urgent.size > 0;
+  if (aUrgent !== bUrgent) return aUrgent;
+  return a.running < b.running || (a.running === b.running && a.lastStarted < b.lastStarted);
 }

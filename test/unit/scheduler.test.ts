@@ -369,3 +369,111 @@ describe('check scheduler bound', () => {
     s.stop();
   });
 });
+
+describe('checks outside the schedule (checkNow, the admission webhook)', () => {
+  /** A check per unit key that finishes only when the test says so; `calls` in the order sent. */
+  function held() {
+    const calls: string[] = [];
+    const release = new Map<string, () => void>();
+    const check = (u: CheckUnit) =>
+      new Promise<CheckResult>((resolve) => {
+        calls.push(u.key);
+        release.set(u.key, () => resolve({ status: 'absent', message: `${u.key} answered` }));
+      });
+    return { calls, release: (key: string) => release.get(key)!(), check };
+  }
+
+  test('registry at its limit → a checkNow is not sent; no slot within its wait → undefined, and never sent later', async () => {
+    const { calls, release, check } = held();
+    const { s } = scheduler({ perRegistryConcurrency: 1 }, check);
+    s.add(unit('r.example/a:1'));
+    await sleep(10);
+    const answer = s.checkNow(unit('r.example/b:1'), 50);
+    await sleep(20);
+    expect(calls).toEqual(['r.example/a:1']);
+    expect(await answer).toBeUndefined();
+    release('r.example/a:1');
+    await sleep(20);
+    expect(calls).toEqual(['r.example/a:1']);
+    s.stop();
+  });
+
+  test('a waiting checkNow gets its registry\'s next free slot ahead of scheduled checks; its result is not stored', async () => {
+    const { calls, release, check } = held();
+    const { s, results } = scheduler({ perRegistryConcurrency: 1 }, check);
+    s.add(unit('r.example/a:1'));
+    s.add(unit('r.example/c:1'));
+    await sleep(10);
+    const answer = s.checkNow(unit('r.example/b:1'), 1000);
+    await sleep(10);
+    release('r.example/a:1');
+    await sleep(10);
+    expect(calls).toEqual(['r.example/a:1', 'r.example/b:1']);
+    release('r.example/b:1');
+    expect(await answer).toEqual({ status: 'absent', message: 'r.example/b:1 answered' });
+    expect(results.get('r.example/b:1')).toBeUndefined();
+    await sleep(10);
+    expect(calls).toEqual(['r.example/a:1', 'r.example/b:1', 'r.example/c:1']);
+    s.stop();
+  });
+
+  test('many callers asking for one unit, waiting or running → one check, one answer for all', async () => {
+    const { calls, release, check } = held();
+    const { s } = scheduler({ perRegistryConcurrency: 1 }, check);
+    s.add(unit('r.example/a:1'));
+    await sleep(10);
+    const waiting = [s.checkNow(unit('r.example/b:1'), 1000), s.checkNow(unit('r.example/b:1'), 1000)];
+    release('r.example/a:1');
+    await sleep(10);
+    const running = s.checkNow(unit('r.example/b:1'), 1000);
+    release('r.example/b:1');
+    expect(await Promise.all([...waiting, running])).toEqual(Array(3).fill({ status: 'absent', message: 'r.example/b:1 answered' }));
+    expect(calls.filter((key) => key === 'r.example/b:1')).toHaveLength(1);
+    s.stop();
+  });
+
+  test('a storm of checkNow on one registry keeps to its limit and the global one, while another registry proceeds', async () => {
+    const inFlight = new Map<string, number>();
+    const peak = new Map<string, number>();
+    let globalPeak = 0;
+    const { s } = scheduler({ perRegistryConcurrency: 2, globalConcurrency: 3 }, async (u) => {
+      const registry = u.reference.registry;
+      inFlight.set(registry, (inFlight.get(registry) ?? 0) + 1);
+      peak.set(registry, Math.max(peak.get(registry) ?? 0, inFlight.get(registry)!));
+      globalPeak = Math.max(globalPeak, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      await sleep(registry === 'slow.example' ? 20 : 2);
+      inFlight.set(registry, inFlight.get(registry)! - 1);
+      if (registry === 'slow.example') slowDone++;
+      return { status: 'available', message: '' };
+    });
+    let slowDone = 0;
+    const answers = [
+      ...Array.from({ length: 20 }, (_, i) => s.checkNow(unit(`slow.example/app:${i}`), 5000)),
+      ...Array.from({ length: 5 }, (_, i) => s.checkNow(unit(`fast.example/app:${i}`), 5000)),
+    ];
+    const fast = await Promise.all(answers.slice(20));
+    expect(fast.every((answer) => answer?.status === 'available')).toBe(true);
+    // The fast registry was answered while the slow one's storm was still going.
+    expect(slowDone).toBeLessThan(20);
+    expect((await Promise.all(answers)).every((answer) => answer?.status === 'available')).toBe(true);
+    expect(peak.get('slow.example')).toBe(2);
+    expect(globalPeak).toBeLessThanOrEqual(3);
+    s.stop();
+  });
+
+  test('a registry paused by 429 → checkNow is not sent and answers undefined after its wait; stop() answers the rest', async () => {
+    const calls: string[] = [];
+    const { s } = scheduler({}, async (u) => {
+      calls.push(u.key);
+      return { status: 'registry_unavailable', message: 'too many requests', retryAfterMs: 60_000 };
+    });
+    s.add(unit('r.example/a:1'));
+    await sleep(20);
+    expect(s.pausedUntil('r.example')).toBeDefined();
+    expect(await s.checkNow(unit('r.example/b:1'), 30)).toBeUndefined();
+    const pending = s.checkNow(unit('r.example/c:1'), 60_000);
+    s.stop();
+    expect(await pending).toBeUndefined();
+    expect(calls).toEqual(['r.example/a:1']);
+  });
+});
