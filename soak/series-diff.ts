@@ -3,7 +3,8 @@
 // churn has settled the two must be equal: a missing line is a missed alarm (or a workload the
 // exporter lost), an unexpected one a false alarm (or a deleted workload's leftover).
 import type * as k8s from '@kubernetes/client-node';
-import { WORKLOAD_KINDS, type KindApis, type KubeObject } from '../src/kube/workload-kinds.js';
+import type { KubeApi } from '../src/kube/kube-api.js';
+import { WORKLOAD_KINDS, type KubeObject } from '../src/kube/workload-kinds.js';
 import { parseMetrics } from '../test/support/metrics-text.js';
 
 const PAGE = 500;
@@ -12,12 +13,12 @@ const FAMILY = /^k8s_image_availability_exporter_(deployment|statefulset|daemons
 export type SeriesDiff = { expected: number; exported: number; missing: string[]; unexpected: string[] };
 
 /** Every container of every workload in the API server, with the status its image must have. */
-export async function expectedLines(apis: KindApis, presentImages: ReadonlySet<string>): Promise<Set<string>> {
+export async function expectedLines(api: KubeApi, presentImages: ReadonlySet<string>): Promise<Set<string>> {
   const lines = new Set<string>();
   for (const kind of WORKLOAD_KINDS) {
     let next: string | undefined;
     do {
-      const page = await kind.listPage(apis, { limit: PAGE, _continue: next });
+      const page = await api.listPage(kind.apiPath, { limit: PAGE, continue: next });
       for (const object of page.items as KubeObject[]) {
         const spec = kind.podSpec(object) as k8s.V1PodSpec | undefined;
         for (const container of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
@@ -25,7 +26,7 @@ export async function expectedLines(apis: KindApis, presentImages: ReadonlySet<s
           lines.add(`${kind.kind} ${object.metadata?.namespace}/${object.metadata?.name} ${container.name} ${container.image} ${status}`);
         }
       }
-      next = page.metadata?._continue || undefined;
+      next = page.metadata?.continue;
     } while (next);
   }
   return lines;

@@ -5,6 +5,7 @@
 // difference between the series it exports and what the API server holds (must be none).
 import * as k8s from '@kubernetes/client-node';
 import { seededImages, seedTags } from '../bench/lib/seed.js';
+import { KubeApi } from '../src/kube/kube-api.js';
 import { KIND_NAMES, type KindName } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
@@ -91,7 +92,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const apis = { apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), core, custom: kc.makeApiClient(k8s.CustomObjectsApi) };
     const calls = kindCalls(kc);
     await core.createNamespace({ body: { metadata: { name: PROBE_NAMESPACE } } });
 
@@ -224,7 +224,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     log('churn over; waiting for the exporter to settle');
     const settleStarted = Date.now();
-    const expected = await expectedLines(apis, present);
+    const expected = await expectedLines(new KubeApi(kc), present);
     let diff: SeriesDiff = diffLines(expected, new Set());
     try {
       diff = await until(async () => diffLines(expected, exportedLines(await metrics())), (d) => d.missing.length === 0 && d.unexpected.length === 0, SETTLE_TIMEOUT_MS, 'an empty series diff');

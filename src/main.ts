@@ -1,6 +1,5 @@
 // Wiring and shutdown only: watch → image index → scheduler → registry client → results → metrics/HTTP.
 import type { Server } from 'node:http';
-import * as k8s from '@kubernetes/client-node';
 import { AdmissionDecider } from './admission/admission-decision.js';
 import { AdmissionMetrics } from './admission/admission-metrics.js';
 import { startAdmissionServer } from './admission/admission-server.js';
@@ -18,9 +17,10 @@ import { ImageResolver } from './index/image-resolver.js';
 import { AutoShard } from './kube/auto-shard.js';
 import { ClusterWatch } from './kube/cluster-watch.js';
 import { EventRecorder } from './kube/event-recorder.js';
+import { KubeApi } from './kube/kube-api.js';
 import { NodePlatforms } from './kube/node-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
-import { PullSecrets } from './kube/pull-secrets.js';
+import { apiSecretReader, PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
 import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
@@ -86,14 +86,14 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     onExchange: (exchange) => metrics.recordExchange(exchange),
   });
   const cloud = cloudCredentialProviders(settings, client, log, process.env);
-  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const secrets: SecretsSource = new PullSecrets(core, log, {
+  const api = new KubeApi(kubeConfig);
+  const secrets: SecretsSource = new PullSecrets(apiSecretReader(api), log, {
     ttlMs: Math.min(SECRET_CACHE_MS, settings.checkInterval),
     // A secret is asked for at every check of its images; three missed intervals mean no image needs it any more.
     forgetAfterMs: 3 * settings.checkInterval + SECRET_CACHE_MS,
   });
   const check = imageChecker(client, secrets, credentialSources(settings, [...registries.providers, ...cloud.providers], log, process.env));
-  const events = settings.recordEvents ? new EventRecorder(core, index, log, (kind) => watch.kindNamed(kind)) : undefined;
+  const events = settings.recordEvents ? new EventRecorder(api, index, log, (kind) => watch.kindNamed(kind)) : undefined;
   const scheduler = new CheckScheduler({
     intervalMs: settings.checkInterval,
     retryInitialDelayMs: Math.min(settings.retryInitialDelay, settings.checkInterval),

@@ -10,7 +10,7 @@ import { ConfigError, loadSettings } from '../config.js';
 import { unitFor, podPullSecretNames, MAX_PULL_SECRETS, type CheckUnit } from '../index/image-index.js';
 import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';
-import { PullSecrets } from '../kube/pull-secrets.js';
+import { PullSecrets, type ReadSecret } from '../kube/pull-secrets.js';
 import { KIND_NAMES } from '../kube/workload-kinds.js';
 import { createLogger } from '../log.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
@@ -191,14 +191,12 @@ function planChecks(manifests: Manifests, workloads: ManifestWorkload[], resolve
 }
 
 /** The manifests' Secrets behind the API the exporter reads them with: absent means 404. */
-function manifestSecretReader(manifests: Manifests) {
-  return {
-    readNamespacedSecret: async ({ name, namespace }: { name: string; namespace: string }) => {
-      const secret = manifests.secrets.get(`${namespace}/${name}`);
-      if (!secret) throw Object.assign(new Error(`secret ${namespace}/${name} is not among the manifests`), { code: 404 });
-      return secret;
-    },
-  } as unknown as ConstructorParameters<typeof PullSecrets>[0];
+function manifestSecretReader(manifests: Manifests): ReadSecret {
+  return async (namespace, name) => {
+    const secret = manifests.secrets.get(`${namespace}/${name}`);
+    if (!secret) throw Object.assign(new Error(`secret ${namespace}/${name} is not among the manifests`), { code: 404 });
+    return secret;
+  };
 }
 
 /**

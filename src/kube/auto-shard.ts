@@ -3,9 +3,9 @@
 // watched by name only (RBAC: get and watch on that one object), so `kubectl scale` reshards every
 // pod within a watch event, without a restart. A pod whose ordinal is at or beyond the replicas is
 // being scaled away: it checks and exports nothing, so no image is reported twice meanwhile.
-import * as k8s from '@kubernetes/client-node';
 import type { Shard } from '../index/image-filter.js';
 import type { Logger } from '../log.js';
+import { Watch, type KubeConfig } from './client-library.js';
 import type { StatefulSetPod } from './stateful-set-pod.js';
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -15,7 +15,7 @@ const MAX_REPLICAS = 10_000;
 type StatefulSetObject = { metadata?: { name?: string }; spec?: { replicas?: unknown } };
 
 export class AutoShard {
-  private readonly watcher: k8s.Watch;
+  private readonly watcher: Watch;
   private replicas?: number;
   private controller?: AbortController;
   private timer?: NodeJS.Timeout;
@@ -23,13 +23,13 @@ export class AutoShard {
   private stopped = false;
 
   constructor(
-    kubeConfig: k8s.KubeConfig,
+    kubeConfig: KubeConfig,
     private readonly pod: StatefulSetPod,
     private readonly namespace: string,
     private readonly onShard: (shard: Shard) => void,
     private readonly log: Logger,
   ) {
-    this.watcher = new k8s.Watch(kubeConfig);
+    this.watcher = new Watch(kubeConfig);
   }
 
   /** Until the StatefulSet is read, this pod knows no shard: it checks nothing and is not ready. */

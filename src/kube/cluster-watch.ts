@@ -1,16 +1,19 @@
 // List + watch of ServiceAccounts and the workload kinds (the four controllers; Pods, Jobs and
-// --extra-workload kinds when enabled), cluster-wide, feeding the image index. client-node's ListWatch resumes from the last resourceVersion after a dropped watch and
+// --extra-workload kinds when enabled), cluster-wide, feeding the image index. client-node's
+// ListWatch resumes from the last resourceVersion after a dropped watch and
 // re-lists on 410 Gone (deleting what vanished meanwhile); on any other error we restart it with
 // backoff, and say clearly when RBAC is the reason. The backoff starts over once the API server
 // accepts a watch again, so a second outage is retried as quickly as the first.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log.js';
 import type { NodePlatforms } from './node-platforms.js';
+import { ADD, DELETE, ERROR, ListWatch, UPDATE, Watch, type KubeConfig } from './client-library.js';
 import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';
+import { KubeApi } from './kube-api.js';
 import { ownerProjection } from './object-projection.js';
 import { groupKind, PodOwners } from './pod-owners.js';
-import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindApis, type KindName, type KubeObject, type ListPage, type WorkloadKind } from './workload-kinds.js';
+import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
 
 const PAGE_SIZE = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -35,8 +38,7 @@ export type ClusterWatchOptions = {
   extraWorkloads?: readonly ExtraWorkload[];
 };
 
-type Informer = { name: string; listWatch: k8s.ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
-type ListFn = (page: { limit: number; _continue?: string }) => Promise<ListPage>;
+type Informer = { name: string; listWatch: ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
 
 export class ClusterWatch {
   private readonly informers: Informer[] = [];
@@ -49,18 +51,16 @@ export class ClusterWatch {
   private readonly covering = new Set<string>();
   /** Namespaces that carry the namespace label, when one is set. */
   private readonly selectedNamespaces = new Set<string>();
-  private readonly apis: KindApis;
-  private readonly core: k8s.CoreV1Api;
+  private readonly api: KubeApi;
   private stopped = false;
 
   constructor(
-    private readonly kubeConfig: k8s.KubeConfig,
+    private readonly kubeConfig: KubeConfig,
     private readonly index: ImageIndex,
     private readonly log: Logger,
     private readonly options: ClusterWatchOptions,
   ) {
-    this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    this.apis = { apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api), core: this.core, custom: kubeConfig.makeApiClient(k8s.CustomObjectsApi) };
+    this.api = new KubeApi(kubeConfig);
     for (const kind of WORKLOAD_KINDS) this.covering.add(coveredBy(kind));
     if (options.checkJobs) this.covering.add(coveredBy(JOB_KIND));
     this.owners = new PodOwners(this.covering);
@@ -75,7 +75,6 @@ export class ClusterWatch {
       'serviceaccounts',
       '/api/v1/serviceaccounts',
       'serviceaccounts',
-      (page) => this.core.listServiceAccountForAllNamespaces(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
       (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, false),
       (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, true),
     );
@@ -85,7 +84,6 @@ export class ClusterWatch {
         'namespaces',
         '/api/v1/namespaces',
         'namespaces',
-        (page) => this.core.listNamespace(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
         (object) => this.onNamespace(object as k8s.V1Namespace, false),
         (object) => this.onNamespace(object as k8s.V1Namespace, true),
       );
@@ -97,7 +95,6 @@ export class ClusterWatch {
         'nodes',
         '/api/v1/nodes',
         'nodes',
-        (page) => this.core.listNode(page) as Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
         (object) => platforms.set(object.metadata?.name ?? '', (object as k8s.V1Node).metadata?.labels),
         (object) => platforms.delete(object.metadata?.name ?? ''),
       );
@@ -121,7 +118,6 @@ export class ClusterWatch {
       kind.kind,
       kind.apiPath,
       kind.resource,
-      (page) => kind.listPage(this.apis, page),
       (object) => this.onWorkload(kind, object),
       (object) => this.onWorkloadDeleted(kind, object),
       kind.project,
@@ -134,21 +130,20 @@ export class ClusterWatch {
    * their own informer when they are checked too.
    */
   private startOwnerInformers(): Promise<void>[] {
-    const metadataWatch = (name: string, path: string, resource: string, list: (page: { limit: number; _continue?: string }, options: k8s.ConfigurationOptions) => Promise<ListPage>) =>
+    const metadataWatch = (name: string, path: string, resource: string) =>
       this.firstList(
         this.informer(
           name,
           path,
           resource,
-          (page) => list(page, k8s.setHeaderOptions('Accept', METADATA_LIST)),
           (object) => this.onIntermediate(object),
           (object) => this.owners.deleteIntermediate(object) && this.redecidePods(object.metadata?.uid),
           ownerProjection,
-          withAcceptHeader(this.kubeConfig, METADATA_WATCH),
+          { list: METADATA_LIST, watch: METADATA_WATCH },
         ),
       );
-    const started = [metadataWatch('replicasets', '/apis/apps/v1/replicasets', 'replicasets.apps', (page, options) => this.apis.apps.listReplicaSetForAllNamespaces(page, options))];
-    if (!this.options.checkJobs) started.push(metadataWatch('jobs', '/apis/batch/v1/jobs', 'jobs.batch', (page, options) => this.apis.batch.listJobForAllNamespaces(page, options)));
+    const started = [metadataWatch('replicasets', '/apis/apps/v1/replicasets', 'replicasets.apps')];
+    if (!this.options.checkJobs) started.push(metadataWatch('jobs', '/apis/batch/v1/jobs', 'jobs.batch'));
     return started;
   }
 
@@ -176,7 +171,7 @@ export class ClusterWatch {
     if (this.stopped) return undefined;
     let kind: WorkloadKind;
     try {
-      kind = extraWorkloadKind(workload, await discoverKind(this.apis, workload));
+      kind = extraWorkloadKind(workload, await discoverKind(this.api, workload));
     } catch (error) {
       const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(failures, 10));
       this.log.error({ extraWorkload: workload.text, retryInSeconds: delay / 1000 }, `cannot watch extra workload ${workload.resource}.${workload.group}: ${describe(error)}`);
@@ -276,11 +271,11 @@ export class ClusterWatch {
     name: string,
     path: string,
     resource: string,
-    listPage: ListFn,
     onChange: (object: KubeObject) => void,
     onDelete: (object: KubeObject) => void,
     project: (object: KubeObject) => KubeObject = (object) => object,
-    watchConfig: k8s.KubeConfig = this.kubeConfig,
+    /** Accept headers for another form than the whole objects (metadata only). */
+    accept?: { list: string; watch: string },
   ): Informer {
     const informer = {} as Informer;
     const listAll = async () => {
@@ -288,10 +283,10 @@ export class ClusterWatch {
       let resourceVersion: string | undefined;
       let next: string | undefined;
       do {
-        const page = await listPage({ limit: PAGE_SIZE, _continue: next });
-        for (const item of page.items) items.push(project(item));
+        const page = await this.api.listPage(path, { limit: PAGE_SIZE, continue: next }, accept?.list);
+        for (const item of page.items) items.push(project(item as KubeObject));
         resourceVersion = page.metadata?.resourceVersion;
-        next = page.metadata?._continue || undefined;
+        next = page.metadata?.continue;
       } while (next);
       // A list after the first one means the watch could not simply resume: its resourceVersion
       // expired (410 Gone) or the watch failed. Worth a line: it costs a full list.
@@ -304,18 +299,18 @@ export class ClusterWatch {
       return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
     };
     const watch = watchReportingAccepted(
-      watchConfig,
+      accept ? withAcceptHeader(this.kubeConfig, accept.watch) : this.kubeConfig,
       () => {
         informer.failures = 0;
       },
       project,
     );
-    const listWatch = new k8s.ListWatch<KubeObject>(path, watch, listAll, false);
+    const listWatch = new ListWatch<KubeObject>(path, watch, listAll, false);
     Object.assign(informer, { name, listWatch, listed: false, failures: 0 });
-    listWatch.on(k8s.ADD, (object) => this.safely(name, () => onChange(object)));
-    listWatch.on(k8s.UPDATE, (object) => this.safely(name, () => onChange(object)));
-    listWatch.on(k8s.DELETE, (object) => this.safely(name, () => onDelete(object)));
-    listWatch.on(k8s.ERROR, (error) => this.restartLater(informer, resource, error));
+    listWatch.on(ADD, (object) => this.safely(name, () => onChange(object)));
+    listWatch.on(UPDATE, (object) => this.safely(name, () => onChange(object)));
+    listWatch.on(DELETE, (object) => this.safely(name, () => onDelete(object)));
+    listWatch.on(ERROR, (error) => this.restartLater(informer, resource, error));
     this.informers.push(informer);
     void listWatch.start().catch((error) => this.restartLater(informer, resource, error));
     return informer;
@@ -366,8 +361,8 @@ export class ClusterWatch {
  * list, so a successful list alone would leave the failures of an earlier outage counted. Objects
  * are projected as they arrive, before the informer caches them.
  */
-function watchReportingAccepted(kubeConfig: k8s.KubeConfig, onAccepted: () => void, project: (object: KubeObject) => KubeObject): k8s.Watch {
-  const watch = new k8s.Watch(kubeConfig);
+function watchReportingAccepted(kubeConfig: KubeConfig, onAccepted: () => void, project: (object: KubeObject) => KubeObject): Watch {
+  const watch = new Watch(kubeConfig);
   const start = watch.watch.bind(watch);
   watch.watch = async (path, queryParams, callback, done) => {
     // A refused or failed request calls `done` with the error before `watch` returns.
@@ -393,8 +388,8 @@ function coveredBy(kind: WorkloadKind): string {
 }
 
 /** The same cluster and credentials, with an Accept header on every watch request. */
-function withAcceptHeader(kubeConfig: k8s.KubeConfig, accept: string): k8s.KubeConfig {
-  const config = Object.create(kubeConfig) as k8s.KubeConfig;
+function withAcceptHeader(kubeConfig: KubeConfig, accept: string): KubeConfig {
+  const config = Object.create(kubeConfig) as KubeConfig;
   config.applyToFetchOptions = (options) => kubeConfig.applyToFetchOptions({ ...options, headers: { ...options.headers, Accept: accept } });
   return config;
 }

@@ -2,17 +2,18 @@
 // the metrics say. Opt-in (--record-events; the chart then grants `create` on events), recorded
 // only on a change of status, at most once an hour per workload container and status, and never
 // more than a few per second in all.
-import * as k8s from '@kubernetes/client-node';
 import type { CheckRecord } from '../checks/results.js';
 import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
 import type { Logger } from '../log.js';
 import type { Status } from '../status.js';
+import type { KubeApi } from './kube-api.js';
 import type { KindName, WorkloadKind } from './workload-kinds.js';
 
 export const EVENT_REASON = 'ImageUnavailable';
 const RECORDED: ReadonlySet<Status> = new Set(['absent', 'authentication_failure', 'authorization_failure']);
 const REPEAT_AFTER_MS = 60 * 60 * 1000;
 const MAX_PER_SECOND = 5;
+const EVENT_TIMEOUT_MS = 10_000;
 
 export class EventRecorder {
   private readonly lastRecorded = new Map<string, number>();
@@ -20,7 +21,7 @@ export class EventRecorder {
   private inWindow = 0;
 
   constructor(
-    private readonly core: k8s.CoreV1Api,
+    private readonly api: KubeApi,
     private readonly index: ImageIndex,
     private readonly log: Logger,
     /** The watched kind of this name: its Kind and apiVersion for the event's object reference. */
@@ -50,9 +51,11 @@ export class EventRecorder {
     if (!kind) return;
     const time = new Date(now);
     try {
-      await this.core.createNamespacedEvent({
-        namespace: usage.namespace,
-        body: {
+      await this.api.post(
+        `/api/v1/namespaces/${encodeURIComponent(usage.namespace)}/events`,
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
           metadata: { generateName: `${usage.workload}.`, namespace: usage.namespace },
           involvedObject: { kind: kind.objectKind, apiVersion: kind.apiVersion, name: usage.workload, namespace: usage.namespace, uid: usage.workloadUid },
           reason: EVENT_REASON,
@@ -64,7 +67,8 @@ export class EventRecorder {
           lastTimestamp: time,
           count: 1,
         },
-      });
+        { timeoutMs: EVENT_TIMEOUT_MS },
+      );
     } catch (error) {
       this.lastRecorded.delete(key);
       this.log.warn({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, code: (error as { code?: number }).code }, 'cannot record an ImageUnavailable event (RBAC create on events?)');

@@ -5,7 +5,9 @@
 // is true. The kind's name in metric families is the resource's Kind in lowercase (Rollout →
 // rollout), learnt from the API server's discovery document, as kubectl names it.
 import type * as k8s from '@kubernetes/client-node';
-import type { KindApis, KubeObject, WorkloadKind } from './workload-kinds.js';
+import { printable } from '../printable.js';
+import type { KubeApi } from './kube-api.js';
+import type { WorkloadKind } from './workload-kinds.js';
 
 export type ExtraWorkload = {
   /** The setting as written, for messages. */
@@ -20,6 +22,8 @@ export type ExtraWorkload = {
 
 export const MAX_EXTRA_WORKLOADS = 20;
 const MAX_PATH_SEGMENTS = 12;
+/** A group version's discovery document lists its resources: kilobytes, not megabytes. */
+const MAX_DISCOVERY_BYTES = 4 * 1024 * 1024;
 const GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
 const RESOURCE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -87,11 +91,6 @@ export function extraWorkloadKind(workload: ExtraWorkload, objectKind: string): 
     apiVersion: `${group}/${version}`,
     apiPath: `/apis/${group}/${version}/${resource}`,
     resource: `${resource}.${group}`,
-    listPage: async (apis: KindApis, page) => {
-      // Custom objects come as plain JSON: `continue`, not the typed lists' `_continue`.
-      const list = (await apis.custom.listClusterCustomObject({ group, version, plural: resource, ...page })) as { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
-      return { items: Array.isArray(list.items) ? list.items : [], metadata: { resourceVersion: list.metadata?.resourceVersion, _continue: list.metadata?.continue } };
-    },
     podSpec: (object) => (fieldAt(object, workload.templatePath) as k8s.V1PodTemplateSpec | undefined)?.spec,
     disabled: (object) =>
       (workload.replicasPath !== undefined && fieldAt(object, workload.replicasPath) === 0) || (workload.suspendPath !== undefined && fieldAt(object, workload.suspendPath) === true),
@@ -104,21 +103,23 @@ export function extraWorkloadKind(workload: ExtraWorkload, objectKind: string): 
  * with a message saying what to fix when the resource is not served, not namespaced, or cannot
  * be listed and watched.
  */
-export async function discoverKind(apis: KindApis, workload: ExtraWorkload): Promise<string> {
-  let list: k8s.V1APIResourceList;
+export async function discoverKind(api: KubeApi, workload: ExtraWorkload): Promise<string> {
+  let list: { resources?: unknown };
   try {
-    list = await apis.custom.getAPIResources({ group: workload.group, version: workload.version });
+    list = await api.get(`/apis/${workload.group}/${workload.version}`, { maxBytes: MAX_DISCOVERY_BYTES });
   } catch (error) {
     const code = (error as { code?: number }).code;
     if (code === 404) throw new ExtraWorkloadError(`${workload.group}/${workload.version} is not served by the API server: install the CustomResourceDefinition of ${workload.resource}.${workload.group}, or correct the version`);
     throw error;
   }
-  const found = (list.resources ?? []).find((entry) => entry.name === workload.resource);
+  const resources = (Array.isArray(list?.resources) ? list.resources : []) as Array<Partial<k8s.V1APIResource> | null>;
+  const found = resources.find((entry) => entry?.name === workload.resource);
   if (!found) {
-    const served = (list.resources ?? []).map((entry) => entry.name).filter((name) => !name.includes('/')).slice(0, 20).join(', ');
-    throw new ExtraWorkloadError(`${workload.group}/${workload.version} has no resource ${workload.resource} (it serves: ${served || 'none'}); correct the resource name`);
+    const served = resources.map((entry) => entry?.name).filter((name): name is string => typeof name === 'string' && !name.includes('/')).slice(0, 20).join(', ');
+    throw new ExtraWorkloadError(`${workload.group}/${workload.version} has no resource ${workload.resource} (it serves: ${printable(served, 400) || 'none'}); correct the resource name`);
   }
   if (!found.namespaced) throw new ExtraWorkloadError(`${workload.resource}.${workload.group} is cluster-scoped; only namespaced resources can be checked (their pull secrets live in a namespace)`);
-  if (!found.verbs.includes('list') || !found.verbs.includes('watch')) throw new ExtraWorkloadError(`${workload.resource}.${workload.group} cannot be listed and watched`);
+  if (!Array.isArray(found.verbs) || !found.verbs.includes('list') || !found.verbs.includes('watch')) throw new ExtraWorkloadError(`${workload.resource}.${workload.group} cannot be listed and watched`);
+  if (typeof found.kind !== 'string' || found.kind === '') throw new ExtraWorkloadError(`the API server's discovery document names no Kind for ${workload.resource}.${workload.group}; check the CustomResourceDefinition`);
   return found.kind;
 }

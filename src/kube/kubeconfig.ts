@@ -1,8 +1,8 @@
-import * as k8s from '@kubernetes/client-node';
+import { KubeConfig } from './client-library.js';
 
 /** An explicit path, or the library's default order: $KUBECONFIG, ~/.kube/config, in-cluster. */
-export function loadKubeConfig(path: string): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
+export function loadKubeConfig(path: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
   const where = path || 'the default locations';
   try {
     if (path) kubeConfig.loadFromFile(path);

@@ -5,11 +5,22 @@
 // de-duplicated, at most a handful at once, each with a timeout. A failed read keeps the content
 // last read (whatever its age) and is retried soon; a secret never read makes the answer unknown,
 // so the image keeps the status it had instead of a false authentication failure.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
 import type { Logger } from '../log.js';
 import { printable } from '../printable.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
+import type { KubeApi } from './kube-api.js';
+
+/** Reads one Secret within `timeoutMs`; fails with `code` 404 or 403 as the API server answers. */
+export type ReadSecret = (namespace: string, name: string, timeoutMs: number) => Promise<k8s.V1Secret>;
+
+/** A Secret's size is bounded by the API server (1.5 MB per object); anything far beyond is not one. */
+const MAX_SECRET_BYTES = 4 * 1024 * 1024;
+
+export function apiSecretReader(api: KubeApi): ReadSecret {
+  return (namespace, name, timeoutMs) => api.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, { timeoutMs, maxBytes: MAX_SECRET_BYTES });
+}
 
 export type PullSecretsAnswer =
   /** Entries of every readable secret, in the pod's order; `notes` name secrets the kubelet goes on without. */
@@ -53,7 +64,7 @@ export class PullSecrets {
   private lastSweep = Date.now();
 
   constructor(
-    private readonly core: Pick<k8s.CoreV1Api, 'readNamespacedSecret'>,
+    private readonly readSecret: ReadSecret,
     private readonly log: Logger,
     options: Partial<PullSecretsOptions> = {},
   ) {
@@ -115,7 +126,7 @@ export class PullSecrets {
     const secret = `${namespace}/${name}`;
     let content: Content;
     try {
-      const body = await this.core.readNamespacedSecret({ name, namespace }, { middleware: [timeout(this.options.timeoutMs)], middlewareMergeStrategy: 'append' });
+      const body = await this.readSecret(namespace, name, this.options.timeoutMs);
       content = contentOf(body, secret);
     } catch (error) {
       const status = (error as { code?: unknown }).code;
@@ -169,17 +180,6 @@ function contentOf(body: k8s.V1Secret, secret: string): Content {
     if (error instanceof SecretFormatError) return { kind: 'malformed', reason: error.message };
     throw error;
   }
-}
-
-/** A middleware giving each request its own deadline (the client sets none). */
-function timeout(ms: number): k8s.ObservableMiddleware {
-  return {
-    pre: (context) => {
-      context.setSignal(AbortSignal.timeout(ms));
-      return new k8s.Observable(Promise.resolve(context));
-    },
-    post: (context) => new k8s.Observable(Promise.resolve(context)),
-  };
 }
 
 function describe(error: unknown, timeoutMs: number): string {

@@ -4,7 +4,7 @@
 // watched; Pods and Jobs only when enabled (--check-pods, --check-jobs), and only those that no
 // watched kind owns (pod-owners.ts); kinds from --extra-workload are rows built at start
 // (extra-workloads.ts).
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { cronJobProjection, jobProjection, podProjection, templatedProjection } from './object-projection.js';
 
 /** The four controller kinds every exporter watches, in the order their families are rendered. */
@@ -20,19 +20,16 @@ export type KubeObject = {
   status?: unknown;
 };
 
-export type KindApis = { apps: k8s.AppsV1Api; batch: k8s.BatchV1Api; core: k8s.CoreV1Api; custom: k8s.CustomObjectsApi };
-export type ListPage = { items: KubeObject[]; metadata?: { resourceVersion?: string; _continue?: string } };
 
 export type WorkloadKind = {
   kind: KindName;
   /** The object's own kind and apiVersion, for references to it (Events) and from it (owners). */
   objectKind: string;
   apiVersion: string;
-  /** Watch path, cluster-wide. */
+  /** List and watch path, cluster-wide. */
   apiPath: string;
   /** The RBAC resource, for error messages that say which rule is missing. */
   resource: string;
-  listPage(apis: KindApis, page: { limit: number; _continue?: string }): Promise<ListPage>;
   podSpec(workload: KubeObject): k8s.V1PodSpec | undefined;
   disabled(workload: KubeObject): boolean;
   /** Never starts a container again: not checked, whatever --force-check-disabled-controllers says. */
@@ -52,7 +49,6 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/deployments',
     resource: 'deployments.apps',
-    listPage: (apis, page) => apis.apps.listDeploymentForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
     project: templatedProjection,
     disabled: (w) => spec(w).replicas === 0,
@@ -64,7 +60,6 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/statefulsets',
     resource: 'statefulsets.apps',
-    listPage: (apis, page) => apis.apps.listStatefulSetForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
     project: templatedProjection,
     disabled: (w) => spec(w).replicas === 0,
@@ -76,7 +71,6 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     apiVersion: 'apps/v1',
     apiPath: '/apis/apps/v1/daemonsets',
     resource: 'daemonsets.apps',
-    listPage: (apis, page) => apis.apps.listDaemonSetForAllNamespaces(page),
     podSpec: (w) => spec(w).template?.spec,
     project: templatedProjection,
     disabled: never,
@@ -88,7 +82,6 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
     apiVersion: 'batch/v1',
     apiPath: '/apis/batch/v1/cronjobs',
     resource: 'cronjobs.batch',
-    listPage: (apis, page) => apis.batch.listCronJobForAllNamespaces(page),
     podSpec: (w) => spec(w).jobTemplate?.spec?.template?.spec,
     disabled: (w) => spec(w).suspend === true,
     finished: never,
@@ -106,7 +99,6 @@ export const JOB_KIND: WorkloadKind = {
   apiVersion: 'batch/v1',
   apiPath: '/apis/batch/v1/jobs',
   resource: 'jobs.batch',
-  listPage: (apis, page) => apis.batch.listJobForAllNamespaces(page),
   podSpec: (w) => spec(w).template?.spec,
   disabled: (w) => spec(w).suspend === true,
   // The job controller sets Complete or Failed once no pod will be started any more.
@@ -121,7 +113,6 @@ export const POD_KIND: WorkloadKind = {
   apiVersion: 'v1',
   apiPath: '/api/v1/pods',
   resource: 'pods',
-  listPage: (apis, page) => apis.core.listPodForAllNamespaces(page),
   podSpec: (w) => w.spec as k8s.V1PodSpec | undefined,
   disabled: never,
   // A pod in phase Succeeded or Failed has stopped all its containers for good.

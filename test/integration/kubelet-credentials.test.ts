@@ -4,7 +4,8 @@
 // single status.
 import * as k8s from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
-import { PullSecrets } from '../../src/kube/pull-secrets.js';
+import { KubeApi } from '../../src/kube/kube-api.js';
+import { apiSecretReader, PullSecrets } from '../../src/kube/pull-secrets.js';
 import { createLogger } from '../../src/log.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
@@ -180,13 +181,12 @@ describe('pull credentials as the kubelet decides them (real API server, htpassw
 
 describe('pull secret reads against a real API server that goes away', () => {
   let api: ApiServer;
-  let core: k8s.CoreV1Api;
+  let kc: k8s.KubeConfig;
   beforeAll(async () => {
     api = await startApiServer();
-    const kc = new k8s.KubeConfig();
+    kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedSecret({
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
       namespace: 'default',
       body: { metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { 'r.example': goodAuth } })) } },
     });
@@ -196,7 +196,7 @@ describe('pull secret reads against a real API server that goes away', () => {
   test('content last read is used while reads fail; a secret never read gives no answer; one warning per secret', async () => {
     const lines: string[] = [];
     const log = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }));
-    const secrets = new PullSecrets(core, log, { ttlMs: 0, retryMs: 0 });
+    const secrets = new PullSecrets(apiSecretReader(new KubeApi(kc)), log, { ttlMs: 0, retryMs: 0 });
     expect(await secrets.keyring('default', ['regcred'])).toMatchObject({ kind: 'keyring', notes: [], entries: [{ key: 'r.example', credential: { username: USER } }] });
 
     await api.pause();
@@ -221,7 +221,7 @@ describe('pull secret reads against a real API server that goes away', () => {
   }, 120_000);
 
   test('a name no Secret can have is not found, and the reason shows it printable and short', async () => {
-    const secrets = new PullSecrets(core, createLogger('silent'));
+    const secrets = new PullSecrets(apiSecretReader(new KubeApi(kc)), createLogger('silent'));
     const answer = await secrets.keyring('default', [`Bad_Name\n${'x'.repeat(300)}`, 'regcred']);
     expect(answer).toMatchObject({ kind: 'keyring', entries: [{ key: 'r.example' }] });
     const [note] = answer.kind === 'keyring' ? answer.notes : [];
