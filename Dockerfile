@@ -1,13 +1,15 @@
 # syntax=docker/dockerfile:1
 # k8s-image-availability-exporter: `make image` (docker build -t k8s-image-availability-exporter:<version> .)
 
-# Build: all dependencies, compile TypeScript, then drop the devDependencies.
+# Build: all dependencies, compile TypeScript, bundle the entry point into dist/src/cli.js (only
+# the code it reaches, scripts/bundle.ts), then drop the devDependencies.
 FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run: distroless Node.js, no shell or package manager, as the `nonroot` user (uid 65532, the

@@ -13,8 +13,9 @@ import type { ModuleCost } from '../lib/module-cost.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms } from '../lib/stats.js';
 
-const PROBE = fileURLToPath(new URL('../lib/memory-probe.js', import.meta.url));
-const MODULE_COST = fileURLToPath(new URL('../lib/module-cost.js', import.meta.url));
+// Bundled as the exporter ships (scripts/bundle.mjs, run by `npm run bench`).
+const PROBE = fileURLToPath(new URL('../bundled/memory-probe.js', import.meta.url));
+const MODULE_COST = fileURLToPath(new URL('../bundled/module-cost.js', import.meta.url));
 const TARGET_RSS = 250e6;
 const MIB = 1024 * 1024;
 /** The goals of the memory issue: the Go exporter's figures at these sizes, with margin. */
@@ -32,7 +33,7 @@ async function probe(host: string, repos: number, workloads: number, images: num
   return JSON.parse(stdout) as MemoryFigures;
 }
 
-async function moduleCost(load: 'bare' | 'client-node' | 'exporter'): Promise<ModuleCost> {
+async function moduleCost(load: 'bare' | 'client-library' | 'exporter'): Promise<ModuleCost> {
   const { stdout } = await run(process.execPath, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024 });
   return JSON.parse(stdout) as ModuleCost;
 }
@@ -42,10 +43,10 @@ export const MEMORY_GOAL_IMAGES = Math.max(...STEADY_GOALS.map((goal) => goal.im
 
 export async function memoryCase(registry: TestRegistry, repos: number, workloads: number, images: number): Promise<Row[]> {
   const bare = await moduleCost('bare');
-  const client = await moduleCost('client-node');
+  const client = await moduleCost('client-library');
   const modules = await moduleCost('exporter');
   log(
-    `memory: bare node rss ${mib(bare.rss)} heap ${mib(bare.heapUsed)}; + client library index rss ${mib(client.rss)} heap ${mib(client.heapUsed)}; ` +
+    `memory: bare node rss ${mib(bare.rss)} heap ${mib(bare.heapUsed)}; + client library parts rss ${mib(client.rss)} heap ${mib(client.heapUsed)}; ` +
       `every exporter module rss ${mib(modules.rss)} heap ${mib(modules.heapUsed)} external ${mib(modules.external)}`,
   );
   const idle = await probe(registry.host, repos, 0, 0);
@@ -61,7 +62,7 @@ export async function memoryCase(registry: TestRegistry, repos: number, workload
     },
     {
       case: '4. idle RSS (modules loaded, nothing watched)',
-      exporter: `${mib(idle.rss)}: client library index ${mib(client.rss - bare.rss)} of it, heap ${mib(idle.heapUsed)}`,
+      exporter: `${mib(idle.rss)}: client library ${mib(client.rss - bare.rss)} of it, heap ${mib(idle.heapUsed)}`,
       baseline: `bare Node ${mib(bare.rss)}`,
       ratio: idle.rss / bare.rss,
       target: `≤ ${mib(IDLE_GOAL)}`,

@@ -1,14 +1,16 @@
 // Child process of the memory case: what loading code alone costs. Loads nothing (a bare Node
-// process), the Kubernetes client's package index, or every module the exporter's entry point
-// loads, then prints RSS and the V8 heap retained after a full garbage collection, as JSON.
+// process), the parts of the Kubernetes client library the exporter uses, or every module the
+// exporter's entry point loads, then prints RSS and the V8 heap retained after a full garbage
+// collection, as JSON. Run as bundled by `npm run bench` (scripts/bundle.mjs), as the exporter
+// ships: each load is a chunk of its own, read only when imported.
 //
-// Usage: node --expose-gc module-cost.js bare|client-node|exporter
+// Usage: node --expose-gc module-cost.js bare|client-library|exporter
 import { sleep } from './stats.js';
 
 export type ModuleCost = { rss: number; heapUsed: number; external: number };
 
 const what = process.argv[2];
-if (what === 'client-node') await import('@kubernetes/client-node');
+if (what === 'client-library') await import('../../src/kube/client-library.js');
 else if (what === 'exporter') await import('../../src/main.js');
 else if (what !== 'bare') throw new Error(`module-cost: unknown load ${what}`);
 

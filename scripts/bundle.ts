@@ -1,0 +1,88 @@
+// Bundles compiled entry points (tsc's output in dist/) into self-contained files, so that a
+// process loads only the code it can reach. The reason is memory: @kubernetes/client-node's
+// config.js (KubeConfig) imports the library's generated index for two functions, and cache.js
+// (ListWatch) imports the generated model serializer for selectors the exporter never sets; as
+// plain modules they load every generated API class and model, about 60 MiB of an idle
+// process's resident memory. Here those imports (and node-fetch's unused URL polyfill) are
+// pointed at what is used.
+//
+// Usage (compiled by tsc into dist/scripts/, as `npm run build` and `npm run bench` run it):
+//        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place as one file
+//        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
+//                                                   one file per entry in OUTDIR, code loaded
+//                                                   by import() in chunks of its own
+import { pathToFileURL } from 'node:url';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+
+/**
+ * Replacement modules for imports that load far more than is used, by importing file and
+ * specifier. Each replacement offers what its importer uses, with the same behaviour.
+ */
+const SLIM_IMPORTS: ReadonlyArray<{ importer: RegExp; specifier: string; contents: string }> = [
+  {
+    importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/,
+    specifier: './gen/index.js',
+    contents: "export { createConfiguration } from './gen/configuration.js'; export { ServerConfiguration } from './gen/servers.js';",
+  },
+  {
+    importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]cache\.js$/,
+    specifier: './serializer.js',
+    // cache.js serializes a label or field selector with it, as the string it already is.
+    contents: 'export const ObjectSerializer = { serialize: (value) => value };',
+  },
+  {
+    importer: /[\\/]node-fetch[\\/]lib[\\/]index\.(m?js)$/,
+    specifier: 'whatwg-url',
+    // node-fetch takes Node's own URL when there is one (`Url.URL || whatwgUrl.URL`), as on every
+    // Node the exporter runs on; whatwg-url would only add its Unicode tables (tr46).
+    contents: 'export const URL = globalThis.URL; export default { URL };',
+  },
+];
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+const slimImports: Plugin = {
+  name: 'slim-imports',
+  setup(pluginBuild) {
+    const filter = new RegExp(`^(${SLIM_IMPORTS.map((slim) => escaped(slim.specifier)).join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) => {
+      const index = SLIM_IMPORTS.findIndex((slim) => slim.specifier === args.path && slim.importer.test(args.importer));
+      if (index === -1) return undefined;
+      return { path: `${index}:${args.path}`, namespace: 'slim-imports', pluginData: { contents: SLIM_IMPORTS[index].contents, resolveDir: args.resolveDir } };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'slim-imports' }, (args) => ({ contents: args.pluginData.contents, resolveDir: args.pluginData.resolveDir, loader: 'js' }));
+  },
+};
+
+/** esbuild options for the entries: in place (one file each), or split into `outdir`. */
+export function bundleOptions(entries: string[], outdir?: string): BuildOptions {
+  return {
+    entryPoints: entries,
+    ...(outdir ? { outdir, splitting: true } : { outfile: entries[0], allowOverwrite: true }),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    // Class and function names stay as written: they appear in error messages and logs.
+    keepNames: true,
+    sourcemap: true,
+    // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
+    external: ['@aws-sdk/*'],
+    plugins: [slimImports],
+    // CommonJS dependencies call require() for Node's own modules; an ES module has none.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: 'error',
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const outdir = args[0] === '--split' ? args[1] : undefined;
+  const entries = outdir ? args.slice(2) : args;
+  if (entries.length === 0 || (args[0] === '--split' && !outdir) || (!outdir && entries.length !== 1)) {
+    console.error('usage: node dist/scripts/bundle.js ENTRY.js | --split OUTDIR ENTRY.js...');
+    process.exit(2);
+  }
+  await build(bundleOptions(entries, outdir));
+}
