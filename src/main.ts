@@ -123,13 +123,14 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const forced = settings.forceCheckDisabledControllers;
   const checkDisabled = new Set<KindName>(forced.includes('*') ? [...KIND_NAMES, JOB_KIND.kind] : forced);
   const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
+  const extraWorkloads = parseExtraWorkloads(settings.extraWorkloads);
   const watch = new ClusterWatch(kubeConfig, index, log, {
     checkDisabled,
     namespaceLabel: settings.namespaceLabel || undefined,
     nodePlatforms,
     checkPods: settings.checkPods,
     checkJobs: settings.checkJobs,
-    extraWorkloads: parseExtraWorkloads(settings.extraWorkloads),
+    extraWorkloads,
   });
 
   // The webhook's warnings, shown on the status page beside each image's checks.
@@ -163,6 +164,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
             checkDisabled,
             checkPods: settings.checkPods,
             checkJobs: settings.checkJobs,
+            extraWorkloads,
           },
           givenWarnings,
         ),

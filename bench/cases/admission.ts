@@ -82,6 +82,7 @@ export async function admissionCase(count = REVIEWS): Promise<Row[]> {
     checkDisabled: new Set(),
     checkPods: false,
     checkJobs: true,
+    extraWorkloads: [],
   });
   const silent = createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() }));
   const webhook = await startAdmissionServer({ host: '127.0.0.1', port: 0 }, { certFile: cert.certFile, keyFile: cert.keyFile }, decider, new AdmissionMetrics(new Registry()), silent);

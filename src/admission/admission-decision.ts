@@ -6,6 +6,7 @@
 // retry can fix, absent and bad_image_format, and never for a check that did not finish.
 import type { CheckResults } from '../checks/results.js';
 import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../index/image-index.js';
+import { extraWorkloadKind, type ExtraWorkload } from '../kube/extra-workloads.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
 import type { CheckResult } from '../registry/client.js';
 import type { Status } from '../status.js';
@@ -31,6 +32,8 @@ export type DecisionOptions = {
   checkDisabled: ReadonlySet<KindName>;
   checkPods: boolean;
   checkJobs: boolean;
+  /** --extra-workload resources, reviewed like the built-in kinds. */
+  extraWorkloads: readonly ExtraWorkload[];
 };
 
 export type Decision = AdmissionAnswer & { outcome: 'ignored' | 'available' | 'warned' | 'denied' };
@@ -84,9 +87,14 @@ export class AdmissionDecider {
     return { allowed: true, warnings: shown, outcome: shown.length > 0 ? 'warned' : 'available' };
   }
 
+  /** The watched kind the object is of: a built-in one by group and Kind, an extra workload by the resource it was sent as (its template path is that version's). */
   private kindOf(request: AdmissionRequest): WorkloadKind | undefined {
     const kinds = [...WORKLOAD_KINDS, ...(this.options.checkJobs ? [JOB_KIND] : []), ...(this.options.checkPods ? [POD_KIND] : [])];
-    return kinds.find((kind) => kind.objectKind === request.kind && groupOf(kind.apiVersion) === request.group);
+    const builtIn = kinds.find((kind) => kind.objectKind === request.kind && groupOf(kind.apiVersion) === request.group);
+    if (builtIn) return builtIn;
+    const { group, version, resource } = request.resource;
+    const extra = this.options.extraWorkloads.find((workload) => workload.group === group && workload.version === version && workload.resource === resource);
+    return extra && request.kind ? extraWorkloadKind(extra, request.kind) : undefined;
   }
 
   /** The exporter's rules for what it does not check: finished, disabled, or created by a controller (checked as its owner). */

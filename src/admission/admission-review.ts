@@ -11,6 +11,8 @@ export type AdmissionRequest = {
   /** The object's group (empty for the core group) and Kind, as the API server names them. */
   group: string;
   kind: string;
+  /** The resource the object was sent as (after the webhook's matchPolicy conversion): how extra workload kinds are recognised. */
+  resource: { group: string; version: string; resource: string };
   operation: string;
   namespace: string;
   /** Empty on CREATE with generateName. */
@@ -41,10 +43,12 @@ export function parseReview(body: string): AdmissionRequest {
   const uid = request.uid;
   if (typeof uid !== 'string' || uid === '' || uid.length > MAX_UID_LENGTH) throw new ReviewError('request.uid is missing or not a short string');
   const kind = asObject(request.kind);
+  const resource = asObject(request.resource);
   return {
     uid,
     group: boundedString(kind?.group, MAX_NAME_LENGTH),
     kind: boundedString(kind?.kind, MAX_NAME_LENGTH),
+    resource: { group: boundedString(resource?.group, MAX_NAME_LENGTH), version: boundedString(resource?.version, MAX_NAME_LENGTH), resource: boundedString(resource?.resource, MAX_NAME_LENGTH) },
     operation: boundedString(request.operation, 16),
     namespace: boundedString(request.namespace, MAX_NAME_LENGTH),
     name: boundedString(request.name, MAX_NAME_LENGTH),

@@ -41,9 +41,9 @@ describe('status page', () => {
     }
     // An update of shop/web reviewed by the webhook: its warning about v2 joins that image's row.
     const given = new GivenWarnings();
-    const decider = new AdmissionDecider(index, results, check, { deny: false, liveBudgetMs: 2000, maxLiveChecks: 4, checkDisabled: new Set(), checkPods: false, checkJobs: false }, given);
+    const decider = new AdmissionDecider(index, results, check, { deny: false, liveBudgetMs: 2000, maxLiveChecks: 4, checkDisabled: new Set(), checkPods: false, checkJobs: false, extraWorkloads: [] }, given);
     const object = { metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 1, template: { spec: podSpec({ app: `${registry.host}/shop/web:v1`, next: `${registry.host}/shop/web:v2` }) } } };
-    await decider.decide({ uid: 'u-1', group: 'apps', kind: 'Deployment', operation: 'UPDATE', namespace: 'shop', name: 'web', dryRun: false, object, oldObject: object });
+    await decider.decide({ uid: 'u-1', group: 'apps', kind: 'Deployment', resource: { group: 'apps', version: 'v1', resource: 'deployments' }, operation: 'UPDATE', namespace: 'shop', name: 'web', dryRun: false, object, oldObject: object });
     const metrics = new ExporterMetrics('test', index, results);
     server = await startHttpServer(
       { host: '127.0.0.1', port: 0 },

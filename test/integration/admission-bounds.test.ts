@@ -54,6 +54,7 @@ describe('admission webhook listener: bounds and limits', () => {
       checkDisabled: new Set(),
       checkPods: false,
       checkJobs: true,
+      extraWorkloads: [],
     });
     const silent = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
     server = await startAdmissionServer({ host: '127.0.0.1', port: 0 }, { certFile: cert.certFile, keyFile: cert.keyFile }, decider, new AdmissionMetrics(new Registry()), silent);

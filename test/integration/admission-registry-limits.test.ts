@@ -82,6 +82,7 @@ describe('admission live checks keep to the per-registry limit', () => {
       checkDisabled: new Set(),
       checkPods: false,
       checkJobs: false,
+      extraWorkloads: [],
     });
     const ca = await createTestCa(dir);
     const cert = await issueCert(ca, 'webhook', 'server');

@@ -9,29 +9,12 @@ import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually, statusOf } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { ROLLOUT_CRD } from '../support/rollout-crd.js';
 
 const NS = 'batch-team';
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const controller = (apiVersion: string, kind: string, name: string, id: string): k8s.V1OwnerReference => ({ apiVersion, kind, name, uid: id, controller: true });
-
-/** A Rollout-like kind: a pod template at spec.template and a replicas field, like Argo Rollouts'. */
-const ROLLOUT_CRD: k8s.V1CustomResourceDefinition = {
-  metadata: { name: 'rollouts.example.com' },
-  spec: {
-    group: 'example.com',
-    scope: 'Namespaced',
-    names: { plural: 'rollouts', singular: 'rollout', kind: 'Rollout', listKind: 'RolloutList' },
-    versions: [
-      {
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } } },
-      },
-    ],
-  },
-};
 
 describe('pods, jobs and extra workload kinds against a real API server', () => {
   let api: ApiServer;
