@@ -2,8 +2,9 @@
 // result for (the common case: a rollout of an image already running), through the real HTTPS
 // listener with its body limits, parse, the image index's unit rules and the results lookup;
 // against the floor, an HTTPS server in the same process that answers every review "allowed"
-// without reading it. Sequential requests over one kept-alive TLS connection, like the API server's.
-import { mkdtemp, rm } from 'node:fs/promises';
+// without reading it. Sequential requests over one kept-alive TLS connection, like the API server's;
+// once more with the webhook requiring a client certificate (--admission-client-ca-file).
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +43,9 @@ function review(i: number): string {
   });
 }
 
-async function latencies(port: number, ca: string, count: number): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, ca });
+/** `client`: the certificate to present, for a webhook that requires one (--admission-client-ca-file). */
+async function latencies(port: number, ca: string, count: number, client?: { cert: string; key: string }): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, ca, ...client });
   const times: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -86,6 +88,18 @@ export async function admissionCase(count = REVIEWS): Promise<Row[]> {
   });
   const silent = createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() }));
   const webhook = await startAdmissionServer({ host: '127.0.0.1', port: 0 }, { certFile: cert.certFile, keyFile: cert.keyFile }, decider, new AdmissionMetrics(new Registry()), silent);
+  // The same webhook requiring the API server's client certificate: what caller authentication adds.
+  await mkdir(join(dir, 'client-ca'));
+  const clientCa = await createTestCa(join(dir, 'client-ca'));
+  const apiserverCert = await issueCert(clientCa, 'kube-apiserver', 'client');
+  const client = { cert: apiserverCert.certPem, key: apiserverCert.keyPem };
+  const authenticated = await startAdmissionServer(
+    { host: '127.0.0.1', port: 0 },
+    { certFile: cert.certFile, keyFile: cert.keyFile, clientCaFile: clientCa.caFile },
+    decider,
+    new AdmissionMetrics(new Registry()),
+    silent,
+  );
   const allowed = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'x', allowed: true } });
   const floor = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     req.resume();
@@ -96,10 +110,12 @@ export async function admissionCase(count = REVIEWS): Promise<Row[]> {
     const floorPort = (floor.address() as { port: number }).port;
     // Warm-up of both (TLS session, JIT), then the measured runs.
     await latencies(webhook.port, ca.caPem, 200);
+    await latencies(authenticated.port, ca.caPem, 200, client);
     await latencies(floorPort, ca.caPem, 200);
     const exporter = percentile(await latencies(webhook.port, ca.caPem, count), 99);
+    const withClientCert = percentile(await latencies(authenticated.port, ca.caPem, count, client), 99);
     const baseline = percentile(await latencies(floorPort, ca.caPem, count), 99);
-    log(`admission: p99 ${ms(exporter)} for a cached image, floor ${ms(baseline)}`);
+    log(`admission: p99 ${ms(exporter)} for a cached image (${ms(withClientCert)} with a client certificate), floor ${ms(baseline)}`);
     return [
       {
         case: `10. admission review p99, cached image, ${count} sequential reviews over TLS`,
@@ -109,9 +125,18 @@ export async function admissionCase(count = REVIEWS): Promise<Row[]> {
         target: `≤ ${TARGET_P99_MS} ms (webhook timeout 5 s)`,
         pass: exporter <= TARGET_P99_MS,
       },
+      {
+        case: `10. admission review p99, cached image, client certificate required, ${count} sequential reviews over TLS`,
+        exporter: ms(withClientCert),
+        baseline: `${ms(baseline)} (HTTPS server answering "allowed" unread)`,
+        ratio: withClientCert / baseline,
+        target: `≤ ${TARGET_P99_MS} ms (webhook timeout 5 s)`,
+        pass: withClientCert <= TARGET_P99_MS,
+      },
     ];
   } finally {
     await webhook.close();
+    await authenticated.close();
     await new Promise((resolve) => floor.close(resolve));
     floor.closeAllConnections();
     await rm(dir, { recursive: true, force: true });
