@@ -134,8 +134,20 @@ function plain(response: ServerResponse, code: number, text: string): void {
 }
 
 function readTls(tls: AdmissionTls): { context: { cert: Buffer; key: Buffer; ca?: Buffer }; mtimes: string } {
-  const context = { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile) } : {}) };
+  const context = {
+    cert: readSetting(tls.certFile, '--admission-tls-cert-file'),
+    key: readSetting(tls.keyFile, '--admission-tls-key-file'),
+    ...(tls.clientCaFile ? { ca: readSetting(tls.clientCaFile, '--admission-client-ca-file') } : {}),
+  };
   return { context, mtimes: mtimes(tls) };
+}
+
+function readSetting(file: string, setting: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`admission webhook: ${setting} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error).slice(0, 200)}): mount the file there, or correct the setting`);
+  }
 }
 
 function mtimes(tls: AdmissionTls): string {

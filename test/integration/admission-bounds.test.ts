@@ -14,7 +14,7 @@ import { MAX_REVIEW_BYTES, startAdmissionServer, type AdmissionServer } from '..
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { CheckResult } from '../../src/registry/client.js';
 import { createTestCa, issueCert, type TestCa } from '../support/test-ca.js';
 
@@ -25,6 +25,8 @@ describe('admission webhook listener: bounds and limits', () => {
   let ca: TestCa;
   let server: AdmissionServer;
   let agent: Agent;
+  let decider: AdmissionDecider;
+  let silent: Logger;
   const checked: CheckUnit[] = [];
   let answer: (unit: CheckUnit) => Promise<CheckResult> = () => new Promise(() => {});
 
@@ -47,7 +49,7 @@ describe('admission webhook listener: bounds and limits', () => {
     ca = await createTestCa(dir);
     const cert = await issueCert(ca, 'webhook', 'server');
     const index = new ImageIndex(new ImageFilter(['registry.example.com/ignored/*']), { unitAdded: () => {}, unitRemoved: () => {} });
-    const decider = new AdmissionDecider(index, new CheckResults(), (unit) => (checked.push(unit), answer(unit)), {
+    decider = new AdmissionDecider(index, new CheckResults(), (unit) => (checked.push(unit), answer(unit)), {
       deny: true,
       liveBudgetMs: 300,
       maxLiveChecks: 1000,
@@ -56,7 +58,7 @@ describe('admission webhook listener: bounds and limits', () => {
       checkJobs: true,
       extraWorkloads: [],
     });
-    const silent = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
+    silent = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
     server = await startAdmissionServer({ host: '127.0.0.1', port: 0 }, { certFile: cert.certFile, keyFile: cert.keyFile }, decider, new AdmissionMetrics(new Registry()), silent);
     agent = new Agent({ ca: ca.caPem, keepAlive: false });
   });
@@ -70,6 +72,12 @@ describe('admission webhook listener: bounds and limits', () => {
   beforeEach(() => {
     checked.length = 0;
     answer = () => new Promise(() => {});
+  });
+
+  test('client CA file missing → the start fails naming the setting and what to do', async () => {
+    const cert = await issueCert(ca, 'webhook-2', 'server');
+    const start = startAdmissionServer({ host: '127.0.0.1', port: 0 }, { certFile: cert.certFile, keyFile: cert.keyFile, clientCaFile: join(dir, 'missing-ca.pem') }, decider, new AdmissionMetrics(new Registry()), silent);
+    await expect(start).rejects.toThrow(`admission webhook: --admission-client-ca-file ${join(dir, 'missing-ca.pem')} cannot be read (ENOENT): mount the file there, or correct the setting`);
   });
 
   test('body over the limit → 413 (or the connection cut), never parsed', async () => {
