@@ -136,11 +136,14 @@ describe('the chart webhook in the real API server', () => {
     const install = helm(binary, ['install', 'iae', chartDir, '--create-namespace', ...args]);
     if (install.status !== 0) throw new Error(`${install.command}: ${install.stderr}`);
     const configurationName = `${namespace}-iae-k8s-image-availability-exporter`;
+    expect(install.stdout).toContain('Anyone who reaches port 8443 of the exporter\'s pod can ask it whether an image exists');
     const before = (await admission.readValidatingWebhookConfiguration({ name: configurationName })).webhooks![0];
     expect(before.failurePolicy).toBe('Ignore');
     expect(before.clientConfig.caBundle).toBeTruthy();
     const upgrade = helm(binary, ['upgrade', 'iae', chartDir, ...args, ...policy, '--set', 'admission.deny=true']);
     if (upgrade.status !== 0) throw new Error(`${upgrade.command}: ${upgrade.stderr}`);
+    expect(upgrade.stdout).toContain('print a warning (or are refused)');
+    expect(upgrade.stdout).not.toContain('Anyone who reaches port');
     const after = (await admission.readValidatingWebhookConfiguration({ name: configurationName })).webhooks![0];
     expect(after.clientConfig.caBundle).toEqual(before.clientConfig.caBundle);
     const stored = await networking.readNamespacedNetworkPolicy({ namespace, name: 'iae-k8s-image-availability-exporter' });
