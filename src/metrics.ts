@@ -4,10 +4,12 @@
 // else is prom-client. Per-registry series go once no tracked image uses the registry, and at
 // most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { availabilityFamilies, METRIC_PREFIX, type AvailabilityRow, type LabelSet, type MetricsFormat } from './availability-families.js';
+import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
-import type { CheckUnit, ImageIndex } from './index/image-index.js';
+import { ChunkWriter } from './http/packed-text.js';
+import type { CheckUnit, ImageIndex, Usage } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
+import type { Status } from './status.js';
 import { apiHost } from './registry/client.js';
 import { RegistryLabels } from './registry-labels.js';
 import type { Exchange } from './registry/transport.js';
@@ -107,17 +109,25 @@ export class ExporterMetrics {
   }
 
   /**
-   * The whole exposition as text pieces, for the caller to pack into buffers at once (the
-   * availability pieces read the index and results as they are iterated).
+   * The whole exposition as 64 KiB buffers, made as they are asked for (the availability lines
+   * read the index and results as they are iterated). The buffers are reused: each is valid only
+   * until the next is asked for.
    */
-  async exposition(clusterPlatforms?: string[]): Promise<Iterable<string>> {
+  async exposition(clusterPlatforms?: string[]): Promise<Iterable<Buffer>> {
     this.dropUnusedRegistries();
     const others = await this.registry.metrics();
     const { index, results, metricsFormat } = this;
     return (function* () {
-      yield* availabilityLines(index, results, metricsFormat);
-      if (clusterPlatforms) yield* platformMissingLines(index, results, clusterPlatforms);
-      yield others;
+      const writer = new ChunkWriter({ reuse: true });
+      yield* writeAvailability(writer, index, results, metricsFormat);
+      if (clusterPlatforms) {
+        for (const line of platformMissingLines(index, results, clusterPlatforms)) {
+          writer.text(line);
+          if (writer.hasFilled) yield* writer.filled();
+        }
+      }
+      writer.text(others);
+      yield* writer.end();
     })();
   }
 
@@ -134,31 +144,80 @@ export class ExporterMetrics {
 }
 
 /** One-hot gauges per status (and kind, by format): exactly one of a family set is 1 for each checked usage. */
-export function* availabilityLines(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): Generator<string> {
-  const rows = new Map<KindName, AvailabilityRow[]>(KIND_NAMES.map((kind) => [kind, []]));
+export function* availabilityChunks(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): Generator<Buffer> {
+  const writer = new ChunkWriter();
+  yield* writeAvailability(writer, index, results, format);
+  yield* writer.end();
+}
+
+/** A kind's checked usages and their statuses, in index order: references only, nothing copied. */
+type KindRows = { usages: Usage[]; statuses: Status[] };
+
+const ONE = Buffer.from('} 1\n');
+const ZERO = Buffer.from('} 0\n');
+
+/**
+ * Writes the availability families, yielding each buffer once full. A render lasts long enough
+ * for whatever it keeps to be promoted to V8's old space and stay there until a full collection,
+ * scrape after scrape: so it keeps only references to the usages and, per kind, each row's label
+ * set written once as bytes (a line copies them), not a string per row or per line.
+ */
+function* writeAvailability(writer: ChunkWriter, index: ImageIndex, results: CheckResults, format: MetricsFormat): Generator<Buffer> {
+  const rows = new Map<KindName, KindRows>(KIND_NAMES.map((kind) => [kind, { usages: [], statuses: [] }]));
   for (const usage of index.usages()) {
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
     if (!status) continue; // not checked yet: no series rather than a false alarm
-    if (!rows.has(usage.kind)) rows.set(usage.kind, []);
-    rows.get(usage.kind)!.push({ kind: usage.kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status });
+    let kindRows = rows.get(usage.kind);
+    if (!kindRows) rows.set(usage.kind, (kindRows = { usages: [], statuses: [] }));
+    kindRows.usages.push(usage);
+    kindRows.statuses.push(status);
   }
   // The four controller kinds always have their families; pods, jobs and extra kinds once they have a series.
   const kinds = [...KIND_NAMES, ...[...rows.keys()].filter((kind) => !(KIND_NAMES as readonly string[]).includes(kind)).sort()];
   // A row's labels are written once per label set (one per format) and kind, not once per status family.
-  const written = new Map<LabelSet, Map<KindName, string[]>>();
-  const labelsOf = (set: LabelSet, kind: KindName): string[] => {
-    const byKind = written.get(set) ?? written.set(set, new Map()).get(set)!;
-    return byKind.get(kind) ?? byKind.set(kind, rows.get(kind)!.map(set)).get(kind)!;
+  const tables = new Map<LabelSet, Map<KindName, LabelTable>>();
+  const tableOf = (set: LabelSet, kind: KindName): LabelTable => {
+    const byKind = tables.get(set) ?? tables.set(set, new Map()).get(set)!;
+    return byKind.get(kind) ?? byKind.set(kind, labelTable(kind, rows.get(kind)!, set)).get(kind)!;
   };
   for (const family of availabilityFamilies(format, kinds)) {
     const { name, status } = family;
-    yield `# HELP ${name} ${family.help}\n# TYPE ${name} gauge\n`;
+    writer.text(`# HELP ${name} ${family.help}\n# TYPE ${name} gauge\n`);
+    const opening = Buffer.from(`${name}{`);
     for (const kind of family.kinds) {
-      const kindRows = rows.get(kind)!;
-      const labels = labelsOf(family.labels, kind);
-      for (let i = 0; i < kindRows.length; i++) yield `${name}{${labels[i]}} ${kindRows[i].status === status ? 1 : 0}\n`;
+      const { statuses } = rows.get(kind)!;
+      const { bytes, ends } = tableOf(family.labels, kind);
+      for (let i = 0, start = 0; i < statuses.length; start = ends[i++]) {
+        writer.reserve(opening.length + (ends[i] - start) + ONE.length);
+        writer.copyReserved(opening);
+        writer.copyReserved(bytes, start, ends[i]);
+        writer.copyReserved(statuses[i] === status ? ONE : ZERO);
+        if (writer.hasFilled) yield* writer.filled();
+      }
     }
   }
+}
+
+/** Label sets of one kind's rows, one after the other: row i is bytes[ends[i - 1]] to bytes[ends[i]]. */
+type LabelTable = { bytes: Buffer; ends: Uint32Array };
+
+function labelTable(kind: KindName, { usages, statuses }: KindRows, set: LabelSet): LabelTable {
+  let bytes = Buffer.allocUnsafe(Math.max(4096, usages.length * 160));
+  const ends = new Uint32Array(usages.length);
+  let used = 0;
+  for (let i = 0; i < usages.length; i++) {
+    const usage = usages[i];
+    const text = set({ kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status: statuses[i] });
+    const length = Buffer.byteLength(text);
+    if (used + length > bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * bytes.length, used + length));
+      bytes.copy(grown, 0, 0, used);
+      bytes = grown;
+    }
+    used += bytes.write(text, used);
+    ends[i] = used;
+  }
+  return { bytes, ends };
 }
 
 /**

@@ -8,7 +8,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
-import { packText } from '../../src/http/packed-text.js';
+import { collect } from '../../src/http/packed-text.js';
 import { availabilityFamily, ExporterMetrics } from '../../src/metrics.js';
 import { STATUSES } from '../../src/status.js';
 import type { Row } from '../lib/report.js';
@@ -68,7 +68,7 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
   }
 
   const metrics = new ExporterMetrics('bench', index, results);
-  const render = async () => packText(await metrics.exposition());
+  const render = async () => collect(await metrics.exposition());
   const ours = { ms: await timeRenders(render), body: Buffer.concat((await render()).chunks).toString() };
   const baseline = promClientRegistry(index, results);
   const theirs = { ms: await timeRenders(() => baseline.metrics()), body: await baseline.metrics() };
@@ -77,7 +77,7 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
   log(`render: ${series} series, ${mb(ours.body.length)}: ours ${ms(ours.ms)}, prom-client ${ms(theirs.ms)}`);
   // --metrics-format=both: each series twice, per-kind and unified names, for a migration window.
   const bothMetrics = new ExporterMetrics('bench', index, results, () => 0, 'both');
-  const renderBoth = async () => packText(await bothMetrics.exposition());
+  const renderBoth = async () => collect(await bothMetrics.exposition());
   const both = { ms: await timeRenders(renderBoth), body: Buffer.concat((await renderBoth()).chunks).toString() };
   log(`render, both formats: ${seriesIn(both.body)} series, ${mb(both.body.length)}: ${ms(both.ms)}`);
   return [

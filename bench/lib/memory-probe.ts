@@ -8,7 +8,7 @@
 // Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images>
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { packText } from '../../src/http/packed-text.js';
+import { collect } from '../../src/http/packed-text.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seed.js';
@@ -57,7 +57,7 @@ if (Number(workloadCount) > 0) {
 }
 const checkMs = performance.now() - started;
 const rss = process.memoryUsage().rss;
-const metricsBytes = packText(await metrics.exposition()).bytes;
+const metricsBytes = collect(await metrics.exposition()).bytes;
 const rssAfterScrape = process.memoryUsage().rss;
 gc();
 await sleep(50);

@@ -8,9 +8,13 @@ import { constants, createGunzip, createGzip } from 'node:zlib';
 
 export type GzipBody = { gzipped: Buffer[]; gzippedBytes: number; bytes: number };
 
-/** Compresses buffers as they come, waiting on the compressor, so no more than a chunk or two is uncompressed at once. */
+/**
+ * Compresses buffers as they come, each once the compressor is done with the one before: no more
+ * than one is uncompressed at once, and the source may reuse it for the next (ChunkWriter's reuse).
+ */
 export async function gzipChunks(chunks: Iterable<Buffer>): Promise<GzipBody> {
-  const gzip = createGzip({ level: constants.Z_BEST_SPEED });
+  // Output in 64 KiB buffers rather than zlib's 16 KiB: fewer pieces to keep and to write to each scraper.
+  const gzip = createGzip({ level: constants.Z_BEST_SPEED, chunkSize: 64 * 1024 });
   const gzipped: Buffer[] = [];
   let gzippedBytes = 0;
   gzip.on('data', (chunk: Buffer) => {
@@ -21,7 +25,7 @@ export async function gzipChunks(chunks: Iterable<Buffer>): Promise<GzipBody> {
   let bytes = 0;
   for (const chunk of chunks) {
     bytes += chunk.length;
-    if (!gzip.write(chunk)) await once(gzip, 'drain');
+    await new Promise<void>((resolve, reject) => gzip.write(chunk, (error) => (error ? reject(error) : resolve())));
   }
   gzip.end();
   await ended;

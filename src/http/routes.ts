@@ -7,7 +7,6 @@ import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics.js';
 import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
-import { packChunks } from './packed-text.js';
 import type { Body, Routes } from './server.js';
 import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
@@ -38,7 +37,7 @@ export type RouteSources = {
 
 export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
   const { index, results, metrics, version } = sources;
-  const metricsRender = new SharedRender(async () => gzipChunks(packChunks(await metrics.exposition(sources.clusterPlatforms()))), FRESH_MS);
+  const metricsRender = new SharedRender(async () => gzipChunks(await metrics.exposition(sources.clusterPlatforms())), FRESH_MS);
   const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
   const withSnapshot = async (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body> => {
     const lease = await snapshots.acquire();

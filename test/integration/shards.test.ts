@@ -6,7 +6,7 @@ import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { ImageFilter, type Shard } from '../../src/index/image-filter.js';
 import { ImageIndex, type WorkloadInput } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
-import { availabilityLines } from '../../src/metrics.js';
+import { availabilityChunks } from '../../src/metrics.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -22,7 +22,7 @@ async function exportedSeries(registry: TestRegistry, workloads: WorkloadInput[]
   await scheduler.whenIdle();
   scheduler.stop();
   await client.close();
-  return new Set(parseMetrics([...availabilityLines(index, results)].join('')).map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`));
+  return new Set(parseMetrics([...availabilityChunks(index, results)].join('')).map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`));
 }
 
 test('the union of two shards equals one unsharded run, with no series in both', async () => {

@@ -4,7 +4,7 @@
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { availabilityLines } from '../../src/metrics.js';
+import { availabilityChunks } from '../../src/metrics.js';
 import { parseMetrics, type Series } from '../support/metrics-text.js';
 
 /** The Go exporter's README, v0.7.0 to v0.15.0, "Metrics": names, labels and the values of `kind`. */
@@ -26,7 +26,7 @@ function exported(format: 'per-kind' | 'unified' | 'both'): Series[] {
     index.upsertWorkload({ kind, namespace: 'shop', name: `${kind}-web`, podSpec: { containers: [{ name: 'app', image: 'r.example/web:1' }] } });
   }
   results.set('r.example/web:1', { status: 'absent', message: '', registry: 'r.example', checkedAt: 0, durationMs: 1, consecutiveFailures: 0 });
-  return parseMetrics([...availabilityLines(index, results, format)].join(''));
+  return parseMetrics([...availabilityChunks(index, results, format)].join(''));
 }
 
 const labelNames = (series: Series) => Object.keys(series.labels).sort();

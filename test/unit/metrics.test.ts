@@ -1,7 +1,7 @@
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { availabilityLines } from '../../src/metrics.js';
+import { availabilityChunks } from '../../src/metrics.js';
 import type { Status } from '../../src/status.js';
 
 function setup() {
@@ -26,7 +26,7 @@ describe('availability metric families', () => {
     const { results, index, record } = setup();
     index.upsertWorkload({ kind: 'deployment', namespace: 'shop', name: 'web', podSpec: { containers: [{ name: 'app', image: 'r.example/web:1' }] } });
     results.set('r.example/web:1', record('absent'));
-    const s = samples([...availabilityLines(index, results)].join(''));
+    const s = samples([...availabilityChunks(index, results)].join(''));
     const labels = '{namespace="shop",deployment="web",container="app",image="r.example/web:1"}';
     expect(s.get(`k8s_image_availability_exporter_deployment_absent${labels}`)).toBe(1);
     expect(s.get(`k8s_image_availability_exporter_deployment_available${labels}`)).toBe(0);
@@ -42,7 +42,7 @@ describe('availability metric families', () => {
       index.upsertWorkload({ kind, namespace: 'n', name: `${kind}-x`, podSpec: { containers: [{ name: 'c', image: 'r.example/a:1' }] } });
     }
     results.set('r.example/a:1', record('available'));
-    const text = [...availabilityLines(index, results)].join('');
+    const text = [...availabilityChunks(index, results)].join('');
     for (const kind of ['deployment', 'statefulset', 'daemonset', 'cronjob']) {
       expect(text).toContain(`k8s_image_availability_exporter_${kind}_available{namespace="n",${kind}="${kind}-x",container="c",image="r.example/a:1"} 1`);
     }
@@ -51,7 +51,7 @@ describe('availability metric families', () => {
   test('an unchecked image has no series yet; a bad reference is bad_image_format at once', () => {
     const { results, index } = setup();
     index.upsertWorkload({ kind: 'daemonset', namespace: 'n', name: 'd', podSpec: { containers: [{ name: 'ok', image: 'r.example/a:1' }, { name: 'bad', image: 'UPPER/Case' }] } });
-    const s = samples([...availabilityLines(index, results)].join(''));
+    const s = samples([...availabilityChunks(index, results)].join(''));
     expect([...s.keys()].some((k) => k.includes('container="ok"'))).toBe(false);
     expect(s.get('k8s_image_availability_exporter_daemonset_bad_image_format{namespace="n",daemonset="d",container="bad",image="UPPER/Case"}')).toBe(1);
   });
@@ -59,7 +59,7 @@ describe('availability metric families', () => {
   test('label values are escaped', () => {
     const { results, index } = setup();
     index.upsertWorkload({ kind: 'deployment', namespace: 'n', name: 'd', podSpec: { containers: [{ name: 'c', image: 'bad"\\\nimage' }] } });
-    expect([...availabilityLines(index, results)].join('')).toContain('image="bad\\"\\\\\\nimage"} 1');
+    expect([...availabilityChunks(index, results)].join('')).toContain('image="bad\\"\\\\\\nimage"} 1');
   });
 
   test('a deleted workload takes its series with it', () => {
@@ -67,6 +67,6 @@ describe('availability metric families', () => {
     index.upsertWorkload({ kind: 'deployment', namespace: 'n', name: 'gone', podSpec: { containers: [{ name: 'c', image: 'r.example/a:1' }] } });
     results.set('r.example/a:1', record('available'));
     index.deleteWorkload('deployment', 'n', 'gone');
-    expect([...availabilityLines(index, results)].join('')).not.toContain('gone');
+    expect([...availabilityChunks(index, results)].join('')).not.toContain('gone');
   });
 });
