@@ -1,6 +1,7 @@
 // Case 7: /metrics under load, each exporter in a process of its own (bench/lib/http-probe.ts),
 // the clients in this one.
-// Every exporter process runs with the Node flags of the image, as it ships.
+// Every exporter process runs with the Node flags of the image and the NODE_OPTIONS the chart sets
+// at its default 256Mi memory limit (the heap limit), as it runs in a cluster.
 // 7a: 100 000 availability series, 16 scrapers back to back (asking for gzip, as Prometheus does)
 //     plus 20 clients that send a request without it and never read: the exporter's peak RSS against its RSS before any scrape.
 // 7b: N images checked against the real registry and rechecked while scraped once a second
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../src/http/server.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import type { ProbeReply, ProbeRequest } from '../lib/http-probe.js';
-import { imageNodeFlags } from '../lib/image-node-flags.js';
+import { chartNodeOptions, imageNodeFlags } from '../lib/image-node-flags.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms, percentile, sleep } from '../lib/stats.js';
 
@@ -27,7 +28,9 @@ const MEMORY_LIMIT = 256 * 1024 * 1024;
 type Probe = { child: ChildProcess; port: number; units: number; ask(request: ProbeRequest): Promise<ProbeReply> };
 
 async function startProbe(args: string[]): Promise<Probe> {
-  const child = fork(PROBE, args, { execArgv: [...imageNodeFlags(), '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const nodeFlags = [...imageNodeFlags(), ...chartNodeOptions()];
+  log(`scrape load: exporter process with ${nodeFlags.join(' ')}`);
+  const child = fork(PROBE, args, { execArgv: [...nodeFlags, '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<ProbeReply>((resolve, reject) => {
       child.once('message', (reply) => resolve(reply as ProbeReply));

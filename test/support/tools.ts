@@ -2,11 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository's root directory. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository's root directory, also from the compiled copy under dist/ that the benchmarks run. */
+export const repoRoot = ((root) => (basename(root) === 'dist' ? dirname(root) : root))(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 /** test/.cache: git-ignored, for extracted binaries and scratch files. */
 export const cacheDir = join(repoRoot, 'test', '.cache');
