@@ -3,14 +3,15 @@
 // config.js (KubeConfig) imports the library's generated index for two functions, and cache.js
 // (ListWatch) imports the generated model serializer for selectors the exporter never sets; as
 // plain modules they load every generated API class and model, about 60 MiB of an idle
-// process's resident memory. Here those imports (and node-fetch's unused URL polyfill) are
-// pointed at what is used.
+// process's resident memory. Here those imports (and two more of the same kind, in node-fetch and
+// undici) are pointed at what is used.
 //
 // Usage (compiled by tsc into dist/scripts/, as `npm run build` and `npm run bench` run it):
 //        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place as one file
 //        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
 //                                                   one file per entry in OUTDIR, code loaded
 //                                                   by import() in chunks of its own
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
@@ -36,6 +37,17 @@ const SLIM_IMPORTS: ReadonlyArray<{ importer: RegExp; specifier: string; content
     // node-fetch takes Node's own URL when there is one (`Url.URL || whatwgUrl.URL`), as on every
     // Node the exporter runs on; whatwg-url would only add its Unicode tables (tr46).
     contents: 'export const URL = globalThis.URL; export default { URL };',
+  },
+  {
+    importer: /[\\/]undici[\\/]index\.js$/,
+    specifier: './lib/web/cookies',
+    // The cookie helpers check their argument against Node's own Headers, and reading
+    // globalThis.Headers loads Node's built-in copy of undici (13 MiB of resident memory). The
+    // exporter sends no cookies.
+    contents: [
+      "const unused = (name) => () => { throw new Error(`undici's ${name} is not part of this build (scripts/bundle.ts)`); };",
+      "export const deleteCookie = unused('deleteCookie'), getCookies = unused('getCookies'), getSetCookies = unused('getSetCookies'), setCookie = unused('setCookie'), parseCookie = unused('parseCookie');",
+    ].join('\n'),
   },
 ];
 
@@ -84,5 +96,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error('usage: node dist/scripts/bundle.js ENTRY.js | --split OUTDIR ENTRY.js...');
     process.exit(2);
   }
+  // Chunk names change with their content: old ones would pile up.
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
   await build(bundleOptions(entries, outdir));
 }

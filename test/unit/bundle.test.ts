@@ -32,6 +32,11 @@ test('bundled exporter → node-fetch without the URL polyfill and its Unicode t
   expect(inputs.filter((input) => /node_modules\/(whatwg-url|tr46)\//.test(input))).toEqual([]);
 });
 
+test("bundled exporter → undici without its cookie helpers, which would load Node's own copy of undici", () => {
+  expect(inputs.some((input) => /node_modules\/undici\/lib\/dispatcher\//.test(input))).toBe(true);
+  expect(inputs.filter((input) => /node_modules\/undici\/lib\/web\/cookies\//.test(input))).toEqual([]);
+});
+
 test('bundled exporter runs: --help prints the usage', async () => {
   const { stdout } = await run(process.execPath, [join(outdir, 'cli.js'), '--help']);
   expect(stdout).toMatch(/^Usage: k8s-image-availability-exporter \[flags\]/);
