@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
 import { ChunkWriter } from './http/packed-text.js';
+import { escapeLabelValue, LabelTables, type LabelTable } from './label-tables.js';
 import type { CheckUnit, ImageIndex, Usage } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Status } from './status.js';
@@ -26,6 +27,8 @@ export class ExporterMetrics {
   private readonly lastCheck: Gauge<'registry'>;
   private readonly requests: Counter<'registry' | 'phase' | 'outcome'>;
   private readonly registryLabels = new RegistryLabels(MAX_REGISTRY_LABELS);
+  /** Buffers a render writes into, kept for the next render (see label-tables.ts for why). */
+  private readonly scratch = { writer: new ChunkWriter({ reuse: true }), labelTables: new LabelTables(), busy: false };
 
   constructor(
     version: string,
@@ -117,9 +120,24 @@ export class ExporterMetrics {
     this.dropUnusedRegistries();
     const others = await this.registry.metrics();
     const { index, results, metricsFormat } = this;
+    const scratch = this.scratch;
     return (function* () {
-      const writer = new ChunkWriter({ reuse: true });
-      yield* writeAvailability(writer, index, results, metricsFormat);
+      // The kept buffers serve one render at a time; one that overlaps (not the shared render of
+      // /metrics, which waits for the last) gets its own.
+      const kept = !scratch.busy;
+      scratch.busy = true;
+      const writer = kept ? scratch.writer : new ChunkWriter({ reuse: true });
+      const labelTables = kept ? scratch.labelTables : new LabelTables();
+      try {
+        yield* renderAll(writer, labelTables);
+      } finally {
+        if (kept) scratch.busy = false;
+      }
+    })();
+
+    function* renderAll(writer: ChunkWriter, labelTables: LabelTables): Generator<Buffer> {
+      writer.restart();
+      yield* writeAvailability(writer, labelTables, index, results, metricsFormat);
       if (clusterPlatforms) {
         for (const line of platformMissingLines(index, results, clusterPlatforms)) {
           writer.text(line);
@@ -128,7 +146,7 @@ export class ExporterMetrics {
       }
       writer.text(others);
       yield* writer.end();
-    })();
+    }
   }
 
   private dropUnusedRegistries(): void {
@@ -146,7 +164,7 @@ export class ExporterMetrics {
 /** One-hot gauges per status (and kind, by format): exactly one of a family set is 1 for each checked usage. */
 export function* availabilityChunks(index: ImageIndex, results: CheckResults, format: MetricsFormat = 'per-kind'): Generator<Buffer> {
   const writer = new ChunkWriter();
-  yield* writeAvailability(writer, index, results, format);
+  yield* writeAvailability(writer, new LabelTables(), index, results, format);
   yield* writer.end();
 }
 
@@ -160,9 +178,9 @@ const ZERO = Buffer.from('} 0\n');
  * Writes the availability families, yielding each buffer once full. A render lasts long enough
  * for whatever it keeps to be promoted to V8's old space and stay there until a full collection,
  * scrape after scrape: so it keeps only references to the usages and, per kind, each row's label
- * set written once as bytes (a line copies them), not a string per row or per line.
+ * set written once as bytes (label-tables.ts; a line copies them), not a string per row or line.
  */
-function* writeAvailability(writer: ChunkWriter, index: ImageIndex, results: CheckResults, format: MetricsFormat): Generator<Buffer> {
+function* writeAvailability(writer: ChunkWriter, labelTables: LabelTables, index: ImageIndex, results: CheckResults, format: MetricsFormat): Generator<Buffer> {
   const rows = new Map<KindName, KindRows>(KIND_NAMES.map((kind) => [kind, { usages: [], statuses: [] }]));
   for (const usage of index.usages()) {
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
@@ -175,10 +193,11 @@ function* writeAvailability(writer: ChunkWriter, index: ImageIndex, results: Che
   // The four controller kinds always have their families; pods, jobs and extra kinds once they have a series.
   const kinds = [...KIND_NAMES, ...[...rows.keys()].filter((kind) => !(KIND_NAMES as readonly string[]).includes(kind)).sort()];
   // A row's labels are written once per label set (one per format) and kind, not once per status family.
-  const tables = new Map<LabelSet, Map<KindName, LabelTable>>();
+  const filled = new Map<LabelSet, Map<KindName, LabelTable>>();
   const tableOf = (set: LabelSet, kind: KindName): LabelTable => {
-    const byKind = tables.get(set) ?? tables.set(set, new Map()).get(set)!;
-    return byKind.get(kind) ?? byKind.set(kind, labelTable(kind, rows.get(kind)!, set)).get(kind)!;
+    const byKind = filled.get(set) ?? filled.set(set, new Map()).get(set)!;
+    const { usages, statuses } = rows.get(kind)!;
+    return byKind.get(kind) ?? byKind.set(kind, labelTables.fill(set, kind, usages, statuses)).get(kind)!;
   };
   for (const family of availabilityFamilies(format, kinds)) {
     const { name, status } = family;
@@ -198,28 +217,6 @@ function* writeAvailability(writer: ChunkWriter, index: ImageIndex, results: Che
   }
 }
 
-/** Label sets of one kind's rows, one after the other: row i is bytes[ends[i - 1]] to bytes[ends[i]]. */
-type LabelTable = { bytes: Buffer; ends: Uint32Array };
-
-function labelTable(kind: KindName, { usages, statuses }: KindRows, set: LabelSet): LabelTable {
-  let bytes = Buffer.allocUnsafe(Math.max(4096, usages.length * 160));
-  const ends = new Uint32Array(usages.length);
-  let used = 0;
-  for (let i = 0; i < usages.length; i++) {
-    const usage = usages[i];
-    const text = set({ kind, namespace: escape(usage.namespace), name: escape(usage.workload), container: escape(usage.container), image: escape(usage.image), status: statuses[i] });
-    const length = Buffer.byteLength(text);
-    if (used + length > bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * bytes.length, used + length));
-      bytes.copy(grown, 0, 0, used);
-      bytes = grown;
-    }
-    used += bytes.write(text, used);
-    ends[i] = used;
-  }
-  return { bytes, ends };
-}
-
 /**
  * For multi-platform images: 1 for each platform the nodes run that the image's index lacks, else 0.
  * Single-platform images have no series: their platform is only in the config blob, not read.
@@ -230,11 +227,7 @@ export function* platformMissingLines(index: ImageIndex, results: CheckResults, 
   for (const usage of index.usages()) {
     const offered = usage.unit && results.get(usage.unit.key)?.platforms;
     if (!offered) continue;
-    const labels = `namespace="${escape(usage.namespace)}",kind="${usage.kind}",name="${escape(usage.workload)}",container="${escape(usage.container)}",image="${escape(usage.image)}"`;
-    for (const platform of clusterPlatforms) yield `${name}{${labels},platform="${escape(platform)}"} ${offered.includes(platform) ? 0 : 1}\n`;
+    const labels = `namespace="${escapeLabelValue(usage.namespace)}",kind="${usage.kind}",name="${escapeLabelValue(usage.workload)}",container="${escapeLabelValue(usage.container)}",image="${escapeLabelValue(usage.image)}"`;
+    for (const platform of clusterPlatforms) yield `${name}{${labels},platform="${escapeLabelValue(platform)}"} ${offered.includes(platform) ? 0 : 1}\n`;
   }
-}
-
-function escape(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }

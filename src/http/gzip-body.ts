@@ -32,9 +32,17 @@ export async function gzipChunks(chunks: Iterable<Buffer>): Promise<GzipBody> {
   return { gzipped, gzippedBytes, bytes };
 }
 
+/**
+ * Decompressed pieces small enough to come from Node's shared buffer pool (under half of
+ * Buffer.poolSize) rather than an allocation each: the kernel takes megabytes for a client that
+ * does not read before the socket pushes back, and twenty such clients otherwise leave the C heap
+ * megabytes larger with freed 16 KiB blocks (BENCHMARKS.md, case 7).
+ */
+const GUNZIP_PIECE_BYTES = 4000;
+
 /** The body decompressed lazily: the next chunk is made when the consumer asks for it. */
 export async function* gunzipped(gzipped: readonly Buffer[]): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_PIECE_BYTES });
   const source = Readable.from(gzipped);
   source.pipe(gunzip);
   try {

@@ -27,6 +27,12 @@ export class ChunkWriter {
     this.chunk = Buffer.allocUnsafe(this.chunkBytes);
   }
 
+  /** Starts a new text in the buffers kept from the last, whatever became of it (a render given up half-way). */
+  restart(): void {
+    this.used = 0;
+    this.done.length = 0;
+  }
+
   /** Makes room for `bytes` in the current buffer: another one (as large as needed) when they do not fit. */
   reserve(bytes: number): void {
     if (bytes <= this.chunk.length - this.used) return;

@@ -1,7 +1,8 @@
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { availabilityChunks } from '../../src/metrics.js';
+import { collect } from '../../src/http/packed-text.js';
+import { availabilityChunks, ExporterMetrics } from '../../src/metrics.js';
 import type { Status } from '../../src/status.js';
 
 function setup() {
@@ -68,5 +69,33 @@ describe('availability metric families', () => {
     results.set('r.example/a:1', record('available'));
     index.deleteWorkload('deployment', 'n', 'gone');
     expect([...availabilityChunks(index, results)].join('')).not.toContain('gone');
+  });
+
+  test('renders that reuse their buffers are each the index as it is then, also when two overlap', async () => {
+    const { results, index, record } = setup();
+    const deploy = (name: string, image: string) => index.upsertWorkload({ kind: 'deployment', namespace: 'n', name, podSpec: { containers: [{ name: 'c', image }] } });
+    for (let i = 0; i < 300; i++) deploy(`web-${i}`, `r.example/app:${i}`);
+    for (let i = 0; i < 300; i++) results.set(`r.example/app:${i}`, record(i % 3 === 0 ? 'absent' : 'available'));
+    const metrics = new ExporterMetrics('test', index, results);
+    const text = (chunks: Iterable<Buffer>) => Buffer.concat(collect(chunks).chunks).toString();
+    const expected = () => text(availabilityChunks(index, results));
+
+    expect(text(await metrics.exposition())).toContain(expected());
+    for (let i = 0; i < 250; i++) index.deleteWorkload('deployment', 'n', `web-${i}`);
+    const long = `r.example/${'x'.repeat(3000)}:1`;
+    deploy('long', long);
+    results.set(long, record('available'));
+    const after = text(await metrics.exposition());
+    expect(after).toContain(expected());
+    expect(after).not.toContain('deployment="web-0"');
+    expect(after).toContain(`image="${long}"} 1`);
+
+    const first = (await metrics.exposition())[Symbol.iterator]();
+    const head = Buffer.from(first.next().value as Buffer);
+    const overlapping = text(await metrics.exposition());
+    const rest: Buffer[] = [];
+    for (let step = first.next(); !step.done; step = first.next()) rest.push(Buffer.from(step.value));
+    expect(overlapping).toContain(expected());
+    expect(Buffer.concat([head, ...rest]).toString()).toContain(expected());
   });
 });
