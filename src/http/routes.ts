@@ -58,7 +58,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
       const lease = await metricsRender.acquire();
       const body = lease.value;
       return acceptsGzip
-        ? { contentType: metrics.contentType, chunks: body.gzipped, length: body.gzippedBytes, headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' }, release: lease.release }
+        ? { contentType: metrics.contentType, chunks: body.gzipped, length: body.gzippedBytes, headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' }, release: lease.release, inMemory: true }
         : { contentType: metrics.contentType, chunks: gunzipped(body.gzipped), length: body.bytes, headers: { vary: 'accept-encoding' }, release: lease.release };
     },
     notReadyReason: () => sources.notReadyReason(),

@@ -18,6 +18,8 @@ export type Body = {
   headers?: Record<string, string>;
   /** Called once the response is over (sent, failed or closed): a shared body may be dropped. */
   release?(): void;
+  /** The chunks are in memory for other responses anyway: several may be queued before waiting for the client. */
+  inMemory?: boolean;
 };
 
 export type Routes = {
@@ -46,6 +48,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 256,
   pageBytesInFlight: 32 * 1024 * 1024,
 };
+
+/** Bytes of an in-memory body queued for a client before waiting for its socket to drain. */
+const IN_MEMORY_AHEAD_BYTES = 256 * 1024;
 
 export type ListenAddress = { host: string | undefined; port: number };
 
@@ -128,7 +133,7 @@ function send(response: ServerResponse, body: Body, head: boolean, idleTimeoutMs
   if (body.release) whenClosed(response, body.release);
   response.writeHead(200, { 'content-type': body.contentType, 'content-length': String(body.length), ...body.headers });
   if (head) response.end();
-  else return writeBody(response, body.chunks, idleTimeoutMs);
+  else return writeBody(response, body.chunks, idleTimeoutMs, body.inMemory ? IN_MEMORY_AHEAD_BYTES : 0);
 }
 
 /** Runs `then` once the response is over, also when the client left while its body was rendered. */
