@@ -1,0 +1,273 @@
+// `npm run bench:large [-- --workloads N --images M --shards S]`: the built exporter (the bundle,
+// with the image's Node flags) against a real API server holding N workloads and the real
+// registry holding M images, all on 127.0.0.1. Measures, for one exporter and then for S
+// autosharded replicas (a StatefulSet object whose replicas the replicas read; the test bed runs
+// no controllers, so the replicas are processes started here with the pods' names): time to ready
+// (every kind listed), time until every image has its first result (from the exporter's log: the
+// first result of an image is always logged), resident memory then and after a quiet minute, and
+// one gzip /metrics scrape (time, compressed and plain size). Figures go to stdout as Markdown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { KubeConfig } from '../src/kube/client-library.js';
+import { KIND_NAMES } from '../src/kube/workload-kinds.js';
+import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
+import { startRegistry, type TestRegistry } from '../test/support/registry.js';
+import { imageNodeFlags } from './lib/image-node-flags.js';
+import { seededImages, seedTags } from './lib/seed.js';
+import { log, mb, ms, pool, sleep } from './lib/stats.js';
+
+const REPOS = 200;
+const NAMESPACES = 100;
+const EXPORTER_NAMESPACE = 'iae-system';
+const STATEFUL_SET = 'iae';
+const CREATE_CONCURRENCY = 16;
+const FULL_RESULT_TIMEOUT_MS = 30 * 60_000;
+const QUIET_MS = 60_000;
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+type Options = { workloads: number; images: number; shards: number };
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { workloads: 100_000, images: 50_000, shards: 4 };
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i].replace(/^--/, '') as keyof Options;
+    const value = Number(args[i + 1]);
+    if (!(name in options) || !Number.isSafeInteger(value) || value < 1) throw new Error(`bench:large: ${args[i]} ${args[i + 1]}: expected --workloads N, --images M or --shards S with whole numbers`);
+    options[name] = value;
+  }
+  return options;
+}
+
+/** POSTs to the API server over kept-alive connections, with the admin kubeconfig's credentials. */
+async function apiWriter(api: ApiServer) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(api.kubeconfigPath);
+  const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  const agent = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key }, connections: CREATE_CONCURRENCY });
+  const post = async (path: string, body: unknown) => {
+    const response = await request(`${api.url}${path}`, { method: 'POST', dispatcher: agent, headers: { ...tls.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await response.body.text();
+    if (response.statusCode !== 201 && response.statusCode !== 409) throw new Error(`POST ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+  };
+  return { post, close: () => agent.close() };
+}
+
+function workloadObject(kind: string, name: string, image: string): { path: string; body: unknown } {
+  const labels = { app: name };
+  const template = (restartPolicy: string) => ({ metadata: { labels }, spec: { restartPolicy, containers: [{ name: 'main', image }] } });
+  switch (kind) {
+    case 'deployment':
+      return { path: 'apis/apps/v1', body: { kind: 'deployments', metadata: { name }, spec: { selector: { matchLabels: labels }, template: template('Always') } } };
+    case 'statefulset':
+      return { path: 'apis/apps/v1', body: { kind: 'statefulsets', metadata: { name }, spec: { serviceName: name, selector: { matchLabels: labels }, template: template('Always') } } };
+    case 'daemonset':
+      return { path: 'apis/apps/v1', body: { kind: 'daemonsets', metadata: { name }, spec: { selector: { matchLabels: labels }, template: template('Always') } } };
+    default:
+      return { path: 'apis/batch/v1', body: { kind: 'cronjobs', metadata: { name }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: template('OnFailure') } } } } };
+  }
+}
+
+/** The four kinds in turn over the namespaces, one container each, images round-robin (as bench/lib/workloads.ts). */
+async function createWorkloads(api: ApiServer, count: number, images: string[]): Promise<void> {
+  const writer = await apiWriter(api);
+  try {
+    await pool(Array.from({ length: NAMESPACES }, (_, i) => i), CREATE_CONCURRENCY, (i) => writer.post('/api/v1/namespaces', { metadata: { name: namespaceName(i) } }));
+    await writer.post('/api/v1/namespaces', { metadata: { name: EXPORTER_NAMESPACE } });
+    let done = 0;
+    await pool(Array.from({ length: count }, (_, i) => i), CREATE_CONCURRENCY, async (i) => {
+      const { path, body } = workloadObject(KIND_NAMES[i % KIND_NAMES.length], `app-${i}`, images[i % images.length]);
+      const { kind, ...object } = body as { kind: string };
+      await writer.post(`/${path}/namespaces/${namespaceName(i % NAMESPACES)}/${kind}`, object);
+      if (++done % 10_000 === 0) log(`created ${done} workloads`);
+    });
+  } finally {
+    await writer.close();
+  }
+}
+
+function namespaceName(i: number): string {
+  return `team-${String(i).padStart(2, '0')}`;
+}
+
+type Replica = {
+  name: string;
+  child: ChildProcess;
+  port: Promise<number>;
+  /** Images whose first result the replica logged. */
+  seen: Set<string>;
+  startedAt: number;
+  readyAt?: number;
+  memory(): { rss: number; peak: number };
+  stop(): Promise<void>;
+};
+
+/** `countedPrefix`: only images of the seeded registry count (the StatefulSet's own image is a workload too). */
+function startReplica(name: string, args: string[], countedPrefix: string): Replica {
+  const child = spawn(process.execPath, [...imageNodeFlags(), CLI, '--bind-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const seen = new Set<string>();
+  let resolvePort: (port: number) => void;
+  const port = new Promise<number>((resolve) => (resolvePort = resolve));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.includes('"msg":"image check"')) {
+      const image = /"image":"([^"]+)"/.exec(line)?.[1];
+      if (image?.startsWith(countedPrefix)) seen.add(image);
+    } else if (line.includes('"msg":"exporter started"')) {
+      resolvePort(Number(/"port":(\d+)/.exec(line)?.[1]));
+    } else if (/"level":"(warn|error)"/.test(line)) {
+      log(`${name}: ${line.slice(0, 300)}`);
+    }
+  });
+  return {
+    name,
+    child,
+    port,
+    seen,
+    startedAt: performance.now(),
+    memory: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+      return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function watchReadiness(replica: Replica): Promise<void> {
+  const port = await replica.port;
+  while (replica.readyAt === undefined && replica.child.exitCode === null) {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (response?.status === 200) replica.readyAt = performance.now();
+    await response?.text();
+    await sleep(100);
+  }
+}
+
+async function scrape(replica: Replica): Promise<{ ms: number; gzipBytes: number; plainBytes: number; series: number }> {
+  const port = await replica.port;
+  const started = performance.now();
+  const response = await request(`http://127.0.0.1:${port}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+  const body = Buffer.from(await response.body.arrayBuffer());
+  const elapsed = performance.now() - started;
+  const plain = response.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+  const text = plain.toString('utf8');
+  let series = 0;
+  for (let at = text.indexOf('\nk8s_image_availability_exporter_'); at !== -1; at = text.indexOf('\nk8s_image_availability_exporter_', at + 1)) series++;
+  return { ms: elapsed, gzipBytes: body.length, plainBytes: plain.length, series };
+}
+
+/** Runs the replicas until every image has a first result in one of them; returns the figures. */
+async function measure(label: string, replicas: Replica[], images: number): Promise<string[]> {
+  const started = Math.min(...replicas.map((replica) => replica.startedAt));
+  const readiness = replicas.map(watchReadiness);
+  const deadline = started + FULL_RESULT_TIMEOUT_MS;
+  const union = () => {
+    const all = new Set<string>();
+    for (const replica of replicas) for (const image of replica.seen) all.add(image);
+    return all.size;
+  };
+  let lastLog = performance.now();
+  while (union() < images) {
+    if (performance.now() > deadline) throw new Error(`${label}: ${union()} of ${images} images had a result after ${ms(FULL_RESULT_TIMEOUT_MS)}`);
+    if (replicas.some((replica) => replica.child.exitCode !== null)) throw new Error(`${label}: a replica exited`);
+    if (performance.now() - lastLog > 10_000) {
+      log(`${label}: ${union()} of ${images} images checked`);
+      lastLog = performance.now();
+    }
+    await sleep(100);
+  }
+  const fullAt = performance.now();
+  await Promise.all(readiness);
+  const atFull = replicas.map((replica) => replica.memory());
+  log(`${label}: every image has a result after ${ms(fullAt - started)}; waiting ${ms(QUIET_MS)} for the steady state`);
+  await sleep(QUIET_MS);
+  const rows: string[] = [];
+  for (const [i, replica] of replicas.entries()) {
+    const steady = replica.memory();
+    const scraped = await scrape(replica);
+    const after = replica.memory();
+    const overlap = replicas.length > 1 ? ` (${replica.seen.size} images)` : '';
+    rows.push(
+      `| ${label}${replicas.length > 1 ? `, ${replica.name}` : ''} | ${ms((replica.readyAt ?? NaN) - started)} | ${ms(fullAt - started)}${overlap} | ${mb(atFull[i].rss)} | ${mb(steady.rss)} | ${mb(after.peak)} | ` +
+        `${ms(scraped.ms)}: ${mb(scraped.gzipBytes)} gzip, ${mb(scraped.plainBytes)} plain, ${scraped.series} series |`,
+    );
+  }
+  const total = replicas.reduce((sum, replica) => sum + replica.seen.size, 0);
+  if (replicas.length > 1) log(`${label}: images reported by the replicas ${total}, unique ${union()} (${total - union()} reported twice)`);
+  return rows;
+}
+
+const options = parseOptions(process.argv.slice(2));
+const began = performance.now();
+const loadAtStart = loadavg()[0];
+let registry: TestRegistry | undefined;
+let api: ApiServer | undefined;
+const running: Replica[] = [];
+try {
+  [registry, api] = await Promise.all([startRegistry({ auth: 'none' }), startApiServer()]);
+  let phase = performance.now();
+  await seedTags(registry, REPOS, Math.ceil(options.images / REPOS));
+  const images = seededImages(registry.host, REPOS, options.images);
+  log(`seeded ${options.images} images in ${REPOS} repositories in ${ms(performance.now() - phase)}`);
+  phase = performance.now();
+  await createWorkloads(api, options.workloads, images);
+  const createMs = performance.now() - phase;
+  log(`created ${options.workloads} workloads in ${NAMESPACES} namespaces in ${ms(createMs)}`);
+
+  const common = [
+    `--kubeconfig=${api.kubeconfigPath}`,
+    // The default interval: a cold start's first checks beyond the 64 slots are spread over its
+    // first tenth (30 s), as a user's exporter spreads them.
+    '--check-interval=5m',
+    `--allow-plain-http=${registry.host}`,
+    '--cloud-credentials=none',
+    '--docker-config-credentials=false',
+    `--max-tracked-images=${options.images * 2}`,
+  ];
+  const rows: string[] = [];
+  const counted = `${registry.host}/`;
+  const single = startReplica('single', common, counted);
+  running.push(single);
+  rows.push(...(await measure('1 exporter', [single], options.images)));
+  await single.stop();
+  running.length = 0;
+
+  const writer = await apiWriter(api);
+  await writer.post(`/apis/apps/v1/namespaces/${EXPORTER_NAMESPACE}/statefulsets`, {
+    metadata: { name: STATEFUL_SET },
+    spec: { replicas: options.shards, serviceName: STATEFUL_SET, selector: { matchLabels: { app: STATEFUL_SET } }, template: { metadata: { labels: { app: STATEFUL_SET } }, spec: { containers: [{ name: 'exporter', image: images[0] }] } } },
+  });
+  await writer.close();
+  for (let ordinal = 0; ordinal < options.shards; ordinal++) {
+    running.push(startReplica(`${STATEFUL_SET}-${ordinal}`, [...common, '--auto-shard', `--pod-name=${STATEFUL_SET}-${ordinal}`, `--pod-namespace=${EXPORTER_NAMESPACE}`], counted));
+  }
+  rows.push(...(await measure(`${options.shards} autosharded replicas`, running, options.images)));
+
+  const cpu = cpus();
+  console.log(
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; Node.js ${process.version}; exporter flags ${imageNodeFlags().join(' ')}; ` +
+      `${options.workloads} workloads (created in ${ms(createMs)}), ${options.images} images; ${ms(performance.now() - began)} in all; ` +
+      `load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.\n`,
+  );
+  console.log('| run | ready (every kind listed) | every image has a first result | RSS then | RSS after a quiet minute | peak RSS (with the scrape) | one /metrics scrape (gzip) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+} finally {
+  await Promise.all(running.map((replica) => replica.stop()));
+  await api?.stop();
+  await registry?.stop();
+}
