@@ -1,5 +1,6 @@
-// `npm run bench:large [-- --workloads N --images M --shards S]`: the built exporter (the bundle,
-// with the image's Node flags) against a real API server holding N workloads and the real
+// `npm run bench:large [-- --workloads N --images M --shards S --chart-node-options]`: the built
+// exporter (the bundle, with the image's Node flags, and the chart's NODE_OPTIONS at its default
+// values when asked) against a real API server holding N workloads and the real
 // registry holding M images, all on 127.0.0.1. Measures, for one exporter and then for S
 // autosharded replicas (a StatefulSet object whose replicas the replicas read; the test bed runs
 // no controllers, so the replicas are processes started here with the pods' names): time to ready
@@ -17,7 +18,7 @@ import { KubeConfig } from '../src/kube/client-library.js';
 import { KIND_NAMES } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
-import { imageNodeFlags } from './lib/image-node-flags.js';
+import { chartNodeOptions, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages, seedTags } from './lib/seed.js';
 import { log, mb, ms, pool, sleep } from './lib/stats.js';
 
@@ -30,14 +31,20 @@ const FULL_RESULT_TIMEOUT_MS = 30 * 60_000;
 const QUIET_MS = 60_000;
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
-type Options = { workloads: number; images: number; shards: number };
+type Sizes = { workloads: number; images: number; shards: number };
+type Options = Sizes & { nodeFlags: string[] };
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { workloads: 100_000, images: 50_000, shards: 4 };
+  const options: Options = { workloads: 100_000, images: 50_000, shards: 4, nodeFlags: imageNodeFlags() };
   for (let i = 0; i < args.length; i += 2) {
-    const name = args[i].replace(/^--/, '') as keyof Options;
+    if (args[i] === '--chart-node-options') {
+      options.nodeFlags.push(...chartNodeOptions());
+      i--;
+      continue;
+    }
+    const name = args[i].replace(/^--/, '') as keyof Sizes;
     const value = Number(args[i + 1]);
-    if (!(name in options) || !Number.isSafeInteger(value) || value < 1) throw new Error(`bench:large: ${args[i]} ${args[i + 1]}: expected --workloads N, --images M or --shards S with whole numbers`);
+    if (!(name in options) || !Number.isSafeInteger(value) || value < 1) throw new Error(`bench:large: ${args[i]} ${args[i + 1]}: expected --workloads N, --images M or --shards S with whole numbers, or --chart-node-options`);
     options[name] = value;
   }
   return options;
@@ -108,8 +115,8 @@ type Replica = {
 };
 
 /** `countedPrefix`: only images of the seeded registry count (the StatefulSet's own image is a workload too). */
-function startReplica(name: string, args: string[], countedPrefix: string): Replica {
-  const child = spawn(process.execPath, [...imageNodeFlags(), CLI, '--bind-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startReplica(name: string, nodeFlags: string[], args: string[], countedPrefix: string): Replica {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, '--bind-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const seen = new Set<string>();
   let resolvePort: (port: number) => void;
   const port = new Promise<number>((resolve) => (resolvePort = resolve));
@@ -183,7 +190,8 @@ async function measure(label: string, replicas: Replica[], images: number): Prom
   let lastLog = performance.now();
   while (union() < images) {
     if (performance.now() > deadline) throw new Error(`${label}: ${union()} of ${images} images had a result after ${ms(FULL_RESULT_TIMEOUT_MS)}`);
-    if (replicas.some((replica) => replica.child.exitCode !== null)) throw new Error(`${label}: a replica exited`);
+    const exited = replicas.find((replica) => replica.child.exitCode !== null || replica.child.signalCode !== null);
+    if (exited) throw new Error(`${label}: ${exited.name} exited (code ${exited.child.exitCode}, signal ${exited.child.signalCode}) after ${exited.seen.size} images`);
     if (performance.now() - lastLog > 10_000) {
       log(`${label}: ${union()} of ${images} images checked`);
       lastLog = performance.now();
@@ -240,7 +248,7 @@ try {
   ];
   const rows: string[] = [];
   const counted = `${registry.host}/`;
-  const single = startReplica('single', common, counted);
+  const single = startReplica('single', options.nodeFlags, common, counted);
   running.push(single);
   rows.push(...(await measure('1 exporter', [single], options.images)));
   await single.stop();
@@ -253,13 +261,13 @@ try {
   });
   await writer.close();
   for (let ordinal = 0; ordinal < options.shards; ordinal++) {
-    running.push(startReplica(`${STATEFUL_SET}-${ordinal}`, [...common, '--auto-shard', `--pod-name=${STATEFUL_SET}-${ordinal}`, `--pod-namespace=${EXPORTER_NAMESPACE}`], counted));
+    running.push(startReplica(`${STATEFUL_SET}-${ordinal}`, options.nodeFlags, [...common, '--auto-shard', `--pod-name=${STATEFUL_SET}-${ordinal}`, `--pod-namespace=${EXPORTER_NAMESPACE}`], counted));
   }
   rows.push(...(await measure(`${options.shards} autosharded replicas`, running, options.images)));
 
   const cpu = cpus();
   console.log(
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; Node.js ${process.version}; exporter flags ${imageNodeFlags().join(' ')}; ` +
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; Node.js ${process.version}; exporter flags ${options.nodeFlags.join(' ')}; ` +
       `${options.workloads} workloads (created in ${ms(createMs)}), ${options.images} images; ${ms(performance.now() - began)} in all; ` +
       `load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.\n`,
   );
