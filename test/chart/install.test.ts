@@ -265,13 +265,18 @@ describe('the chart in the real API server', () => {
     test.each(['README.md', 'chart/README.md'])('%s quotes only chart values that exist', (file) => {
       const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
       const topLevel = Object.keys(schema.properties);
+      const defaults = parseAllDocuments(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0]!.toJS() as Record<string, unknown>;
+      const hasDefault = (name: string) =>
+        name.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), defaults) !== undefined;
       // The migration guide quotes the Go exporter's chart values on purpose.
       const unknown = quotedValueNames(file, topLevel, /Migrating from the Go exporter/).filter((name) => {
         let node = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown };
         for (const key of name.split('.')) {
           const next = node.properties?.[key] as typeof node | undefined;
           if (next) node = next;
-          else return !(node.additionalProperties && typeof node.additionalProperties === 'object');
+          else if (node.additionalProperties && typeof node.additionalProperties === 'object') return false;
+          // A free-form object (e.g. resources: any ResourceRequirements): the chart's defaults show the path.
+          else return !(node.properties === undefined && node.additionalProperties !== false && hasDefault(name));
         }
         return false;
       });
