@@ -18,7 +18,7 @@ import { KubeConfig } from '../src/kube/client-library.js';
 import { KIND_NAMES } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
-import { chartNodeOptions, imageNodeFlags } from './lib/image-node-flags.js';
+import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages, seedTags } from './lib/seed.js';
 import { log, mb, ms, pool, sleep } from './lib/stats.js';
 
@@ -116,7 +116,7 @@ type Replica = {
 
 /** `countedPrefix`: only images of the seeded registry count (the StatefulSet's own image is a workload too). */
 function startReplica(name: string, nodeFlags: string[], args: string[], countedPrefix: string): Replica {
-  const child = spawn(process.execPath, [...nodeFlags, CLI, '--bind-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, CLI, '--bind-address=127.0.0.1:0', ...args], { env: imageEnvironment(), stdio: ['ignore', 'pipe', 'inherit'] });
   const seen = new Set<string>();
   let resolvePort: (port: number) => void;
   const port = new Promise<number>((resolve) => (resolvePort = resolve));

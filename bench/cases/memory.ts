@@ -7,13 +7,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestRegistry } from '../../test/support/registry.js';
-import { imageNodeFlags } from '../lib/image-node-flags.js';
+import { imageEnvironment, imageNodeFlags } from '../lib/image-node-flags.js';
 import type { MemoryFigures } from '../lib/memory-probe.js';
 import type { ModuleCost } from '../lib/module-cost.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms } from '../lib/stats.js';
 
-// Bundled as the exporter ships (scripts/bundle.mjs, run by `npm run bench`).
+// Bundled as the exporter ships (scripts/bundle.ts, run by `npm run bench`).
 const PROBE = fileURLToPath(new URL('../bundled/memory-probe.js', import.meta.url));
 const MODULE_COST = fileURLToPath(new URL('../bundled/module-cost.js', import.meta.url));
 const TARGET_RSS = 250e6;
@@ -29,12 +29,12 @@ const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 const run = promisify(execFile);
 
 async function probe(host: string, repos: number, workloads: number, images: number, nodeFlags = imageNodeFlags()): Promise<MemoryFigures> {
-  const { stdout } = await run(process.execPath, [...nodeFlags, '--expose-gc', PROBE, host, String(repos), String(workloads), String(images)], { maxBuffer: 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [...nodeFlags, '--expose-gc', PROBE, host, String(repos), String(workloads), String(images)], { maxBuffer: 1024 * 1024, env: imageEnvironment() });
   return JSON.parse(stdout) as MemoryFigures;
 }
 
 async function moduleCost(load: 'bare' | 'client-library' | 'exporter'): Promise<ModuleCost> {
-  const { stdout } = await run(process.execPath, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024, env: imageEnvironment() });
   return JSON.parse(stdout) as ModuleCost;
 }
 
