@@ -8,7 +8,6 @@
 // first result of an image is always logged), resident memory then and after a quiet minute, and
 // one gzip /metrics scrape (time, compressed and plain size). Figures go to stdout as Markdown.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { Agent, request } from 'undici';
 import { KubeConfig } from '../src/kube/client-library.js';
 import { KIND_NAMES } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
+import { processMemory, stopChild } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages, seedTags } from './lib/seed.js';
@@ -136,21 +136,8 @@ function startReplica(name: string, nodeFlags: string[], args: string[], counted
     port,
     seen,
     startedAt: performance.now(),
-    memory: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-      return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    memory: () => processMemory(child.pid!),
+    stop: () => stopChild(child, 15_000),
   };
 }
 

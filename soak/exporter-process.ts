@@ -2,9 +2,10 @@
 // memory is the exporter's alone (read from Linux's /proc). Stopped with SIGTERM, SIGKILL after a
 // grace period.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { processMemory, stopChild } from '../test/support/processes.js';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -61,20 +62,7 @@ export async function startExporterProcess(args: string[]): Promise<ExporterProc
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     logs: () => [...lines],
-    memory: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-      return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    memory: () => processMemory(child.pid!),
+    stop: () => stopChild(child, STOP_GRACE_MS),
   };
 }
