@@ -235,7 +235,7 @@ export class CheckScheduler {
     registry.urgent.delete(urgent.unit.key);
     registry.running++;
     this.running++;
-    const checked = this.options.check(urgent.unit).catch((error: unknown): CheckResult => ({ status: 'unknown_error', message: `check failed: ${(error as Error)?.message ?? String(error)}` }));
+    const checked = this.checkSafely(urgent.unit);
     this.urgentRunning.set(urgent.unit.key, checked);
     const result = await checked;
     this.urgentRunning.delete(urgent.unit.key);
@@ -243,6 +243,15 @@ export class CheckScheduler {
     this.running--;
     urgent.answer.forEach((resolve) => resolve(result));
     this.schedulePump();
+  }
+
+  /** The check, with a thrown error turned into an unknown_error result: a scheduled or checkNow check always has an answer. */
+  private async checkSafely(unit: CheckUnit): Promise<CheckResult> {
+    try {
+      return await this.options.check(unit);
+    } catch (error) {
+      return { status: 'unknown_error', message: `check failed: ${(error as Error)?.message ?? String(error)}` };
+    }
   }
 
   /** The next queued key of the registry, skipping (and dropping) stale entries; not consumed. */
@@ -271,12 +280,7 @@ export class CheckScheduler {
     registry.running++;
     this.running++;
     const started = Date.now();
-    let result: CheckResult;
-    try {
-      result = await this.options.check(state.unit);
-    } catch (error) {
-      result = { status: 'unknown_error', message: `check failed: ${(error as Error)?.message ?? String(error)}` };
-    }
+    const result = await this.checkSafely(state.unit);
     state.running = false;
     registry.running--;
     this.running--;
