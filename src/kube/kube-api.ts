@@ -5,6 +5,7 @@
 // bounded answer; an error carries the HTTP status as `code`, as the library's errors do.
 import http from 'node:http';
 import https from 'node:https';
+import { readBoundedBody } from '../bounded-body.js';
 import { printable } from '../printable.js';
 import type { KubeConfig } from './client-library.js';
 
@@ -80,18 +81,8 @@ export class KubeApi {
 function send(url: URL, options: https.RequestOptions, body: string | undefined, maxBytes: number, what: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'http:' ? http : https).request(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > maxBytes) {
-          request.destroy(new KubeApiError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; it was dropped`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
+      const tooLarge = () => new KubeApiError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; it was dropped`);
+      readBoundedBody(response, maxBytes, tooLarge).then((text) => resolve({ status: response.statusCode ?? 0, text }), reject);
     });
     request.on('error', reject);
     request.end(body);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { Phase } from './classify.js';
-import { readBoundedBody } from './bounded-body.js';
+import { readBoundedBody } from '../bounded-body.js';
 import { EVERY_REGISTRY } from './plain-http.js';
 
 export type TransportOptions = {

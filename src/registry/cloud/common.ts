@@ -6,7 +6,7 @@ import { printable } from '../../printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
-import { readBoundedBody } from '../bounded-body.js';
+import { readBoundedBody } from '../../bounded-body.js';
 import { ExpiringCache } from '../expiring-cache.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
