@@ -6,12 +6,16 @@
 // process's resident memory. Here those imports (and two more of the same kind, in node-fetch and
 // undici) are pointed at what is used.
 //
+// Code reached only through import() (undici for proxies, say) goes into chunks of its own,
+// read from disk only when a setup needs it: a loaded module's source stays in memory.
+//
 // Usage (compiled by tsc into dist/scripts/, as `npm run build` and `npm run bench` run it):
-//        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place as one file
+//        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place, its chunks in
+//                                                   chunks/ beside it
 //        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
-//                                                   one file per entry in OUTDIR, code loaded
-//                                                   by import() in chunks of its own
+//                                                   one file per entry in OUTDIR, chunks beside
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
@@ -66,11 +70,17 @@ const slimImports: Plugin = {
   },
 };
 
-/** esbuild options for the entries: in place (one file each), or split into `outdir`. */
+/** Where an in-place bundle of `entry` keeps its chunks. */
+export function chunkDirectory(entry: string): string {
+  return join(dirname(entry), 'chunks');
+}
+
+/** esbuild options for the entries: one in place (its chunks beside it), or all into `outdir`. */
 export function bundleOptions(entries: string[], outdir?: string): BuildOptions {
   return {
     entryPoints: entries,
-    ...(outdir ? { outdir, splitting: true } : { outfile: entries[0], allowOverwrite: true }),
+    splitting: true,
+    ...(outdir ? { outdir } : { outdir: dirname(entries[0]), entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', allowOverwrite: true }),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -97,6 +107,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   // Chunk names change with their content: old ones would pile up.
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
+  rmSync(outdir ?? chunkDirectory(entries[0]), { recursive: true, force: true });
   await build(bundleOptions(entries, outdir));
 }

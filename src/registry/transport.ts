@@ -1,11 +1,11 @@
 // Every HTTP exchange with registries and token servers goes through here: one place for
-// dispatchers (keep-alive pools, per-host TLS, proxies from the environment), time limits,
+// connection pools (per-host TLS, proxies from the environment: connections.ts), time limits,
 // body size limits, redirects and instrumentation.
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
 import type { Phase } from './classify.js';
-import { readBoundedBody } from '../bounded-body.js';
+import { discardBody, readBoundedBody } from '../bounded-body.js';
+import { openConnections, type Connections } from './connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
 
 export type TransportOptions = {
@@ -56,33 +56,23 @@ const MAX_REDIRECTS = 5;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class Transport {
-  private readonly verifying: Dispatcher;
+  private readonly verifying: Connections;
   /** Aborted by close(): in-flight requests end at once instead of running out their time limit. */
   private readonly closing = new AbortController();
-  private readonly notVerifying: Dispatcher;
+  private readonly notVerifying: Connections;
   private readonly insecureHosts: Set<string>;
   /** Hosts with their own extra CAs get their own pool: a CA trusted for one host is not for others. */
-  private readonly hostVerifying = new Map<string, Dispatcher>();
+  private readonly hostVerifying = new Map<string, Connections>();
 
   constructor(private readonly options: TransportOptions) {
     const extraCas = options.caFiles.map((file) => readFileSync(file, 'utf8'));
-    const common = {
-      connections: options.connectionsPerOrigin,
-      connectTimeout: options.requestTimeoutMs,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-      keepAliveTimeout: 30_000,
-      maxHeaderSize: 64 * 1024,
-    };
-    // `connect` shapes direct connections, `requestTls` the TLS inside a proxy tunnel: both need the trust settings.
-    const trusted = { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined };
-    const untrusted = { rejectUnauthorized: false };
-    this.verifying = new EnvHttpProxyAgent({ ...common, connect: trusted, requestTls: trusted });
+    const rootCertificates = extraCas.length > 0 || (options.hostCaPems?.size ?? 0) > 0 ? systemRoots() : [];
+    const pool = { connectionsPerOrigin: options.connectionsPerOrigin, requestTimeoutMs: options.requestTimeoutMs, idleMs: 30_000, maxHeaderBytes: 64 * 1024 };
+    this.verifying = openConnections(pool, { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined, rejectUnauthorized: true });
     for (const [host, pems] of options.hostCaPems ?? []) {
-      const hostTrusted = { ca: [...rootCertificates, ...extraCas, ...pems] };
-      this.hostVerifying.set(host.toLowerCase(), new EnvHttpProxyAgent({ ...common, connect: hostTrusted, requestTls: hostTrusted }));
+      this.hostVerifying.set(host.toLowerCase(), openConnections(pool, { ca: [...rootCertificates, ...extraCas, ...pems], rejectUnauthorized: true }));
     }
-    this.notVerifying = new EnvHttpProxyAgent({ ...common, connect: untrusted, requestTls: untrusted });
+    this.notVerifying = openConnections(pool, { rejectUnauthorized: false });
     this.insecureHosts = new Set(options.insecureSkipVerifyHosts.map((host) => host.toLowerCase()));
   }
 
@@ -118,10 +108,10 @@ export class Transport {
   /** Aborts every request in flight (they fail as ABORTED) and closes the connection pools. */
   async close(): Promise<void> {
     this.closing.abort();
-    await Promise.all([this.verifying, this.notVerifying, ...this.hostVerifying.values()].map((agent) => agent.destroy()));
+    await Promise.all([this.verifying, this.notVerifying, ...this.hostVerifying.values()].map((connections) => connections.destroy()));
   }
 
-  private dispatcherFor(host: string): Dispatcher {
+  private connectionsFor(host: string): Connections {
     if (this.insecureHosts.has(host) || this.insecureHosts.has(EVERY_REGISTRY)) return this.notVerifying;
     return this.hostVerifying.get(host) ?? this.verifying;
   }
@@ -130,35 +120,45 @@ export class Transport {
     let url = start;
     let currentHeaders: Record<string, string> = { ...headers, 'user-agent': this.options.userAgent };
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const response = await request(url, {
-        method,
-        headers: currentHeaders,
-        body: requestBody,
-        dispatcher: this.dispatcherFor(url.host.toLowerCase()),
-        // undici closes the connection after every HEAD unless told otherwise (for servers that send
-        // a body anyway); registries do not, and a new connection (and TLS handshake) per check
-        // would cost more than the check. A server that does breaks only its next request.
-        reset: method === 'HEAD' ? false : undefined,
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.closing.signal]),
-      });
-      const location = response.headers.location;
-      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
-        await response.body.dump();
-        if (requestBody !== undefined) throw new ProtocolError(`${method} to ${url.origin}${url.pathname} was redirected; not followed`);
-        const next = new URL(location, url);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ProtocolError(`redirect to unsupported URL scheme ${next.protocol}`);
-        if (next.origin !== url.origin) {
-          // Credentials belong to the registry that asked for them, never to where it points.
-          currentHeaders = Object.fromEntries(Object.entries(currentHeaders).filter(([name]) => name !== 'authorization'));
+      const deadline = AbortSignal.timeout(this.options.requestTimeoutMs);
+      try {
+        const response = await this.connectionsFor(url.host.toLowerCase()).request(url, {
+          method,
+          headers: currentHeaders,
+          body: requestBody,
+          signal: AbortSignal.any([deadline, this.closing.signal]),
+        });
+        const location = response.headers.location;
+        if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+          await discardBody(response.body);
+          if (requestBody !== undefined) throw new ProtocolError(`${method} to ${url.origin}${url.pathname} was redirected; not followed`);
+          const next = new URL(location, url);
+          if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ProtocolError(`redirect to unsupported URL scheme ${next.protocol}`);
+          if (next.origin !== url.origin) {
+            // Credentials belong to the registry that asked for them, never to where it points.
+            currentHeaders = Object.fromEntries(Object.entries(currentHeaders).filter(([name]) => name !== 'authorization'));
+          }
+          url = next;
+          continue;
         }
-        url = next;
-        continue;
+        const body = readBody ? await readBoundedBody(response.body, MAX_BODY_BYTES, () => new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`)) : (await discardBody(response.body), undefined);
+        return { status: response.status, headers: response.headers, body, url };
+      } catch (error) {
+        // A body cut off by the deadline surfaces as a reset connection from Node: the deadline is what happened.
+        throw deadline.aborted ? deadline.reason : error;
       }
-      const body = readBody ? await readBoundedBody(response.body, MAX_BODY_BYTES, () => new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`)) : (await response.body.dump(), undefined);
-      return { status: response.statusCode, headers: response.headers, body, url };
     }
     throw new ProtocolError(`more than ${MAX_REDIRECTS} redirects, last to ${url.origin}`);
   }
+}
+
+/**
+ * Node's own trusted roots, which a pool with extra CAs must list next to them. Read through
+ * require, and only then: importing node:tls as an ES module makes Node build all of them as
+ * strings (about 0.3 MB) in every process.
+ */
+function systemRoots(): readonly string[] {
+  return (createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).rootCertificates;
 }
 
 function wrapError(error: unknown, host: string, phase: Phase): Error {

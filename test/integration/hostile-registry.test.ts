@@ -180,7 +180,9 @@ describe('hostile and broken registries', () => {
     let closeNext = false;
     const server = await serve((request, response) => {
       if (request.url === '/v2/') return response.writeHead(200).end();
-      const headers: Record<string, string> = { 'docker-content-digest': `sha256:${'a'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+      // Content-Length on HEAD as registries send it (the manifest's size): without it Node's HTTP
+      // client, like curl, closes the connection after the answer.
+      const headers: Record<string, string> = { 'docker-content-digest': `sha256:${'a'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': '527' };
       if (closeNext) headers.connection = 'close';
       response.writeHead(200, headers).end();
     });

@@ -1,7 +1,9 @@
-// The shipped exporter is one bundled file (scripts/bundle.ts): these tests build it from the
-// sources as `npm run build` does and look at what went in, and run it.
+// The shipped exporter is one bundled file plus chunks loaded on demand (scripts/bundle.ts): these
+// tests build it from the sources as `npm run build` does and look at what went in, and run it.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
@@ -11,13 +13,17 @@ import { repoRoot } from '../support/tools.js';
 const run = promisify(execFile);
 let outdir: string;
 let inputs: string[];
+/** Inputs of the entry file, the code every process loads. */
+let entryInputs: string[];
 
 beforeAll(async () => {
   mkdirSync(join(repoRoot, 'dist'), { recursive: true });
   outdir = mkdtempSync(join(repoRoot, 'dist', 'bundle-test-'));
   const options = bundleOptions([join(repoRoot, 'src', 'cli.ts')], outdir);
-  const result = await build({ ...options, splitting: false, sourcemap: false, metafile: true });
-  inputs = Object.keys((result.metafile as Metafile).inputs);
+  const result = await build({ ...options, sourcemap: false, metafile: true });
+  const metafile = result.metafile as Metafile;
+  inputs = Object.keys(metafile.inputs);
+  entryInputs = Object.entries(metafile.outputs).flatMap(([output, { inputs: used }]) => (output.endsWith('/cli.js') ? Object.keys(used) : []));
 }, 120_000);
 afterAll(() => outdir && rmSync(outdir, { recursive: true, force: true }));
 
@@ -37,7 +43,34 @@ test("bundled exporter → undici without its cookie helpers, which would load N
   expect(inputs.filter((input) => /node_modules\/undici\/lib\/web\/cookies\//.test(input))).toEqual([]);
 });
 
+test('bundled exporter → undici only in a chunk of its own, read when a proxy is configured; the entry uses Node\'s http', () => {
+  expect(entryInputs.some((input) => input.endsWith('src/registry/node-connections.ts'))).toBe(true);
+  expect(entryInputs.filter((input) => input.includes('node_modules/undici/'))).toEqual([]);
+});
+
 test('bundled exporter runs: --help prints the usage', async () => {
   const { stdout } = await run(process.execPath, [join(outdir, 'cli.js'), '--help']);
   expect(stdout).toMatch(/^Usage: k8s-image-availability-exporter \[flags\]/);
 });
+
+test('bundled exporter behind a proxy → its undici chunk loads and the registry is asked through the proxy', async () => {
+  const tunnels: string[] = [];
+  const proxy = createServer((_request, response) => response.writeHead(502).end());
+  proxy.on('connect', (request, socket: Socket) => {
+    tunnels.push(request.url ?? '');
+    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const manifest = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: registry.invalid/team/app:v1}]}\n';
+    const child = execFile(process.execPath, [join(outdir, 'cli.js'), 'check', '-f', '-', '--registry-request-timeout=2s', '--output=json'], {
+      env: { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, HTTP_PROXY: '', NO_PROXY: '' },
+    });
+    child.stdin?.end(manifest);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(tunnels).toContain('registry.invalid:443');
+  } finally {
+    proxy.close();
+  }
+}, 30_000);

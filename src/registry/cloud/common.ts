@@ -1,13 +1,13 @@
 // What the cloud credential providers share: a cache of their credentials, the memory of why a
 // provider has nothing (told once in the log, and in the reason of the checks it affects), and the
 // GET of a metadata endpoint.
-import { Agent, request, type Dispatcher } from 'undici';
 import { printable } from '../../printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
 import { readBoundedBody } from '../../bounded-body.js';
 import { ExpiringCache } from '../expiring-cache.js';
+import { NodeConnections } from '../node-connections.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -118,10 +118,10 @@ const SYSTEM_ERROR = /^(?:AWS SDK error wrapper for )?(?:Error: )?((?:connect|ge
  * size-bounded, answering a JSON object.
  */
 export class MetadataHttp {
-  private readonly agent: Dispatcher;
+  private readonly connections: NodeConnections;
 
   constructor(private readonly timeoutMs: number) {
-    this.agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.connections = new NodeConnections({ connectionsPerOrigin: 4, requestTimeoutMs: timeoutMs, idleMs: 30_000, maxHeaderBytes: 64 * 1024 }, { rejectUnauthorized: true });
   }
 
   async getJson(url: URL, headers: Record<string, string>, what: string): Promise<Record<string, unknown>> {
@@ -129,8 +129,8 @@ export class MetadataHttp {
     let status: number;
     let body: string;
     try {
-      const response = await request(url, { method: 'GET', headers, dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
-      status = response.statusCode;
+      const response = await this.connections.request(url, { method: 'GET', headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      status = response.status;
       body = await readBoundedBody(response.body, MAX_METADATA_BODY_BYTES, () => new CloudCredentialError(`answer larger than ${MAX_METADATA_BODY_BYTES} bytes`));
     } catch (error) {
       if (error instanceof CloudCredentialError) throw new CloudCredentialError(`${where}: ${error.message}`);
@@ -147,7 +147,7 @@ export class MetadataHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.connections.destroy();
   }
 }
 

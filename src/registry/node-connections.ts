@@ -1,0 +1,77 @@
+// Connections through Node's own http and https modules: one keep-alive pool per scheme for one
+// trust setting. A request that fails on a kept-alive connection before any answer is sent again
+// once on a new one, as Node's documentation advises: the server may have closed the connection
+// just as it was reused. Requests with a body (token exchanges) are never sent twice.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from './connections.js';
+
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+export class NodeConnections implements Connections {
+  private readonly plain: HttpAgent;
+  private readonly secure: HttpsAgent;
+
+  constructor(
+    private readonly pool: PoolOptions,
+    trust: TlsTrust,
+  ) {
+    // `timeout` closes a connection that has idled that long in the pool; a busy one is governed
+    // by the request's deadline. `lifo` reuses the warmest connection, so the rest can idle out.
+    const common = { keepAlive: true, maxSockets: pool.connectionsPerOrigin, timeout: pool.idleMs, scheduling: 'lifo' as const };
+    this.plain = new HttpAgent(common);
+    this.secure = new HttpsAgent({ ...common, ca: trust.ca, rejectUnauthorized: trust.rejectUnauthorized });
+  }
+
+  request(url: URL, init: RequestInit): Promise<Answer> {
+    return this.send(url, init, init.body === undefined);
+  }
+
+  async destroy(): Promise<void> {
+    this.plain.destroy();
+    this.secure.destroy();
+  }
+
+  private send(url: URL, init: RequestInit, mayResend: boolean): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const secure = url.protocol === 'https:';
+      const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+      const request = (secure ? httpsRequest : httpRequest)(url, {
+        method: init.method,
+        headers,
+        agent: secure ? this.secure : this.plain,
+        signal: init.signal,
+        maxHeaderSize: this.pool.maxHeaderBytes,
+      });
+      request.once('response', (response) => {
+        resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: response });
+      });
+      request.once('error', (error: NodeJS.ErrnoException) => {
+        if (mayResend && request.reusedSocket && STALE_CONNECTION_CODES.has(error.code ?? '') && !init.signal.aborted) resolve(this.send(url, init, false));
+        else reject(withTlsCode(error));
+      });
+      request.end(init.body);
+    });
+  }
+}
+
+/**
+ * A TLS failure met while the request is being written comes as EPROTO with OpenSSL's text; the
+ * same failure met while reading carries Node's code for it (ERR_SSL_WRONG_VERSION_NUMBER for a
+ * plain HTTP server). The code is derived here as Node derives it, so that the failure is classified
+ * the same whichever way it was met.
+ */
+function withTlsCode(error: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  const reason = error.code === 'EPROTO' ? OPENSSL_REASON.exec(error.message)?.[1] : undefined;
+  if (reason) error.code = `ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`;
+  return error;
+}
+
+const OPENSSL_REASON = /:SSL routines:[^:]*:([a-z0-9 ]+):/;
+
+/** The header shape undici's request answers with: one value as a string, repeated ones as an array. */
+function headersOf(response: IncomingMessage): Answer['headers'] {
+  const headers: Answer['headers'] = {};
+  for (const [name, values = []] of Object.entries(response.headersDistinct)) headers[name] = values.length === 1 ? values[0] : values;
+  return headers;
+}
