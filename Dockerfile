@@ -25,7 +25,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 USER nonroot
 EXPOSE 8080
-# A young generation of 2 MiB semi-spaces instead of V8's default (up to 16 MiB on a large node):
+# A young generation of 1 MiB semi-spaces instead of V8's default (up to 16 MiB on a large node):
 # about 15 MiB less RSS at every cluster size (BENCHMARKS.md, case 4). The memory benchmark runs
 # with the flags of this line.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "dist/src/cli.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "dist/src/cli.js"]

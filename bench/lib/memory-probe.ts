@@ -2,22 +2,27 @@
 // the exporter's index, scheduler, client, results and metrics as src/main.ts wires them (no
 // cluster watch: the workloads are handed to the index directly), `workloads` workloads over
 // `images` seeded images checked once against the registry at `host`, one /metrics render,
-// then its memory as JSON on stdout. With 0 workloads it is the idle exporter. Every module the
-// real process loads is loaded first (the Kubernetes client included), so idle means idle.
+// then `steadyMs` of ordinary running (every image rechecked every 15 s, a scrape every 10 s,
+// RSS sampled each second over the last two thirds: the steady RSS is their median), then its
+// memory as JSON on stdout. With 0 workloads it is the idle exporter. Every module the real
+// process loads is loaded first (the Kubernetes client included), so idle means idle.
 //
-// Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images>
+// Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images> <steadyMs>
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seed.js';
-import { sleep, waitFor } from './stats.js';
+import { median, sleep, waitFor } from './stats.js';
 import { workloads } from './workloads.js';
 
 export type MemoryFigures = {
   /** Resident set size right after the first full check. */
   rss: number;
+  /** Median resident set size while running on after it (rechecks and scrapes). */
+  steadyRss: number;
+  steadySamples: number;
   /** … and after one /metrics render on top (a scrape). */
   rssAfterScrape: number;
   /** The largest resident set size the process had. */
@@ -32,14 +37,16 @@ export type MemoryFigures = {
 
 await import('../../src/main.js');
 
-const [host, repos, workloadCount, imageCount] = process.argv.slice(2);
+const [host, repos, workloadCount, imageCount, steadyMs] = process.argv.slice(2);
+const RECHECK_INTERVAL_MS = 15_000;
+const SCRAPE_EVERY_MS = 10_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
 let failures = 0;
 const m = machinery({
   plainHttpHosts: [host],
-  settings: { checkInterval: 3_600_000 },
+  settings: { checkInterval: RECHECK_INTERVAL_MS },
   onChecked: (unit, record) => {
     if (record.status !== 'available') failures++;
     metrics.recordCheck(unit, record);
@@ -59,11 +66,25 @@ const checkMs = performance.now() - started;
 const rss = process.memoryUsage().rss;
 const metricsBytes = collect(await metrics.exposition()).bytes;
 const rssAfterScrape = process.memoryUsage().rss;
+// No forced collection while running on: V8 collects as it would in the pod.
+const samples: number[] = [];
+const runningSince = performance.now();
+let nextScrape = SCRAPE_EVERY_MS;
+for (let elapsed = 0; elapsed < Number(steadyMs); elapsed = performance.now() - runningSince) {
+  if (elapsed >= nextScrape) {
+    collect(await metrics.exposition());
+    nextScrape += SCRAPE_EVERY_MS;
+  }
+  if (elapsed >= Number(steadyMs) / 3) samples.push(process.memoryUsage().rss);
+  await sleep(1000);
+}
 gc();
 await sleep(50);
 gc();
 const figures: MemoryFigures = {
   rss,
+  steadyRss: samples.length > 0 ? median(samples) : rss,
+  steadySamples: samples.length,
   rssAfterScrape,
   maxRss: process.resourceUsage().maxRSS * 1024,
   heapUsed: process.memoryUsage().heapUsed,
