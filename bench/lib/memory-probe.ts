@@ -20,11 +20,11 @@ import { workloads } from './workloads.js';
 export type MemoryFigures = {
   /** Resident set size right after the first full check. */
   rss: number;
-  /** Median resident set size while running on after it (rechecks and scrapes). */
-  steadyRss: number;
-  steadySamples: number;
   /** … and after one /metrics render on top (a scrape). */
   rssAfterScrape: number;
+  /** Median resident set size while running on after the first check (rechecks and scrapes). */
+  steadyRss: number;
+  steadySamples: number;
   /** The largest resident set size the process had. */
   maxRss: number;
   /** V8 heap in use after a full garbage collection: what the exporter retains. */

@@ -46,7 +46,8 @@ export class NodeConnections implements Connections {
       request.once('response', (response) => {
         resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: response });
       });
-      request.once('error', (error: NodeJS.ErrnoException) => {
+      // `on`, not `once`: an error after the answer (the body cut off) is the body's to report, and must not go unheard.
+      request.on('error', (error: NodeJS.ErrnoException) => {
         if (mayResend && request.reusedSocket && STALE_CONNECTION_CODES.has(error.code ?? '') && !init.signal.aborted) resolve(this.send(url, init, false));
         else reject(withTlsCode(error));
       });
