@@ -50,8 +50,8 @@ describe('proxies from the environment', () => {
     await registry.stop();
   });
 
-  const check = async () => {
-    const client = new RegistryClient({ requestTimeoutMs: 3000, caFiles: [registry.caFile!], insecureSkipVerifyHosts: [], plainHttpHosts: [], connectionsPerOrigin: 2, userAgent: 't' });
+  const check = async (requestTimeoutMs = 3000) => {
+    const client = new RegistryClient({ requestTimeoutMs, caFiles: [registry.caFile!], insecureSkipVerifyHosts: [], plainHttpHosts: [], connectionsPerOrigin: 2, userAgent: 't' });
     try {
       return await client.check(parseReference(`${registry.host}/team/app:v1`), []);
     } finally {
@@ -73,6 +73,35 @@ describe('proxies from the environment', () => {
     process.env.NO_PROXY = '127.0.0.1';
     expect((await check()).status).toBe('available');
     expect(tunnels).toEqual([]);
+  });
+
+  test('a proxy that closes the CONNECT without answering → registry_unavailable at the time limit, and its connection storm stops', async () => {
+    // undici 7 reconnects to such a proxy in a tight loop and ignores the request's deadline
+    // (src/registry/proxied-connections.ts replaces the agent once the deadline has passed).
+    let connections = 0;
+    const silent = createServer();
+    silent.on('connection', (socket: Socket) => {
+      connections++;
+      socket.on('error', () => socket.destroy());
+    });
+    silent.on('connect', (_request, socket: Socket) => socket.destroy());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      process.env.HTTPS_PROXY = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      delete process.env.NO_PROXY;
+      delete process.env.no_proxy;
+      const started = performance.now();
+      const result = await check(1000);
+      expect(result).toMatchObject({ status: 'registry_unavailable', failure: 'timeout' });
+      // One deadline (1 s) and the grace after it: the registry is not listed as plain HTTP, so only HTTPS is tried.
+      expect(performance.now() - started).toBeLessThan(5000);
+      const afterCheck = connections;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(connections - afterCheck).toBeLessThan(5);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   test('a proxy that is down → registry_unavailable', async () => {
