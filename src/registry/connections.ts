@@ -17,6 +17,11 @@ export type PoolOptions = {
   maxHeaderBytes: number;
 };
 
+/** The pool settings of every registry, token server and metadata endpoint connection. */
+export function poolOptions(connectionsPerOrigin: number, requestTimeoutMs: number): PoolOptions {
+  return { connectionsPerOrigin, requestTimeoutMs, idleMs: 30_000, maxHeaderBytes: 64 * 1024 };
+}
+
 /** Which certificates a pool trusts: `ca` replaces the system roots when given. */
 export type TlsTrust = { ca?: string[]; rejectUnauthorized: boolean };
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Phase } from './classify.js';
 import { discardBody, readBoundedBody } from '../bounded-body.js';
-import { openConnections, type Connections } from './connections.js';
+import { openConnections, poolOptions, type Connections } from './connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
 
 export type TransportOptions = {
@@ -67,7 +67,7 @@ export class Transport {
   constructor(private readonly options: TransportOptions) {
     const extraCas = options.caFiles.map((file) => readFileSync(file, 'utf8'));
     const rootCertificates = extraCas.length > 0 || (options.hostCaPems?.size ?? 0) > 0 ? systemRoots() : [];
-    const pool = { connectionsPerOrigin: options.connectionsPerOrigin, requestTimeoutMs: options.requestTimeoutMs, idleMs: 30_000, maxHeaderBytes: 64 * 1024 };
+    const pool = poolOptions(options.connectionsPerOrigin, options.requestTimeoutMs);
     this.verifying = openConnections(pool, { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined, rejectUnauthorized: true });
     for (const [host, pems] of options.hostCaPems ?? []) {
       this.hostVerifying.set(host.toLowerCase(), openConnections(pool, { ca: [...rootCertificates, ...extraCas, ...pems], rejectUnauthorized: true }));

@@ -7,6 +7,7 @@ import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../reference.js';
 import { readBoundedBody } from '../../bounded-body.js';
 import { ExpiringCache } from '../expiring-cache.js';
+import { poolOptions } from '../connections.js';
 import { NodeConnections } from '../node-connections.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
@@ -121,7 +122,7 @@ export class MetadataHttp {
   private readonly connections: NodeConnections;
 
   constructor(private readonly timeoutMs: number) {
-    this.connections = new NodeConnections({ connectionsPerOrigin: 4, requestTimeoutMs: timeoutMs, idleMs: 30_000, maxHeaderBytes: 64 * 1024 }, { rejectUnauthorized: true });
+    this.connections = new NodeConnections(poolOptions(4, timeoutMs), { rejectUnauthorized: true });
   }
 
   async getJson(url: URL, headers: Record<string, string>, what: string): Promise<Record<string, unknown>> {
