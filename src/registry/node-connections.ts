@@ -70,9 +70,19 @@ function withTlsCode(error: NodeJS.ErrnoException): NodeJS.ErrnoException {
 
 const OPENSSL_REASON = /:SSL routines:[^:]*:([a-z0-9 ]+):/;
 
-/** The header shape undici's request answers with: one value as a string, repeated ones as an array. */
+/**
+ * The header shape undici's request answers with: one value as a string, repeated ones as an
+ * array. Read from the raw pairs the parser keeps anyway: `headersDistinct` would build an array
+ * per header on every check only for this loop to unwrap it.
+ */
 function headersOf(response: IncomingMessage): Answer['headers'] {
   const headers: Answer['headers'] = {};
-  for (const [name, values = []] of Object.entries(response.headersDistinct)) headers[name] = values.length === 1 ? values[0] : values;
+  const raw = response.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const seen = headers[name];
+    if (Array.isArray(seen)) seen.push(raw[i + 1]);
+    else headers[name] = seen === undefined ? raw[i + 1] : [seen, raw[i + 1]];
+  }
   return headers;
 }

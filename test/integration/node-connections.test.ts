@@ -126,14 +126,14 @@ test('an answer slower than the idle limit still arrives; an idle connection is 
   expect(server.connections()).toBe(2);
 });
 
-test('a header sent twice → an array of both; once → a string', async () => {
+test('a header sent two or three times → an array of all, in order; once → a string', async () => {
   const server = await serve((_request, response) => {
-    response.setHeader('www-authenticate', ['Basic realm="a"', 'Bearer realm="https://auth/token"']);
+    response.setHeader('www-authenticate', ['Basic realm="a"', 'Bearer realm="https://auth/token"', 'Bearer realm="https://other/token"']);
     response.setHeader('docker-content-digest', `sha256:${'a'.repeat(64)}`);
     response.writeHead(401, { 'content-length': '0' }).end();
   });
   const answer = await connections().request(new URL(`http://${server.host}/v2/`), init('GET'));
-  expect(answer.headers['www-authenticate']).toEqual(['Basic realm="a"', 'Bearer realm="https://auth/token"']);
+  expect(answer.headers['www-authenticate']).toEqual(['Basic realm="a"', 'Bearer realm="https://auth/token"', 'Bearer realm="https://other/token"']);
   expect(answer.headers['docker-content-digest']).toBe(`sha256:${'a'.repeat(64)}`);
 });
 
