@@ -15,6 +15,7 @@
 //        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
 //                                                   one file per entry in OUTDIR, chunks beside
 import { rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -70,6 +71,32 @@ const slimImports: Plugin = {
   },
 };
 
+/**
+ * Node's own modules are taken with require(), never with an ES import. An ES import of a
+ * built-in module makes Node read every export once to build the module's namespace, and from
+ * Node 22 on `node:http` exports lazy getters (WebSocket and its events) whose first read loads
+ * http2, worker_threads and Node's built-in undici: about 10 MiB of resident memory for code the
+ * exporter never calls (BENCHMARKS.md, case 4). require() returns the exports object and reads
+ * nothing. Each built-in imported by an ES module becomes a one-line CommonJS module, which
+ * esbuild's interop reads property by property where the code uses it.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(pluginBuild) {
+    const names = builtinModules.filter((name) => !name.startsWith('_')).map(escaped);
+    const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) => {
+      // The require() inside the stand-in module (and any in CommonJS code) stays as it is.
+      if (args.kind !== 'import-statement') return undefined;
+      return { path: args.path, namespace: 'builtin-by-require' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path.startsWith('node:') ? args.path : `node:${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** Where an in-place bundle of `entry` keeps its chunks. */
 export function chunkDirectory(entry: string): string {
   return join(dirname(entry), 'chunks');
@@ -91,7 +118,7 @@ export function bundleOptions(entries: string[], outdir?: string): BuildOptions 
     sourcemap: true,
     // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
     external: ['@aws-sdk/*'],
-    plugins: [slimImports],
+    plugins: [slimImports, builtinsByRequire],
     // CommonJS dependencies call require() for Node's own modules; an ES module has none.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'error',

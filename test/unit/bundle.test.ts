@@ -1,8 +1,9 @@
 // The shipped exporter is one bundled file plus chunks loaded on demand (scripts/bundle.ts): these
 // tests build it from the sources as `npm run build` does and look at what went in, and run it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { builtinModules } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,6 +47,14 @@ test("bundled exporter → undici without its cookie helpers, which would load N
 test('bundled exporter → undici only in a chunk of its own, read when a proxy is configured; the entry uses Node\'s http', () => {
   expect(entryInputs.some((input) => input.endsWith('src/registry/node-connections.ts'))).toBe(true);
   expect(entryInputs.filter((input) => input.includes('node_modules/undici/'))).toEqual([]);
+});
+
+test("bundled exporter → Node's own modules by require(), never by an ES import, which from Node 22 on would load Node's undici through node:http's lazy exports", () => {
+  const builtins = new RegExp(`\\bfrom\\s*"((node:)?(${builtinModules.join('|')}))"`, 'g');
+  const files = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
+  const imported = files.flatMap((file) => [...readFileSync(join(outdir, file), 'utf8').matchAll(builtins)].map((match) => `${file}: ${match[1]}`));
+  expect(files).toContain('cli.js');
+  expect(imported).toEqual([]);
 });
 
 test('bundled exporter runs: --help prints the usage', async () => {
