@@ -18,6 +18,7 @@ import { KIND_NAMES } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { processMemory, stopChild } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
+import { imageNode } from './lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages, seedTags } from './lib/seed.js';
 import { log, mb, ms, pool, sleep } from './lib/stats.js';
@@ -116,7 +117,7 @@ type Replica = {
 
 /** `countedPrefix`: only images of the seeded registry count (the StatefulSet's own image is a workload too). */
 function startReplica(name: string, nodeFlags: string[], args: string[], countedPrefix: string): Replica {
-  const child = spawn(process.execPath, [...nodeFlags, CLI, '--bind-address=127.0.0.1:0', ...args], { env: imageEnvironment(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(imageNode().path, [...nodeFlags, CLI, '--bind-address=127.0.0.1:0', ...args], { env: imageEnvironment(), stdio: ['ignore', 'pipe', 'inherit'] });
   const seen = new Set<string>();
   let resolvePort: (port: number) => void;
   const port = new Promise<number>((resolve) => (resolvePort = resolve));
@@ -254,7 +255,7 @@ try {
 
   const cpu = cpus();
   console.log(
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; Node.js ${process.version}; exporter flags ${options.nodeFlags.join(' ')}; ` +
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; exporter on Node.js ${imageNode().version}${imageNode().note ? ` (${imageNode().note})` : ''}, flags ${options.nodeFlags.join(' ')}; ` +
       `${options.workloads} workloads (created in ${ms(createMs)}), ${options.images} images; ${ms(performance.now() - began)} in all; ` +
       `load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.\n`,
   );

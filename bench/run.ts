@@ -14,6 +14,7 @@ import { scrapeLoadCase } from './cases/scrape-load.js';
 import { statusPageCase } from './cases/status-page.js';
 import { requestEconomyCase } from './cases/request-economy.js';
 import { throughputCase } from './cases/throughput.js';
+import { imageNode } from './lib/image-node.js';
 import { table, type Row } from './lib/report.js';
 import { imagesNeeded, scaleFrom } from './lib/scale.js';
 import { seedTags } from './lib/seed.js';
@@ -52,7 +53,7 @@ try {
 
 const cpu = cpus();
 console.log(
-  `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB; Node.js ${process.version}; ` +
+  `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB; Node.js ${process.version} (the exporter processes of cases 4 and 7: ${imageNode().version}, the image's); ` +
     `${scale.name} run, ${ms(performance.now() - started)}; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.\n`,
 );
 // Cases run in the order that suits the shared registry; the table follows the case numbers.

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestRegistry } from '../../test/support/registry.js';
+import { imageNode } from '../lib/image-node.js';
 import { imageEnvironment, imageNodeFlags } from '../lib/image-node-flags.js';
 import type { MemoryFigures } from '../lib/memory-probe.js';
 import type { ModuleCost } from '../lib/module-cost.js';
@@ -32,7 +33,7 @@ const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 const run = promisify(execFile);
 
 async function probe(host: string, repos: number, workloads: number, images: number, nodeFlags = imageNodeFlags()): Promise<MemoryFigures> {
-  const { stdout } = await run(process.execPath, [...nodeFlags, '--expose-gc', PROBE, host, String(repos), String(workloads), String(images), String(STEADY_MS)], {
+  const { stdout } = await run(imageNode().path, [...nodeFlags, '--expose-gc', PROBE, host, String(repos), String(workloads), String(images), String(STEADY_MS)], {
     maxBuffer: 1024 * 1024,
     env: imageEnvironment(),
   });
@@ -40,7 +41,7 @@ async function probe(host: string, repos: number, workloads: number, images: num
 }
 
 async function moduleCost(load: 'bare' | 'client-library' | 'exporter'): Promise<ModuleCost> {
-  const { stdout } = await run(process.execPath, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024, env: imageEnvironment() });
+  const { stdout } = await run(imageNode().path, [...imageNodeFlags(), '--expose-gc', MODULE_COST, load], { maxBuffer: 1024 * 1024, env: imageEnvironment() });
   return JSON.parse(stdout) as ModuleCost;
 }
 
@@ -48,6 +49,8 @@ async function moduleCost(load: 'bare' | 'client-library' | 'exporter'): Promise
 export const MEMORY_GOAL_IMAGES = Math.max(...STEADY_GOALS.map((goal) => goal.images));
 
 export async function memoryCase(registry: TestRegistry, repos: number, workloads: number, images: number): Promise<Row[]> {
+  const node = imageNode();
+  log(`memory: every process runs on Node.js ${node.version} (${node.path})${node.note ? `: ${node.note}` : ''}`);
   const bare = await moduleCost('bare');
   const client = await moduleCost('client-library');
   const modules = await moduleCost('exporter');
@@ -59,7 +62,7 @@ export async function memoryCase(registry: TestRegistry, repos: number, workload
   const nodeDefaults = await probe(registry.host, repos, 0, 0, []);
   const rows: Row[] = [
     {
-      case: `4. idle steady RSS with the image's Node flags (${imageNodeFlags().join(' ')})`,
+      case: `4. idle steady RSS with the image's Node flags (${imageNodeFlags().join(' ')}), Node.js ${node.version}`,
       exporter: mib(idle.steadyRss),
       baseline: `Node's defaults ${mib(nodeDefaults.steadyRss)}`,
       ratio: idle.steadyRss / nodeDefaults.steadyRss,
@@ -69,7 +72,7 @@ export async function memoryCase(registry: TestRegistry, repos: number, workload
     {
       case: '4. idle steady RSS (modules loaded, nothing watched, scraped)',
       exporter: `${mib(idle.steadyRss)} (${mib(idle.rss)} at start): client library ${mib(client.rss - bare.rss)} of it, heap ${mib(idle.heapUsed)}`,
-      baseline: `bare Node ${mib(bare.rss)}`,
+      baseline: `bare Node.js ${node.version} ${mib(bare.rss)}`,
       ratio: idle.steadyRss / bare.rss,
       target: `≤ ${mib(IDLE_GOAL)}`,
       pass: idle.steadyRss <= IDLE_GOAL,

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../src/http/server.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import type { ProbeReply, ProbeRequest } from '../lib/http-probe.js';
+import { imageNode } from '../lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from '../lib/image-node-flags.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, ms, percentile, sleep } from '../lib/stats.js';
@@ -32,8 +33,9 @@ type Probe = { child: ChildProcess; port: number; units: number; ask(request: Pr
 
 async function startProbe(args: string[]): Promise<Probe> {
   const nodeFlags = [...imageNodeFlags(), ...chartNodeOptions()];
-  log(`scrape load: exporter process with ${nodeFlags.join(' ')}`);
-  const child = fork(PROBE, args, { execArgv: [...nodeFlags, '--expose-gc'], env: imageEnvironment(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const node = imageNode();
+  log(`scrape load: exporter process on Node.js ${node.version} with ${nodeFlags.join(' ')}${node.note ? `: ${node.note}` : ''}`);
+  const child = fork(PROBE, args, { execPath: node.path, execArgv: [...nodeFlags, '--expose-gc'], env: imageEnvironment(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<ProbeReply>((resolve, reject) => {
       child.once('message', (reply) => resolve(reply as ProbeReply));
