@@ -154,17 +154,17 @@ export class ImageIndex {
     for (const container of containers) {
       if (!container || typeof container !== 'object') continue;
       const image = typeof container.image === 'string' ? container.image : '';
-      const base = { kind: input.kind, namespace: input.namespace, workload: input.name, workloadUid: input.uid, container: String(container.name ?? ''), image };
+      const name = String(container.name ?? '');
       let resolved: ResolvedImage;
       try {
         resolved = this.resolver.resolve(image);
       } catch (error) {
         if (!(error instanceof ReferenceError)) throw error;
-        if (!this.filter.ignores(image)) usages.push({ ...base, badReference: error.message });
+        if (!this.filter.ignores(image)) usages.push(usageOf(input, name, image, undefined, error.message));
         continue;
       }
       if (this.filter.ignores(image, resolved.pulled)) continue;
-      usages.push({ ...base, unit: unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit) });
+      usages.push(usageOf(input, name, image, unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit), undefined));
     }
     return usages;
   }
@@ -186,6 +186,15 @@ export class ImageIndex {
     this.unitUsers.delete(key);
     this.listener.unitRemoved(key);
   }
+}
+
+/**
+ * One usage, always built by this one literal so that every usage shares one hidden class: Node
+ * 20's V8 gave each object made by spreading (`{ ...base, unit }`) a hidden class of its own,
+ * about 0.5 kB more per container.
+ */
+function usageOf(input: WorkloadInput, container: string, image: string, unit: CheckUnit | undefined, badReference: string | undefined): Usage {
+  return { kind: input.kind, namespace: input.namespace, workload: input.name, workloadUid: input.uid, container, image, unit, badReference };
 }
 
 /** The key a usage's image is reported (status page) and remembered (admission warnings) under. */
