@@ -77,9 +77,9 @@ const slimImports: Plugin = {
  * Node 22 on `node:http` exports lazy getters (WebSocket and its events) whose first read loads
  * http2, worker_threads and Node's built-in undici, code the exporter never calls: 10 MiB of
  * resident memory in a process of its own, 3 MiB of the exporter's (BENCHMARKS.md, case 4).
- * require() returns the exports object and reads
- * nothing. Each built-in imported by an ES module becomes a one-line CommonJS module, which
- * esbuild's interop reads property by property where the code uses it.
+ * require() returns the exports object and reads nothing. Each built-in imported by an ES module
+ * becomes a one-line CommonJS module, which esbuild's interop reads property by property where
+ * the code uses it.
  */
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
