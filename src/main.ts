@@ -10,6 +10,7 @@ import { CheckScheduler } from './checks/scheduler.js';
 import type { Settings } from './config.js';
 import { formatDuration } from './duration.js';
 import { exporterRoutes } from './http/routes.js';
+import { slowRenderHint } from './http/slow-render-hint.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
 import { ImageFilter, type Shard } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
@@ -135,6 +136,8 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   // The webhook's warnings, shown on the status page beside each image's checks.
   const givenWarnings = settings.admissionBindAddress ? new GivenWarnings() : undefined;
+  // Said once: a slow render stays slow, and the hint does not change.
+  let slowRenderWarned = false;
   const { server, port } = await startHttpServer(
     parseBindAddress(settings.bindAddress),
     exporterRoutes({
@@ -146,6 +149,12 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       pausedUntil: (registry) => scheduler.pausedUntil(registry),
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
       givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
+      metricsRendered: (renderMs) => {
+        const hint = slowRenderWarned ? undefined : slowRenderHint(renderMs, process.execArgv);
+        if (!hint) return;
+        slowRenderWarned = true;
+        log.warn({ renderMs: Math.round(renderMs) }, hint);
+      },
     }),
   );
   // Admission reviews ask the same index and results, and check through the scheduler's registry limits; they add nothing to them.

@@ -33,11 +33,18 @@ export type RouteSources = {
   notReadyReason(): string | undefined;
   /** The admission webhook's warnings about an image (by its report key), when the webhook is on. */
   givenWarnings?(imageKey: string): readonly GivenWarning[];
+  /** How long each /metrics render took, compression included. */
+  metricsRendered?(renderMs: number): void;
 };
 
 export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
   const { index, results, metrics, version } = sources;
-  const metricsRender = new SharedRender(async () => gzipChunks(await metrics.exposition(sources.clusterPlatforms())), FRESH_MS);
+  const metricsRender = new SharedRender(async () => {
+    const started = performance.now();
+    const body = await gzipChunks(await metrics.exposition(sources.clusterPlatforms()));
+    sources.metricsRendered?.(performance.now() - started);
+    return body;
+  }, FRESH_MS);
   const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
   const withSnapshot = async (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body> => {
     const lease = await snapshots.acquire();
