@@ -1,7 +1,7 @@
 // The node binary the cases that measure the exporter as it ships run it with: the Node.js major
 // version of the image's runtime stage (Dockerfile, `FROM …/nodejsNN-…`), because memory differs
-// between majors for the same code (BENCHMARKS.md, case 4: Node 22 starts about 3 MiB larger than
-// Node 20 and its built-in modules cost more). This process's own node when its major is the
+// between majors for the same code (BENCHMARKS.md, case 4: a bare Node 22 is about 2 MiB larger
+// than Node 20, and its https, tls and crypto modules cost 3 MiB more). This process's own node when its major is the
 // image's, or $BENCH_NODE when set (it wins); else the official binary of that major from the npm
 // registry (package node-linux-<arch>, the build nodejs.org publishes), unpacked once into
 // test/.cache. When none can be had the cases run on this process's node and say so.
@@ -37,6 +37,7 @@ function fetchedNode(major: number): string {
   const dir = join(cacheDir, `node-v${major}-${process.arch}`);
   const binary = join(dir, 'bin', 'node');
   if (existsSync(binary)) return binary;
+  if (process.platform !== 'linux') throw new Error(`the npm registry's node-linux-* builds run on Linux only, not on ${process.platform}`);
   const partial = `${dir}.${process.pid}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
