@@ -20,7 +20,8 @@ import { processMemory, stopChild } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { imageNode } from './lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
-import { seededImages, seedTags } from './lib/seed.js';
+import { seededImages } from './lib/seeded-names.js';
+import { seedTags } from './lib/seed.js';
 import { log, mb, ms, pool, sleep } from './lib/stats.js';
 
 const REPOS = 200;

@@ -4,7 +4,8 @@
 // again after each restart, and, once the churn has stopped and the exporter has settled, the
 // difference between the series it exports and what the API server holds (must be none).
 import * as k8s from '@kubernetes/client-node';
-import { seededImages, seedTags } from '../bench/lib/seed.js';
+import { seededImages } from '../bench/lib/seeded-names.js';
+import { seedTags } from '../bench/lib/seed.js';
 import { KubeApi } from '../src/kube/kube-api.js';
 import { KIND_NAMES, type KindName } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';

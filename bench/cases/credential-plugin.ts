@@ -15,7 +15,7 @@ import { credentialSources } from '../../src/registry/credential-sources.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import { defaults } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
-import { seededImages } from '../lib/seed.js';
+import { seededImages } from '../lib/seeded-names.js';
 import { log, ms } from '../lib/stats.js';
 import { exporterPass } from './throughput.js';
 

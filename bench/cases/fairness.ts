@@ -12,7 +12,7 @@
 import type { TestRegistry } from '../../test/support/registry.js';
 import { defaults, machinery, unitOf } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
-import { seededImages } from '../lib/seed.js';
+import { seededImages } from '../lib/seeded-names.js';
 import { startSlowRegistry, type SlowRegistry } from '../lib/slow-registry.js';
 import { log, ms, waitFor } from '../lib/stats.js';
 

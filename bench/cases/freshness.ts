@@ -14,7 +14,7 @@ import type { TestRegistry } from '../../test/support/registry.js';
 import { BARE_USER_AGENT, manifestUrl } from '../lib/bare.js';
 import { machinery, unitOf } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
-import { seededImages } from '../lib/seed.js';
+import { seededImages } from '../lib/seeded-names.js';
 import { log, ms, percentile, sleep, waitFor } from '../lib/stats.js';
 import { workload, workloads } from '../lib/workloads.js';
 

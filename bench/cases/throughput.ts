@@ -9,7 +9,7 @@ import { bareHeadLoop, type LoopFigures } from '../lib/bare.js';
 import { connectionsOpened } from '../lib/connections.js';
 import { defaults, machinery, unitOf } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';
-import { seededImages } from '../lib/seed.js';
+import { seededImages } from '../lib/seeded-names.js';
 import { log, ms } from '../lib/stats.js';
 
 const TARGET_RATIO = 0.7;

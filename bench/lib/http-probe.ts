@@ -14,7 +14,7 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { machinery } from './machinery.js';
-import { seededImages } from './seed.js';
+import { seededImages } from './seeded-names.js';
 import { sleep, waitFor } from './stats.js';
 import { workloads } from './workloads.js';
 

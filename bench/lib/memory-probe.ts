@@ -13,7 +13,7 @@ import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { machinery } from './machinery.js';
-import { seededImages } from './seed.js';
+import { seededImages } from './seeded-names.js';
 import { median, sleep, waitFor } from './stats.js';
 import { workloads } from './workloads.js';
 

@@ -4,17 +4,10 @@
 import { Agent, request } from 'undici';
 import { HARNESS_USER_AGENT } from '../../test/support/image-push.js';
 import type { TestRegistry } from '../../test/support/registry.js';
+import { repoName, tagName } from './seeded-names.js';
 import { pool } from './stats.js';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-
-export function repoName(i: number): string {
-  return `bench/r${String(i).padStart(3, '0')}`;
-}
-
-export function tagName(i: number): string {
-  return `t${i}`;
-}
 
 function authorization(registry: TestRegistry): Record<string, string> {
   if (registry.auth === 'none') return {};
@@ -57,9 +50,4 @@ export async function seedTags(registry: TestRegistry, repos: number, tagsPerRep
   } finally {
     await agent.close();
   }
-}
-
-/** The first `count` images of a seeded registry, spread over all repositories: r000:t0, r001:t0, … */
-export function seededImages(host: string, repos: number, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${host}/${repoName(i % repos)}:${tagName(Math.floor(i / repos))}`);
 }

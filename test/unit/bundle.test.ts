@@ -57,6 +57,28 @@ test("bundled exporter → Node's own modules by require(), never by an ES impor
   expect(imported).toEqual([]);
 });
 
+test("the memory benchmark's probe, bundled as `npm run bench` bundles it, loads no undici until a proxy is set: it stands for the exporter, which loads none", async () => {
+  const probeDir = mkdtempSync(join(repoRoot, 'dist', 'bundle-test-probe-'));
+  try {
+    const entries = ['memory-probe', 'module-cost'].map((name) => join(repoRoot, 'bench', 'lib', `${name}.ts`));
+    const result = await build({ ...bundleOptions(entries, probeDir), sourcemap: false, metafile: true });
+    const outputs = (result.metafile as Metafile).outputs;
+    // What loading the probe loads: its file and every chunk it imports statically, transitively.
+    const loaded = new Set<string>();
+    const visit = (output: string) => {
+      if (loaded.has(output)) return;
+      loaded.add(output);
+      for (const imported of outputs[output].imports) if (imported.kind === 'import-statement' && outputs[imported.path]) visit(imported.path);
+    };
+    visit(Object.keys(outputs).find((output) => output.endsWith('/memory-probe.js'))!);
+    const loadedInputs = [...loaded].flatMap((output) => Object.keys(outputs[output].inputs));
+    expect(loadedInputs.some((input) => input.endsWith('src/index/image-index.ts'))).toBe(true);
+    expect(loadedInputs.filter((input) => input.includes('node_modules/undici/'))).toEqual([]);
+  } finally {
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+}, 120_000);
+
 test('bundled exporter runs: --help prints the usage', async () => {
   const { stdout } = await run(process.execPath, [join(outdir, 'cli.js'), '--help']);
   expect(stdout).toMatch(/^Usage: k8s-image-availability-exporter \[flags\]/);
