@@ -206,12 +206,14 @@ describe('exporter against a real API server and registries', () => {
     await eventually(() => fetch(`${exporter.url}/readyz`).then((r) => r.status), (code) => code === 200, 30_000, '/readyz');
     await waitFor('deployment', 'while-down', 'app', 'available');
     await waitFor('deployment', 'after-restart', 'app', 'available');
-    const after = (await exporter.series()).filter((s) => s.value === 1 && s.labels.namespace === NS);
     // Kind and labels, not the status: the new exporter checks afresh (team/app:v2 was pushed after
     // the old one last checked it, so it now reads available).
     const key = (s: { name: string; labels: Record<string, string> }) => `${s.name.split('_')[4]}{${Object.entries(s.labels).sort().map(([k, v]) => `${k}=${v}`).join(',')}}`;
-    // Exactly the series from before, minus the deleted workload, plus the new one.
+    // Exactly the series from before, minus the deleted workload, plus the new one, once every
+    // image has its first result again (the two waits above cover only their own images).
     const expected = before.filter((s) => s.labels.deployment !== 'private').map(key);
+    const current = async () => (await exporter.series()).filter((s) => s.value === 1 && s.labels.namespace === NS);
+    const after = await eventually(current, (series) => series.filter((s) => s.labels.deployment !== 'while-down').length >= expected.length, 30_000, 'a result for every image again');
     expect(after.filter((s) => s.labels.deployment !== 'while-down').map(key).sort()).toEqual(expected.sort());
     expect(after.some((s) => s.labels.deployment === 'private')).toBe(false);
     expect(await status('deployment', 'web', 'app')).toBe('available');
