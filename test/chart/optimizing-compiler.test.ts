@@ -1,10 +1,10 @@
 // The image runs V8 without its optimizing compiler (the Dockerfile's ENTRYPOINT has --max-opt=1);
 // the chart's optimizingCompiler value runs the same command without that flag. Rendered by the
 // real helm 3 and helm 4; the flags are handed to the real Node.js to see what they do.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helms, only, render } from '../support/helm.js';
+import { optimizesHotCode } from '../support/hot-code.js';
 import { repoRoot } from '../support/tools.js';
 
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))![1]) as string[];
@@ -12,17 +12,6 @@ const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(re
 function command(objects: ReturnType<typeof render>, kind = 'Deployment'): string[] | undefined {
   const workload = only(objects, kind) as unknown as { spec: { template: { spec: { containers: Array<{ command?: string[] }> } } } };
   return workload.spec.template.spec.containers[0].command;
-}
-
-/** Whether a function called often enough to be optimized is, under these Node flags. */
-function optimizesHotCode(nodeFlags: string[]): boolean {
-  const script = [
-    'function work(n) { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s; }',
-    'let total = 0; for (let k = 0; k < 50000; k++) total += work(100);',
-    // Bit 4 of V8's optimization status: the function runs optimized code.
-    'process.stdout.write(String((%GetOptimizationStatus(work) & 16) !== 0));',
-  ].join('\n');
-  return execFileSync(process.execPath, [...nodeFlags, '--allow-natives-syntax', '-e', script], { encoding: 'utf8' }) === 'true';
 }
 
 test("the image's ENTRYPOINT turns the optimizing compiler off, and Node.js then leaves hot code unoptimized", () => {

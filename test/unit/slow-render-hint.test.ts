@@ -1,12 +1,12 @@
 // The warning a slow /metrics render gives when the process runs without V8's optimizing
 // compiler (src/http/slow-render-hint.ts), and the render timing the routes hand to it.
-import { execFileSync } from 'node:child_process';
 import { CheckResults } from '../../src/checks/results.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { optimizingCompilerOffBy, SLOW_RENDER_MS, slowRenderHint } from '../../src/http/slow-render-hint.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { ExporterMetrics } from '../../src/metrics.js';
+import { optimizesHotCode } from '../support/hot-code.js';
 
 test.each<[string[], string | undefined]>([
   [[], undefined],
@@ -24,16 +24,9 @@ test.each<[string[], string | undefined]>([
 });
 
 test('what the table says off is off in the real Node.js: a hot function stays unoptimized under each such flag, and is optimized without', () => {
-  const script = [
-    'function work(n) { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s; }',
-    'let total = 0; for (let k = 0; k < 50000; k++) total += work(100);',
-    // Bit 4 of V8's optimization status: the function runs optimized code.
-    'process.stdout.write(String((%GetOptimizationStatus(work) & 16) !== 0));',
-  ].join('\n');
-  const optimized = (flags: string[]) => execFileSync(process.execPath, [...flags, '--allow-natives-syntax', '-e', script], { encoding: 'utf8' }) === 'true';
-  expect(optimized([])).toBe(true);
-  expect(optimized(['--max-opt=3'])).toBe(true);
-  for (const flags of [['--max-opt=1'], ['--max-opt=2'], ['--no-opt'], ['--jitless']]) expect([flags, optimized(flags)]).toEqual([flags, false]);
+  expect(optimizesHotCode([])).toBe(true);
+  expect(optimizesHotCode(['--max-opt=3'])).toBe(true);
+  for (const flags of [['--max-opt=1'], ['--max-opt=2'], ['--no-opt'], ['--jitless']]) expect([flags, optimizesHotCode(flags)]).toEqual([flags, false]);
 });
 
 test('a render under the threshold, or with the compiler on, says nothing; a slow one without it names the flag and the chart value', () => {
