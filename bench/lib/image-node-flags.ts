@@ -16,11 +16,15 @@ export function imageNodeFlags(): string[] {
   return (JSON.parse(entrypoint[1]) as string[]).filter((arg) => arg.startsWith('--'));
 }
 
+/** The image's last stage (the one it runs), from its FROM line on. */
+export function runtimeStage(): string {
+  return dockerfile().split(/^FROM /m).pop() ?? '';
+}
+
 /** The process environment with the variables the image's last stage sets (`ENV KEY=value ...` lines) on top. */
 export function imageEnvironment(): NodeJS.ProcessEnv {
-  const lastStage = dockerfile().split(/^FROM /m).pop() ?? '';
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [, pairs] of lastStage.matchAll(/^ENV (.+)$/gm)) {
+  for (const [, pairs] of runtimeStage().matchAll(/^ENV (.+)$/gm)) {
     for (const pair of pairs!.trim().split(/\s+/)) {
       const equals = pair.indexOf('=');
       if (equals <= 0) throw new Error(`the Dockerfile's ENV line "${pairs}" is not KEY=value pairs, the form the benchmarks read`);

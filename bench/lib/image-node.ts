@@ -6,9 +6,10 @@
 // major from the npm registry (package node-linux-<arch>, the build nodejs.org publishes),
 // unpacked once into test/.cache. When none can be had the cases run on this process's node and
 // say so.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, repoRoot, run } from '../../test/support/tools.js';
+import { cacheDir, run } from '../../test/support/tools.js';
+import { runtimeStage } from './image-node-flags.js';
 
 export type NodeBinary = {
   path: string;
@@ -20,9 +21,7 @@ export type NodeBinary = {
 
 /** The major version of the image's runtime stage, from its distroless base image name. */
 export function imageNodeMajor(): number {
-  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
-  const runtime = dockerfile.split(/^FROM /m).pop() ?? '';
-  const major = /nodejs(\d+)/.exec(runtime.split('\n')[0]);
+  const major = /nodejs(\d+)/.exec(runtimeStage().split('\n')[0]);
   if (!major) throw new Error("the Dockerfile's last stage is not FROM …/nodejsNN-…, the form the benchmarks read the Node major from");
   return Number(major[1]);
 }
