@@ -14,8 +14,8 @@
 //                                                   chunks/ beside it
 //        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
 //                                                   one file per entry in OUTDIR, chunks beside
-import { rmSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -77,24 +77,140 @@ const slimImports: Plugin = {
  * Node 22 on `node:http` exports lazy getters (WebSocket and its events) whose first read loads
  * http2, worker_threads and Node's built-in undici, code the exporter never calls: 10 MiB of
  * resident memory in a process of its own, 3 MiB of the exporter's (BENCHMARKS.md, case 4).
- * require() returns the exports object and reads nothing. Each built-in imported by an ES module
- * becomes a one-line CommonJS module, which esbuild's interop reads property by property where
- * the code uses it.
+ * require() returns the exports object and reads nothing.
+ *
+ * Each built-in imported by an ES module becomes a small ES module: its default export is what
+ * require() returns, and each of its plain (non-getter) exports is one binding read from it,
+ * marked pure so that esbuild keeps only the names some importer uses. (A CommonJS stand-in
+ * would do too, but esbuild's interop copies every export of a CommonJS module into a getter of
+ * its own for each importing module: about 2 000 closures, 0.3 MiB of heap, for the exporter.)
  */
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(pluginBuild) {
     const names = builtinModules.filter((name) => !name.startsWith('_')).map(escaped);
     const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+    const requireHere = createRequire(import.meta.url);
     pluginBuild.onResolve({ filter }, (args) => {
       // The require() inside the stand-in module (and any in CommonJS code) stays as it is.
       if (args.kind !== 'import-statement') return undefined;
-      return { path: args.path, namespace: 'builtin-by-require' };
+      return { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin-by-require' };
     });
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path.startsWith('node:') ? args.path : `node:${args.path}`)});`,
-      loader: 'js',
-    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => {
+      const exported = requireHere(args.path) as object;
+      const plain = Object.entries(Object.getOwnPropertyDescriptors(exported))
+        .filter(([name, descriptor]) => 'value' in descriptor && isBindingName(name))
+        .map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
+      return { contents: [`const builtin = require(${JSON.stringify(args.path)});`, 'export default builtin;', ...plain].join('\n'), loader: 'js' };
+    });
+  },
+};
+
+/** Whether `name` can be declared as a binding (an identifier, not a reserved word). */
+function isBindingName(name: string): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return false;
+  try {
+    new Function(`"use strict"; let ${name};`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Packages that only some setups call, by importing file (any file when absent). Each import of
+ * one of them from its importer gets a stand-in whose exports are getters: the package itself
+ * runs at the first read of one, never in a setup that does not read them. What they cost when
+ * loaded at start: BENCHMARKS.md, case 4.
+ */
+export const LAZY_PACKAGES: ReadonlyArray<{ specifier: string; importer?: RegExp; usedFor: string }> = [
+  { specifier: 'js-yaml', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: 'a kubeconfig read from a file' },
+  { specifier: 'socks-proxy-agent', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: "a kubeconfig cluster's socks5 proxy-url" },
+  { specifier: 'hpagent', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: "a kubeconfig cluster's http(s) proxy-url" },
+  { specifier: 'jsonpath-plus', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/](azure|gcp)_auth\.js$/, usedFor: "the kubeconfig's azure and gcp auth providers" },
+  { specifier: 'openid-client', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]oidc_auth\.js$/, usedFor: "the kubeconfig's oidc auth provider" },
+  { specifier: '@opentelemetry/api', importer: /[\\/]prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/, usedFor: 'exemplars, which the exporter does not enable' },
+  { specifier: 'thread-stream', importer: /[\\/]pino[\\/]lib[\\/]transport\.js$/, usedFor: "pino's transports, which the exporter does not use (it writes to stdout itself)" },
+  { specifier: 'yaml', usedFor: 'a config file, a credential provider config and the check command' },
+];
+
+/** The names a package exports, read by loading it in this (the bundling) process. */
+async function exportedNames(specifier: string, resolveDir: string): Promise<{ names: string[]; esModule: boolean }> {
+  const requireFrom = createRequire(join(resolveDir, 'importer.js'));
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = requireFrom(specifier);
+  } catch (error) {
+    // An ES-module-only package: import() it by the path require() would take.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
+    loaded = await import(pathToFileURL(requireFrom.resolve(specifier)).href);
+  }
+  return { names: Object.keys(loaded).filter((name) => name !== 'default' || !loaded.__esModule), esModule: Boolean(loaded.__esModule) || Symbol.toStringTag in loaded };
+}
+
+const lazyPackages: Plugin = {
+  name: 'lazy-packages',
+  setup(pluginBuild) {
+    const filter = new RegExp(`^(${LAZY_PACKAGES.map((lazy) => escaped(lazy.specifier)).join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) => {
+      // The stand-in's own require() takes the package itself.
+      if (args.namespace === 'lazy-packages') return undefined;
+      const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && (!candidate.importer || candidate.importer.test(args.importer)));
+      if (!lazy) return undefined;
+      return { path: args.path, namespace: 'lazy-packages', pluginData: { resolveDir: args.resolveDir } };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, async (args) => {
+      const { names, esModule } = await exportedNames(args.path, args.pluginData.resolveDir);
+      const specifier = JSON.stringify(args.path);
+      return {
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require(${specifier}));`,
+          ...(esModule ? ["Object.defineProperty(exports, '__esModule', { value: true });"] : []),
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+        resolveDir: args.pluginData.resolveDir,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * Source edits that defer a Node built-in module which a dependency requires when it loads but
+ * calls only in setups the exporter does not have. Each `from` must be found as written, or the
+ * build fails: a dependency that changed is looked at again, never bundled half-edited.
+ */
+export const DEFERRED_BUILTINS: ReadonlyArray<{ file: RegExp; edits: ReadonlyArray<{ from: string; to: string }>; why: string }> = [
+  {
+    file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
+    edits: [
+      { from: "const { isMainThread } = require('worker_threads')", to: "const workerThreads = () => require('worker_threads')" },
+      { from: 'if (!opts.sync && isMainThread) {', to: 'if (!opts.sync && workerThreads().isMainThread) {' },
+    ],
+    why: 'worker_threads (0.3 MiB) is read only for an asynchronous destination; the exporter logs synchronously',
+  },
+  {
+    file: /[\\/]sonic-boom[\\/]index\.js$/,
+    edits: [{ from: "const assert = require('assert')", to: "const assert = (...args) => require('assert')(...args)" }],
+    why: 'assert (0.45 MiB) is called only when a destination closes',
+  },
+];
+
+const deferredBuiltins: Plugin = {
+  name: 'deferred-builtins',
+  setup(pluginBuild) {
+    const filter = new RegExp(DEFERRED_BUILTINS.map((patch) => patch.file.source).join('|'));
+    pluginBuild.onLoad({ filter }, (args) => {
+      const patch = DEFERRED_BUILTINS.find((candidate) => candidate.file.test(args.path));
+      if (!patch) return undefined;
+      let contents = readFileSync(args.path, 'utf8');
+      for (const { from, to } of patch.edits) {
+        if (!contents.includes(from)) throw new Error(`${args.path} no longer has \`${from}\`: look at it again before deferring (${patch.why})`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
   },
 };
 
@@ -119,7 +235,7 @@ export function bundleOptions(entries: string[], outdir?: string): BuildOptions 
     sourcemap: true,
     // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
     external: ['@aws-sdk/*'],
-    plugins: [slimImports, builtinsByRequire],
+    plugins: [slimImports, lazyPackages, deferredBuiltins, builtinsByRequire],
     // CommonJS dependencies call require() for Node's own modules; an ES module has none.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'error',

@@ -1,14 +1,16 @@
 // The shipped exporter is one bundled file plus chunks loaded on demand (scripts/bundle.ts): these
 // tests build it from the sources as `npm run build` does and look at what went in, and run it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { builtinModules } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { builtinModules, SourceMap } from 'node:module';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { bundleOptions } from '../../scripts/bundle.js';
+import { bundleOptions, LAZY_PACKAGES } from '../../scripts/bundle.js';
+import { stopChild } from '../support/processes.js';
 import { repoRoot } from '../support/tools.js';
 
 const run = promisify(execFile);
@@ -21,7 +23,7 @@ beforeAll(async () => {
   mkdirSync(join(repoRoot, 'dist'), { recursive: true });
   outdir = mkdtempSync(join(repoRoot, 'dist', 'bundle-test-'));
   const options = bundleOptions([join(repoRoot, 'src', 'cli.ts')], outdir);
-  const result = await build({ ...options, sourcemap: false, metafile: true });
+  const result = await build({ ...options, metafile: true });
   const metafile = result.metafile as Metafile;
   inputs = Object.keys(metafile.inputs);
   entryInputs = Object.entries(metafile.outputs).flatMap(([output, { inputs: used }]) => (output.endsWith('/cli.js') ? Object.keys(used) : []));
@@ -79,6 +81,49 @@ test("the memory benchmark's probe, bundled as `npm run bench` bundles it, loads
   }
 }, 120_000);
 
+/** The packages whose code ran while the bundled exporter ran with `args`, by V8's coverage mapped through the source map. */
+async function packagesRun(args: string[]): Promise<Set<string>> {
+  const coverageDir = mkdtempSync(join(outdir, 'coverage-'));
+  const cli = join(outdir, 'cli.js');
+  await run(process.execPath, [cli, ...args], { env: { ...process.env, NODE_V8_COVERAGE: coverageDir } });
+  const text = readFileSync(cli, 'utf8');
+  const lineStarts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const sourceMap = new SourceMap(JSON.parse(readFileSync(`${cli}.map`, 'utf8')));
+  const packages = new Set<string>();
+  for (const file of readdirSync(coverageDir)) {
+    const { result } = JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as { result: Array<{ url: string; functions: Array<{ ranges: Array<{ startOffset: number; count: number }> }> }> };
+    for (const script of result.filter((candidate) => candidate.url === pathToFileURL(cli).href)) {
+      for (const fn of script.functions.filter((candidate) => candidate.ranges[0].count > 0)) {
+        const offset = fn.ranges[0].startOffset;
+        let line = 0;
+        while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+        const source = (sourceMap.findEntry(line, offset - lineStarts[line]) as { originalSource?: string }).originalSource ?? '';
+        const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1];
+        if (name) packages.add(name);
+      }
+    }
+  }
+  return packages;
+}
+
+test('bundled exporter starting → none of the packages only some setups call runs (kubeconfig YAML, proxy agents, auth providers, exemplars, transports, config files)', async () => {
+  const ran = await packagesRun(['--help']);
+  // The method sees code that runs at start: the metrics library and the logger do.
+  expect([...ran]).toEqual(expect.arrayContaining(['prom-client', 'pino', 'convict']));
+  expect(LAZY_PACKAGES.map((lazy) => lazy.specifier).filter((name) => ran.has(name))).toEqual([]);
+  expect([...ran].filter((name) => ['socks', 'ip-address', 'agent-base', 'oauth4webapi', 'jose'].includes(name))).toEqual([]);
+}, 60_000);
+
+test("bundled exporter starting → Node's assert and worker_threads modules stay unloaded (deferred in pino and sonic-boom)", async () => {
+  const preload = join(outdir, 'loaded-builtins.mjs');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));\n");
+  const { stderr } = await run(process.execPath, ['--import', pathToFileURL(preload).href, join(outdir, 'cli.js'), '--help']);
+  const loaded = JSON.parse(stderr) as string[];
+  expect(loaded).toEqual(expect.arrayContaining(['NativeModule https', 'NativeModule child_process']));
+  expect(loaded.filter((name) => /^NativeModule (assert|worker_threads)$/.test(name))).toEqual([]);
+}, 60_000);
+
 test('bundled exporter runs: --help prints the usage', async () => {
   const { stdout } = await run(process.execPath, [join(outdir, 'cli.js'), '--help']);
   expect(stdout).toMatch(/^Usage: k8s-image-availability-exporter \[flags\]/);
@@ -105,3 +150,68 @@ test('bundled exporter behind a proxy → its undici chunk loads and the registr
     proxy.close();
   }
 }, 30_000);
+
+/** Runs the bundled exporter against `kubeconfig` until `done()` holds (or 20 s), then stops it. */
+async function runWithKubeconfig(kubeconfig: object, done: () => boolean): Promise<string> {
+  const dir = mkdtempSync(join(outdir, 'kubeconfig-'));
+  writeFileSync(join(dir, 'kubeconfig'), JSON.stringify(kubeconfig), { mode: 0o600 });
+  const child = execFile(process.execPath, [join(outdir, 'cli.js'), '--bind-address=127.0.0.1:0', `--kubeconfig=${join(dir, 'kubeconfig')}`]);
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!done() && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    return output;
+  } finally {
+    await stopChild(child, 5000);
+  }
+}
+
+function kubeconfigFor(cluster: object, user: object): object {
+  return {
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+    clusters: [{ name: 'c', cluster }], users: [{ name: 'u', user }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+  };
+}
+
+test("bundled exporter with a kubeconfig cluster's proxy-url → the deferred proxy agents load and carry its requests (socks5 and http)", async () => {
+  const greetings: Buffer[] = [];
+  const socks = createTcpServer((socket) => socket.once('data', (chunk) => { greetings.push(chunk); socket.destroy(); }));
+  const connects: string[] = [];
+  const httpProxy = createServer((_request, response) => response.writeHead(502).end());
+  httpProxy.on('connect', (request, socket: Socket) => { connects.push(request.url ?? ''); socket.destroy(); });
+  await Promise.all([new Promise<void>((resolve) => socks.listen(0, '127.0.0.1', resolve)), new Promise<void>((resolve) => httpProxy.listen(0, '127.0.0.1', resolve))]);
+  try {
+    const socksUrl = `socks5://127.0.0.1:${(socks.address() as AddressInfo).port}`;
+    const socksOutput = await runWithKubeconfig(kubeconfigFor({ server: 'https://127.0.0.1:6443', 'proxy-url': socksUrl }, { token: 'x' }), () => greetings.length > 0);
+    // A SOCKS version 5 greeting.
+    expect({ first: greetings[0]?.[0], socksOutput }).toEqual({ first: 5, socksOutput: expect.any(String) });
+    const httpUrl = `http://127.0.0.1:${(httpProxy.address() as AddressInfo).port}`;
+    await runWithKubeconfig(kubeconfigFor({ server: 'https://kube.invalid:6443', 'proxy-url': httpUrl }, { token: 'x' }), () => connects.length > 0);
+    expect(connects[0]).toBe('kube.invalid:6443');
+  } finally {
+    socks.close();
+    httpProxy.close();
+  }
+}, 60_000);
+
+test("bundled exporter with a kubeconfig's gcp auth provider → its command's token, picked by the deferred JSONPath, reaches the API server", async () => {
+  const seen: IncomingHttpHeaders[] = [];
+  const api = createServer((request, response) => {
+    seen.push(request.headers);
+    response.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","message":"forbidden"}');
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  try {
+    const helper = join(outdir, 'gcp-token.cjs');
+    writeFileSync(helper, "console.log(JSON.stringify({ credential: { access_token: 'from-helper', token_expiry: '2999-01-01T00:00:00Z' } }));\n");
+    const user = { 'auth-provider': { name: 'gcp', config: { 'cmd-path': process.execPath, 'cmd-args': helper, 'token-key': '{.credential.access_token}', 'expiry-key': '{.credential.token_expiry}' } } };
+    // Plain HTTP, which the client library allows only with TLS verification off, so that the test reads the header.
+    const cluster = { server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true };
+    const output = await runWithKubeconfig(kubeconfigFor(cluster, user), () => seen.length > 0);
+    expect({ authorizations: [...new Set(seen.map((headers) => headers.authorization))], output }).toEqual({ authorizations: ['Bearer from-helper'], output: expect.any(String) });
+  } finally {
+    api.close();
+  }
+}, 60_000);
