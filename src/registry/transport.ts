@@ -7,6 +7,7 @@ import type { Phase } from './classify.js';
 import { discardBody, readBoundedBody } from '../bounded-body.js';
 import { openConnections, poolOptions, type Connections } from './connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
+import { RequestDeadline } from './request-deadline.js';
 
 export type TransportOptions = {
   requestTimeoutMs: number;
@@ -120,13 +121,13 @@ export class Transport {
     let url = start;
     let currentHeaders: Record<string, string> = { ...headers, 'user-agent': this.options.userAgent };
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const deadline = AbortSignal.timeout(this.options.requestTimeoutMs);
+      const deadline = new RequestDeadline(this.options.requestTimeoutMs, this.closing.signal);
       try {
         const response = await this.connectionsFor(url.host.toLowerCase()).request(url, {
           method,
           headers: currentHeaders,
           body: requestBody,
-          signal: AbortSignal.any([deadline, this.closing.signal]),
+          signal: deadline.signal,
         });
         const location = response.headers.location;
         if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
@@ -145,7 +146,9 @@ export class Transport {
         return { status: response.status, headers: response.headers, body, url };
       } catch (error) {
         // A body cut off by the deadline surfaces as a reset connection from Node: the deadline is what happened.
-        throw deadline.aborted ? deadline.reason : error;
+        throw deadline.expired ? deadline.reason : error;
+      } finally {
+        deadline.end();
       }
     }
     throw new ProtocolError(`more than ${MAX_REDIRECTS} redirects, last to ${url.origin}`);
