@@ -118,10 +118,11 @@ function isBindingName(name: string): boolean {
 }
 
 /**
- * Packages that only some setups call, by importing file (any file when absent). Each import of
- * one of them from its importer gets a stand-in whose exports are getters: the package itself
- * runs at the first read of one, never in a setup that does not read them. What they cost when
- * loaded at start: BENCHMARKS.md, case 4.
+ * Packages that only some setups call, by importing file (any file when absent). Each is bundled
+ * into a CommonJS file of its own in the bundle's lazy/ directory, and each import of it from its
+ * importer gets a stand-in whose exports are getters: the file is read and run at the first read
+ * of one, never in a setup that does not read them. Bundled with the rest, their source alone
+ * (400 kB) stays in memory and is parsed at every start. What they cost: BENCHMARKS.md, case 4.
  */
 export const LAZY_PACKAGES: ReadonlyArray<{ specifier: string; importer?: RegExp; usedFor: string }> = [
   { specifier: 'js-yaml', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: 'a kubeconfig read from a file' },
@@ -148,28 +149,49 @@ async function exportedNames(specifier: string, resolveDir: string): Promise<{ n
   return { names: Object.keys(loaded).filter((name) => name !== 'default' || !loaded.__esModule), esModule: Boolean(loaded.__esModule) || Symbol.toStringTag in loaded };
 }
 
+/** Where a bundle keeps its lazy packages, next to its entries. */
+export const LAZY_DIRECTORY = 'lazy';
+
+/** The file name of a lazy package's bundle: `@opentelemetry/api` → `opentelemetry-api.cjs`. */
+export function lazyFileName(specifier: string): string {
+  return `${specifier.replace(/^@/, '').replace(/[^A-Za-z0-9._-]+/g, '-')}.cjs`;
+}
+
 const lazyPackages: Plugin = {
   name: 'lazy-packages',
   setup(pluginBuild) {
     const filter = new RegExp(`^(${LAZY_PACKAGES.map((lazy) => escaped(lazy.specifier)).join('|')})$`);
+    const lazyDirectory = join(pluginBuild.initialOptions.outdir ?? '.', LAZY_DIRECTORY);
     pluginBuild.onResolve({ filter }, (args) => {
-      // The stand-in's own require() takes the package itself.
-      if (args.namespace === 'lazy-packages') return undefined;
       const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && (!candidate.importer || candidate.importer.test(args.importer)));
       if (!lazy) return undefined;
       return { path: args.path, namespace: 'lazy-packages', pluginData: { resolveDir: args.resolveDir } };
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, async (args) => {
-      const { names, esModule } = await exportedNames(args.path, args.pluginData.resolveDir);
-      const specifier = JSON.stringify(args.path);
+      const { resolveDir } = args.pluginData as { resolveDir: string };
+      const file = lazyFileName(args.path);
+      // The package as require() from its importer would take it, with everything it needs.
+      await build({
+        stdin: { contents: `module.exports = require(${JSON.stringify(args.path)});`, resolveDir, loader: 'js' },
+        outfile: join(lazyDirectory, file),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        minify: true,
+        keepNames: true,
+        sourcemap: pluginBuild.initialOptions.sourcemap,
+        logLevel: 'error',
+      });
+      const { names, esModule } = await exportedNames(args.path, resolveDir);
       return {
         contents: [
           'let loaded;',
-          `const load = () => (loaded ??= require(${specifier}));`,
+          `const load = () => (loaded ??= __lazyPackage(${JSON.stringify(file)}));`,
           ...(esModule ? ["Object.defineProperty(exports, '__esModule', { value: true });"] : []),
           `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
         ].join('\n'),
-        resolveDir: args.pluginData.resolveDir,
+        resolveDir,
         loader: 'js',
       };
     });
@@ -236,8 +258,16 @@ export function bundleOptions(entries: string[], outdir?: string): BuildOptions 
     // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
     external: ['@aws-sdk/*'],
     plugins: [slimImports, lazyPackages, deferredBuiltins, builtinsByRequire],
-    // CommonJS dependencies call require() for Node's own modules; an ES module has none.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // CommonJS dependencies call require() for Node's own modules; an ES module has none. A lazy
+    // package's stand-in reads its file from lazy/, beside the entries; chunks of an in-place
+    // bundle are one directory down, in chunks/.
+    banner: {
+      js: [
+        "import { createRequire as __createRequire } from 'node:module';",
+        'const require = __createRequire(import.meta.url);',
+        `const __lazyPackage = (file) => __createRequire(new URL(/\\/chunks\\/[^/]*$/.test(import.meta.url) ? '../${LAZY_DIRECTORY}/' : './${LAZY_DIRECTORY}/', import.meta.url))(\`./\${file}\`);`,
+      ].join(' '),
+    },
     logLevel: 'error',
   };
 }
@@ -252,5 +282,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   // Chunk names change with their content: old ones would pile up.
   rmSync(outdir ?? chunkDirectory(entries[0]), { recursive: true, force: true });
+  if (!outdir) rmSync(join(dirname(entries[0]), LAZY_DIRECTORY), { recursive: true, force: true });
   await build(bundleOptions(entries, outdir));
 }

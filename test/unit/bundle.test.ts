@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { bundleOptions, LAZY_PACKAGES } from '../../scripts/bundle.js';
+import { bundleOptions, LAZY_DIRECTORY, LAZY_PACKAGES, lazyFileName } from '../../scripts/bundle.js';
 import { stopChild } from '../support/processes.js';
 import { repoRoot } from '../support/tools.js';
 
@@ -81,8 +81,11 @@ test("the memory benchmark's probe, bundled as `npm run bench` bundles it, loads
   }
 }, 120_000);
 
-/** The packages whose code ran while the bundled exporter ran with `args`, by V8's coverage mapped through the source map. */
-async function packagesRun(args: string[]): Promise<Set<string>> {
+/**
+ * What ran while the bundled exporter ran with `args`, by V8's coverage: the files it loaded, and
+ * the packages whose functions in cli.js ran, mapped through the source map.
+ */
+async function codeRun(args: string[]): Promise<{ files: string[]; packages: Set<string> }> {
   const coverageDir = mkdtempSync(join(outdir, 'coverage-'));
   const cli = join(outdir, 'cli.js');
   await run(process.execPath, [cli, ...args], { env: { ...process.env, NODE_V8_COVERAGE: coverageDir } });
@@ -90,9 +93,11 @@ async function packagesRun(args: string[]): Promise<Set<string>> {
   const lineStarts = [0];
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
   const sourceMap = new SourceMap(JSON.parse(readFileSync(`${cli}.map`, 'utf8')));
+  const files: string[] = [];
   const packages = new Set<string>();
   for (const file of readdirSync(coverageDir)) {
     const { result } = JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as { result: Array<{ url: string; functions: Array<{ ranges: Array<{ startOffset: number; count: number }> }> }> };
+    files.push(...result.map((script) => script.url).filter((url) => url.startsWith(pathToFileURL(outdir).href)));
     for (const script of result.filter((candidate) => candidate.url === pathToFileURL(cli).href)) {
       for (const fn of script.functions.filter((candidate) => candidate.ranges[0].count > 0)) {
         const offset = fn.ranges[0].startOffset;
@@ -104,15 +109,32 @@ async function packagesRun(args: string[]): Promise<Set<string>> {
       }
     }
   }
-  return packages;
+  return { files, packages };
 }
 
-test('bundled exporter starting → none of the packages only some setups call runs (kubeconfig YAML, proxy agents, auth providers, exemplars, transports, config files)', async () => {
-  const ran = await packagesRun(['--help']);
+test('bundled exporter → each package only some setups call is a file of its own in lazy/, out of the code every process loads', () => {
+  expect(readdirSync(join(outdir, LAZY_DIRECTORY)).filter((file) => file.endsWith('.cjs')).sort()).toEqual(LAZY_PACKAGES.map((lazy) => lazyFileName(lazy.specifier)).sort());
+  const lazyInputs = entryInputs.filter((input) => LAZY_PACKAGES.some((lazy) => input.includes(`node_modules/${lazy.specifier}/`)));
+  expect(lazyInputs).toEqual([]);
+});
+
+test('bundled exporter starting → reads none of its lazy packages and runs none of their code (kubeconfig YAML, proxy agents, auth providers, exemplars, transports, config files)', async () => {
+  const { files, packages } = await codeRun(['--help']);
+  expect(files).toContain(pathToFileURL(join(outdir, 'cli.js')).href);
+  expect(files.filter((file) => file.includes(`/${LAZY_DIRECTORY}/`))).toEqual([]);
   // The method sees code that runs at start: the metrics library and the logger do.
-  expect([...ran]).toEqual(expect.arrayContaining(['prom-client', 'pino', 'convict']));
-  expect(LAZY_PACKAGES.map((lazy) => lazy.specifier).filter((name) => ran.has(name))).toEqual([]);
-  expect([...ran].filter((name) => ['socks', 'ip-address', 'agent-base', 'oauth4webapi', 'jose'].includes(name))).toEqual([]);
+  expect([...packages]).toEqual(expect.arrayContaining(['prom-client', 'pino', 'convict']));
+  expect([...packages].filter((name) => [...LAZY_PACKAGES.map((lazy) => lazy.specifier), 'socks', 'ip-address', 'agent-base', 'oauth4webapi', 'jose'].includes(name))).toEqual([]);
+}, 60_000);
+
+test('bundled check command with a manifest → reads the lazy yaml package, and only that one', async () => {
+  const dir = mkdtempSync(join(outdir, 'manifest-'));
+  writeFileSync(join(dir, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "bad image"}]}\n');
+  const coverageDir = mkdtempSync(join(outdir, 'coverage-'));
+  const child = await run(process.execPath, [join(outdir, 'cli.js'), 'check', '-f', join(dir, 'pod.yaml'), '--output=json'], { env: { ...process.env, NODE_V8_COVERAGE: coverageDir } }).catch((error: { stdout: string }) => error);
+  expect(child.stdout).toContain('bad_image_format');
+  const loaded = readdirSync(coverageDir).flatMap((file) => (JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as { result: Array<{ url: string }> }).result.map((script) => script.url));
+  expect(loaded.filter((url) => url.includes(`/${LAZY_DIRECTORY}/`)).map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual([lazyFileName('yaml')]);
 }, 60_000);
 
 test("bundled exporter starting → Node's assert and worker_threads modules stay unloaded (deferred in pino and sonic-boom)", async () => {
