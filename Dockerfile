@@ -31,4 +31,4 @@ EXPOSE 8080
 # work cost 5 to 7 MiB of RSS in a small cluster; rendering /metrics is about 3.5 times slower
 # (0.5 s for 100 000 series). The chart's optimizingCompiler value turns it back on for large
 # clusters (BENCHMARKS.md, case 4). The memory benchmark runs with the flags of this line.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=1", "dist/src/cli.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=0", "dist/src/cli.js"]

@@ -1,8 +1,8 @@
-// The image runs V8 without its optimizing compiler (--max-opt=1), which saves memory in the small
-// clusters most exporters watch but renders /metrics about 3.5 times slower. A render slow enough
+// The image runs V8 on its interpreter alone (--max-opt=0), which saves memory in the small
+// clusters most exporters watch but renders /metrics about 5 times slower. A render slow enough
 // to matter says so once, naming the switch: in a cluster that large the compiler pays for itself.
 
-/** A render at least this long is worth the warning (100 000 series take about 0.5 s without the compiler). */
+/** A render at least this long is worth the warning (100 000 series take about 0.8 s on the interpreter alone). */
 export const SLOW_RENDER_MS = 1000;
 
 /** The flag among these Node flags that keeps V8's optimizing compiler off, if one does (the last one wins). */

@@ -1,5 +1,5 @@
 // Whether the real Node.js optimizes hot code under some Node flags: the tests of the image's
-// --max-opt=1 and of the flags the slow-render hint reads as "optimizing compiler off" ask it.
+// --max-opt flag and of the flags the slow-render hint reads as "optimizing compiler off" ask it.
 import { execFileSync } from 'node:child_process';
 
 const SCRIPT = [
