@@ -3,11 +3,12 @@
 // the NODE_OPTIONS the chart adds at its default values (the heap limit it derives from the
 // container's memory limit), for the cases that measure the exporter as it runs in a cluster.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { helm3, only, render } from '../../test/support/helm.js';
+import { repoRoot } from '../../test/support/tools.js';
 
 function dockerfile(): string {
-  return readFileSync(fileURLToPath(new URL('../../../Dockerfile', import.meta.url)), 'utf8');
+  return readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 }
 
 export function imageNodeFlags(): string[] {
@@ -21,9 +22,14 @@ export function runtimeStage(): string {
   return dockerfile().split(/^FROM /m).pop() ?? '';
 }
 
-/** The process environment with the variables the image's last stage sets (`ENV KEY=value ...` lines) on top. */
+/**
+ * The process environment without this machine's Node.js settings (NODE_OPTIONS,
+ * NODE_EXTRA_CA_CERTS and the like, which the image does not have: a machine whose
+ * NODE_EXTRA_CA_CERTS names the system's 144 certificates makes every process parse them at start,
+ * about 1 MiB), with the variables the image's last stage sets (`ENV KEY=value ...` lines) on top.
+ */
 export function imageEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('NODE_')));
   for (const [, pairs] of runtimeStage().matchAll(/^ENV (.+)$/gm)) {
     for (const pair of pairs!.trim().split(/\s+/)) {
       const equals = pair.indexOf('=');

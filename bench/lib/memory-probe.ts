@@ -1,7 +1,7 @@
 // Child process of the memory case, so its figures are one exporter's and not the benchmark's:
 // the exporter's index, scheduler, client, results and metrics as src/main.ts wires them (no
 // cluster watch: the workloads are handed to the index directly), `workloads` workloads over
-// `images` seeded images checked once against the registry at `host`, one /metrics render,
+// `images` seeded images checked once against the registry at `host`, one /metrics scrape,
 // then `steadyMs` of ordinary running (every image rechecked every 15 s, a scrape every 10 s,
 // RSS sampled each second over the last two thirds: the steady RSS is their median), then its
 // memory as JSON on stdout. With 0 workloads it is the idle exporter. Every module the real
@@ -10,7 +10,7 @@
 // Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images> <steadyMs>
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { collect } from '../../src/http/packed-text.js';
+import { gzipChunks } from '../../src/http/gzip-body.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seeded-names.js';
@@ -64,7 +64,10 @@ if (Number(workloadCount) > 0) {
 }
 const checkMs = performance.now() - started;
 const rss = process.memoryUsage().rss;
-const metricsBytes = collect(await metrics.exposition()).bytes;
+// A scrape as the exporter serves one to Prometheus (which asks for gzip): rendered once into
+// the compressed body that /metrics keeps and hands out (src/http/routes.ts).
+const scrape = async () => gzipChunks(await metrics.exposition());
+const metricsBytes = (await scrape()).bytes;
 const rssAfterScrape = process.memoryUsage().rss;
 // No forced collection while running on: V8 collects as it would in the pod.
 const samples: number[] = [];
@@ -72,7 +75,7 @@ const runningSince = performance.now();
 let nextScrape = SCRAPE_EVERY_MS;
 for (let elapsed = 0; elapsed < Number(steadyMs); elapsed = performance.now() - runningSince) {
   if (elapsed >= nextScrape) {
-    collect(await metrics.exposition());
+    await scrape();
     nextScrape += SCRAPE_EVERY_MS;
   }
   if (elapsed >= Number(steadyMs) / 3) samples.push(process.memoryUsage().rss);
