@@ -6,14 +6,15 @@
 // process's resident memory. Here those imports (and two more of the same kind, in node-fetch and
 // undici) are pointed at what is used.
 //
-// Code reached only through import() (undici for proxies, say) goes into chunks of its own,
-// read from disk only when a setup needs it: a loaded module's source stays in memory.
+// Code reached only through import() (undici for proxies, say) goes into chunks of its own, and
+// packages only some setups call (LAZY_PACKAGES) into files of their own in lazy/, each read from
+// disk only when a setup needs it: a loaded module's source stays in memory.
 //
 // Usage (compiled by tsc into dist/scripts/, as `npm run build` and `npm run bench` run it):
 //        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place, its chunks in
-//                                                   chunks/ beside it
+//                                                   chunks/ and lazy/ beside it
 //        node dist/scripts/bundle.js --split OUTDIR ENTRY.js...
-//                                                   one file per entry in OUTDIR, chunks beside
+//                                                   one file per entry in OUTDIR, chunks and lazy/ beside
 import { readFileSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -203,7 +204,7 @@ const lazyPackages: Plugin = {
  * calls only in setups the exporter does not have. Each `from` must be found as written, or the
  * build fails: a dependency that changed is looked at again, never bundled half-edited.
  */
-export const DEFERRED_BUILTINS: ReadonlyArray<{ file: RegExp; edits: ReadonlyArray<{ from: string; to: string }>; why: string }> = [
+const DEFERRED_BUILTINS: ReadonlyArray<{ file: RegExp; edits: ReadonlyArray<{ from: string; to: string }>; why: string }> = [
   {
     file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
     edits: [
