@@ -26,9 +26,9 @@ COPY --from=build /app/dist/src ./dist/src
 USER nonroot
 EXPOSE 8080
 # A young generation of 1 MiB semi-spaces instead of V8's default (up to 16 MiB on a large node):
-# about 15 MiB less RSS at every cluster size. --max-opt=1: V8 runs the exporter's code in its
-# interpreter and baseline compiler only, never its optimizing compiler (TurboFan), whose code and
-# work cost 5 to 7 MiB of RSS in a small cluster; rendering /metrics is about 3.5 times slower
-# (0.5 s for 100 000 series). The chart's optimizingCompiler value turns it back on for large
-# clusters (BENCHMARKS.md, case 4). The memory benchmark runs with the flags of this line.
+# about 15 MiB less RSS at every cluster size. --max-opt=0: V8 runs the exporter's code in its
+# interpreter only, never its baseline or optimizing compilers, whose code and work cost 6 to 8 MiB
+# of RSS in a small cluster; rendering /metrics is about 5 times slower (0.8 s for 100 000
+# series). The chart's optimizingCompiler value turns them back on for large clusters
+# (BENCHMARKS.md, case 4). The memory benchmark runs with the flags of this line.
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=0", "dist/src/cli.js"]
