@@ -99,13 +99,40 @@ const builtinsByRequire: Plugin = {
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => {
       const exported = requireHere(args.path) as object;
-      const plain = Object.entries(Object.getOwnPropertyDescriptors(exported))
-        .filter(([name, descriptor]) => 'value' in descriptor && isBindingName(name))
-        .map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
-      return { contents: [`const builtin = require(${JSON.stringify(args.path)});`, 'export default builtin;', ...plain].join('\n'), loader: 'js' };
+      const plain = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([name, descriptor]) => 'value' in descriptor && isBindingName(name));
+      const specifier = JSON.stringify(args.path);
+      if (!DEFERRED_MODULES.has(args.path)) {
+        const bindings = plain.map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
+        return { contents: [`const builtin = require(${specifier});`, 'export default builtin;', ...bindings].join('\n'), loader: 'js' };
+      }
+      // Functions stand in for the module's functions and load it when called; the default
+      // export is an object of those, with getters for everything else (constructors, named
+      // with a capital, included: a stand-in could not be called with new or used by instanceof).
+      const functions = plain.filter(([name, descriptor]) => typeof descriptor.value === 'function' && /^[a-z_]/.test(name)).map(([name]) => name);
+      const others = Object.keys(exported).filter((name) => !functions.includes(name));
+      return {
+        contents: [
+          'let builtin;',
+          `const load = () => (builtin ??= require(${specifier}));`,
+          'const deferred = (name) => ({ [name](...args) { return load()[name].apply(this, args); } })[name];',
+          ...functions.map((name) => `export const ${name} = /* @__PURE__ */ deferred(${JSON.stringify(name)});`),
+          'const standIn = {};',
+          `for (const name of ${JSON.stringify(functions)}) standIn[name] = deferred(name);`,
+          `for (const name of ${JSON.stringify(others)}) Object.defineProperty(standIn, name, { enumerable: true, get: () => load()[name] });`,
+          'export default standIn;',
+        ].join('\n'),
+        loader: 'js',
+      };
     });
   },
 };
+
+/**
+ * Node modules loaded at their first call rather than at start: child_process (with the dgram
+ * module it loads, 0.25 MiB) is called only by exec credential plugins, credential helpers and
+ * kubelet credential provider plugins, which most clusters do not use.
+ */
+const DEFERRED_MODULES = new Set(['node:child_process']);
 
 /** Whether `name` can be declared as a binding (an identifier, not a reserved word). */
 function isBindingName(name: string): boolean {

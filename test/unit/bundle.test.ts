@@ -136,13 +136,13 @@ test('bundled check command with a manifest → reads the lazy yaml package, and
   expect(files.filter((url) => url.includes(`/${LAZY_DIRECTORY}/`)).map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual([lazyFileName('yaml')]);
 }, 60_000);
 
-test("bundled exporter starting → Node's assert and worker_threads modules stay unloaded (deferred in pino and sonic-boom)", async () => {
+test("bundled exporter starting → Node's assert, worker_threads and child_process modules stay unloaded (deferred in pino, sonic-boom and the bundle's stand-in)", async () => {
   const preload = join(outdir, 'loaded-builtins.mjs');
   writeFileSync(preload, "process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));\n");
   const { stderr } = await run(process.execPath, ['--import', pathToFileURL(preload).href, join(outdir, 'cli.js'), '--help']);
   const loaded = JSON.parse(stderr) as string[];
-  expect(loaded).toEqual(expect.arrayContaining(['NativeModule https', 'NativeModule child_process']));
-  expect(loaded.filter((name) => /^NativeModule (assert|worker_threads)$/.test(name))).toEqual([]);
+  expect(loaded).toEqual(expect.arrayContaining(['NativeModule https', 'NativeModule zlib']));
+  expect(loaded.filter((name) => /^NativeModule (assert|worker_threads|child_process|dgram)$/.test(name))).toEqual([]);
 }, 60_000);
 
 test('bundled exporter runs: --help prints the usage', async () => {
@@ -232,6 +232,25 @@ test("bundled exporter with a kubeconfig's gcp auth provider → its command's t
     const cluster = { server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true };
     const output = await runWithKubeconfig(kubeconfigFor(cluster, user), () => seen.length > 0);
     expect({ authorizations: [...new Set(seen.map((headers) => headers.authorization))], output }).toEqual({ authorizations: ['Bearer from-helper'], output: expect.any(String) });
+  } finally {
+    api.close();
+  }
+}, 60_000);
+
+test("bundled exporter with a kubeconfig's exec plugin → the deferred child_process runs it and its token reaches the API server", async () => {
+  const seen: IncomingHttpHeaders[] = [];
+  const api = createServer((request, response) => {
+    seen.push(request.headers);
+    response.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","message":"forbidden"}');
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  try {
+    const plugin = join(outdir, 'exec-plugin.cjs');
+    writeFileSync(plugin, "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n");
+    const user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } };
+    const cluster = { server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true };
+    const output = await runWithKubeconfig(kubeconfigFor(cluster, user), () => seen.length > 0);
+    expect({ authorizations: [...new Set(seen.map((headers) => headers.authorization))], output }).toEqual({ authorizations: ['Bearer from-exec'], output: expect.any(String) });
   } finally {
     api.close();
   }
