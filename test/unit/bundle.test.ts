@@ -217,7 +217,11 @@ test("bundled exporter with a kubeconfig cluster's proxy-url → the deferred pr
   }
 }, 60_000);
 
-test("bundled exporter with a kubeconfig's gcp auth provider → its command's token, picked by the deferred JSONPath, reaches the API server", async () => {
+/**
+ * The Authorization headers the bundled exporter sends with the kubeconfig user `user`, to a
+ * stand-in API server that refuses every request, and the exporter's output.
+ */
+async function authorizationsSent(user: object): Promise<{ authorizations: Array<string | undefined>; output: string }> {
   const seen: IncomingHttpHeaders[] = [];
   const api = createServer((request, response) => {
     seen.push(request.headers);
@@ -225,33 +229,25 @@ test("bundled exporter with a kubeconfig's gcp auth provider → its command's t
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   try {
-    const helper = join(outdir, 'gcp-token.cjs');
-    writeFileSync(helper, "console.log(JSON.stringify({ credential: { access_token: 'from-helper', token_expiry: '2999-01-01T00:00:00Z' } }));\n");
-    const user = { 'auth-provider': { name: 'gcp', config: { 'cmd-path': process.execPath, 'cmd-args': helper, 'token-key': '{.credential.access_token}', 'expiry-key': '{.credential.token_expiry}' } } };
     // Plain HTTP, which the client library allows only with TLS verification off, so that the test reads the header.
     const cluster = { server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true };
     const output = await runWithKubeconfig(kubeconfigFor(cluster, user), () => seen.length > 0);
-    expect({ authorizations: [...new Set(seen.map((headers) => headers.authorization))], output }).toEqual({ authorizations: ['Bearer from-helper'], output: expect.any(String) });
+    return { authorizations: [...new Set(seen.map((headers) => headers.authorization))], output };
   } finally {
     api.close();
   }
+}
+
+test("bundled exporter with a kubeconfig's gcp auth provider → its command's token, picked by the deferred JSONPath, reaches the API server", async () => {
+  const helper = join(outdir, 'gcp-token.cjs');
+  writeFileSync(helper, "console.log(JSON.stringify({ credential: { access_token: 'from-helper', token_expiry: '2999-01-01T00:00:00Z' } }));\n");
+  const user = { 'auth-provider': { name: 'gcp', config: { 'cmd-path': process.execPath, 'cmd-args': helper, 'token-key': '{.credential.access_token}', 'expiry-key': '{.credential.token_expiry}' } } };
+  expect(await authorizationsSent(user)).toEqual({ authorizations: ['Bearer from-helper'], output: expect.any(String) });
 }, 60_000);
 
 test("bundled exporter with a kubeconfig's exec plugin → the deferred child_process runs it and its token reaches the API server", async () => {
-  const seen: IncomingHttpHeaders[] = [];
-  const api = createServer((request, response) => {
-    seen.push(request.headers);
-    response.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","message":"forbidden"}');
-  });
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-  try {
-    const plugin = join(outdir, 'exec-plugin.cjs');
-    writeFileSync(plugin, "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n");
-    const user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } };
-    const cluster = { server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true };
-    const output = await runWithKubeconfig(kubeconfigFor(cluster, user), () => seen.length > 0);
-    expect({ authorizations: [...new Set(seen.map((headers) => headers.authorization))], output }).toEqual({ authorizations: ['Bearer from-exec'], output: expect.any(String) });
-  } finally {
-    api.close();
-  }
+  const plugin = join(outdir, 'exec-plugin.cjs');
+  writeFileSync(plugin, "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n");
+  const user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } };
+  expect(await authorizationsSent(user)).toEqual({ authorizations: ['Bearer from-exec'], output: expect.any(String) });
 }, 60_000);
