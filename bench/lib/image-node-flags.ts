@@ -22,6 +22,16 @@ export function runtimeStage(): string {
   return dockerfile().split(/^FROM /m).pop() ?? '';
 }
 
+/** The image the last stage is built on, its `${ARG}` resolved to the ARG's default (the official base). */
+export function runtimeBaseImage(): string {
+  const from = runtimeStage().split('\n')[0].trim().split(/\s+/)[0];
+  return from.replace(/^\$\{(\w+)\}$/, (whole, name: string) => {
+    const declared = new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(dockerfile());
+    if (!declared) throw new Error(`the Dockerfile's last stage is FROM ${whole}, and no ARG ${name}=default line gives its default`);
+    return declared[1];
+  });
+}
+
 /**
  * The process environment without this machine's Node.js settings (NODE_OPTIONS,
  * NODE_EXTRA_CA_CERTS and the like, which the image does not have: a machine whose

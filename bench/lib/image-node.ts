@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, run } from '../../test/support/tools.js';
-import { runtimeStage } from './image-node-flags.js';
+import { runtimeBaseImage } from './image-node-flags.js';
 
 export type NodeBinary = {
   path: string;
@@ -21,7 +21,7 @@ export type NodeBinary = {
 
 /** The major version of the image's runtime stage, from its distroless base image name. */
 export function imageNodeMajor(): number {
-  const major = /nodejs(\d+)/.exec(runtimeStage().split('\n')[0]);
+  const major = /nodejs(\d+)/.exec(runtimeBaseImage());
   if (!major) throw new Error("the Dockerfile's last stage is not FROM …/nodejsNN-…, the form the benchmarks read the Node major from");
   return Number(major[1]);
 }
