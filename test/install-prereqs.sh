@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real on a Debian 12 machine: the CNCF distribution
-# registry, htpasswd, openssl, Prometheus + promtool, Alertmanager, Chromium, and the
-# kube-apiserver test bed built from the Kubernetes Go modules, and the kubelet's ECR credential
-# provider plugin built from its Go module. Idempotent: a second run only checks.
+# registry, htpasswd, openssl, Prometheus + promtool, Alertmanager, Chromium, containerd + runc +
+# busybox (a real node's runtime), Debian's Docker engine unpacked into test/.cache (to build the
+# image from the Dockerfile; installing the package would start a service), the kube-apiserver
+# test bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules,
+# and the kubelet's ECR credential provider plugin built from its Go module. Idempotent: a second
+# run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(docker-registry apache2-utils openssl prometheus prometheus-alertmanager chromium)
+packages=(docker-registry apache2-utils openssl prometheus prometheus-alertmanager chromium
+  containerd runc busybox-static iproute2 util-linux libdevmapper1.02.1)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -19,5 +23,6 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+bash test/image/docker-engine.sh
 bash test/apiserver/build.sh
 bash test/ecr-credential-provider/build.sh

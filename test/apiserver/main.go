@@ -2,7 +2,11 @@
 // exporter's tests talk to the same API server code a cluster runs (RBAC,
 // admission, watch semantics, resourceVersions) instead of a hand-written fake.
 //
-// Usage: kube-testbed --data-dir DIR [--port N] [--exit-on-stdin-eof] [-- APISERVER-FLAGS...]
+// Usage: kube-testbed --data-dir DIR [--port N] [--exit-on-stdin-eof] [--service-accounts] [-- APISERVER-FLAGS...]
+//
+// --service-accounts keeps the ServiceAccount admission plugin on, as in every real cluster: pods
+// get their ServiceAccount's pull secrets and a projected token. It needs a controller manager that
+// creates each namespace's "default" ServiceAccount (the test bed's node runs one).
 //
 // Flags after "--" are passed to kube-apiserver after the test bed's own, so a
 // test can change one (e.g. --watch-cache=false, --etcd-compaction-interval=1s).
@@ -46,6 +50,7 @@ func main() {
 	dataDir := flag.String("data-dir", "", "directory for etcd data, certificates and admin.kubeconfig (required)")
 	port := flag.Int("port", 0, "apiserver secure port on 127.0.0.1; 0 picks a free one")
 	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "shut down when stdin closes (the parent died)")
+	serviceAccounts := flag.Bool("service-accounts", false, "keep the ServiceAccount admission plugin on (needs a controller manager)")
 	flag.Parse()
 	if *dataDir == "" {
 		fatal(errors.New("--data-dir is required"))
@@ -58,7 +63,7 @@ func main() {
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		}()
 	}
-	if err := run(*dataDir, *port, flag.Args()); err != nil {
+	if err := run(*dataDir, *port, *serviceAccounts, flag.Args()); err != nil {
 		fatal(err)
 	}
 }
@@ -68,7 +73,7 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func run(dir string, port int, extraArgs []string) error {
+func run(dir string, port int, serviceAccounts bool, extraArgs []string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -101,6 +106,13 @@ func run(dir string, port int, extraArgs []string) error {
 	defer etcd.Close()
 
 	p := func(name string) string { return filepath.Join(pki, name) }
+	// Without a controller manager no namespace gets its "default" ServiceAccount, and the
+	// ServiceAccount admission plugin would refuse every Pod: tests that create Pods directly
+	// run without it.
+	admission := "--disable-admission-plugins=ServiceAccount"
+	if serviceAccounts {
+		admission = "--enable-admission-plugins=ServiceAccount"
+	}
 	cmd.SetArgs(append([]string{
 		"--bind-address=127.0.0.1",
 		// Without it the apiserver looks for a default route to guess its
@@ -122,10 +134,7 @@ func run(dir string, port int, extraArgs []string) error {
 		// The "kubernetes" Endpoints would list 127.0.0.1, which Endpoints
 		// validation rejects; nothing in a test needs them.
 		"--endpoint-reconciler-type=none",
-		// There is no kube-controller-manager, so no namespace gets its "default"
-		// ServiceAccount, and the ServiceAccount admission plugin would refuse
-		// every Pod. Tests create Pods directly, so it is off.
-		"--disable-admission-plugins=ServiceAccount",
+		admission,
 		"--allow-privileged=true",
 		"--profiling=false",
 	}, extraArgs...))
