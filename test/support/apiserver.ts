@@ -56,10 +56,12 @@ function checkBinary(): void {
 export type ApiServerOptions = {
   /** kube-apiserver flags added after the test bed's own (a later flag wins). */
   apiserverArgs?: string[];
+  /** The ServiceAccount admission plugin on, as in a real cluster (needs the node's controller manager). */
+  serviceAccounts?: boolean;
 };
 
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
-  const extraArgs = options.apiserverArgs ?? [];
+  const extraArgs = [...(options.serviceAccounts ? ['--service-accounts'] : []), '--', ...(options.apiserverArgs ?? [])];
   checkBinary();
   const dataDir = await mkdtemp(join(tmpdir(), 'kube-testbed-'));
   const logPath = join(dataDir, 'testbed.log');
@@ -117,7 +119,7 @@ function launch(
   const logFd = openSync(logPath, 'a');
   // Each start is marked, so a failure quotes only the lines of the start that failed.
   writeSync(logFd, `${LAUNCH_MARK} ${new Date().toISOString()} port ${port || 'any'}\n`);
-  const child = spawn(binary, ['--data-dir', dataDir, '--port', String(port), '--exit-on-stdin-eof', '--', ...extraArgs], {
+  const child = spawn(binary, ['--data-dir', dataDir, '--port', String(port), '--exit-on-stdin-eof', ...extraArgs], {
     // stdin is a pipe only so that the process notices when we die.
     stdio: ['pipe', 'pipe', logFd],
   });

@@ -2,7 +2,11 @@
 // image config whose diff_ids match it, and manifests / lists / indexes that reference
 // them with correct digests and sizes.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+
+/** busybox-static: the one file of a runnable image, so a pod on the test node really starts. */
+const BUSYBOX = '/bin/busybox';
 
 export const MediaType = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -43,18 +47,22 @@ function descriptor(b: Blob): { mediaType: string; size: number; digest: string 
   return { mediaType: b.mediaType, size: b.bytes.length, digest: b.digest };
 }
 
-export function buildImage(format: 'docker' | 'oci', platform: Platform): ImageContent {
+/**
+ * One image. `runnable`: its layer is busybox and its entrypoint `busybox sleep`, so a container
+ * made from it runs on the test node; otherwise the layer is one random file (pulls, never runs).
+ */
+export function buildImage(format: 'docker' | 'oci', platform: Platform, runnable = false): ImageContent {
   const types = format === 'docker'
     ? { manifest: MediaType.dockerManifest, config: MediaType.dockerConfig, layer: MediaType.dockerLayer }
     : { manifest: MediaType.ociManifest, config: MediaType.ociConfig, layer: MediaType.ociLayer };
-  const tar = tarWithOneFile('random.bin', randomBytes(64));
+  const tar = runnable ? tarWithOneFile('bin/busybox', readFileSync(BUSYBOX), 0o755) : tarWithOneFile('random.bin', randomBytes(64));
   const layer = blob(types.layer, gzipSync(tar));
   const created = new Date().toISOString();
   const config = blob(types.config, Buffer.from(JSON.stringify({
     architecture: platform.architecture,
     os: platform.os,
     created,
-    config: {},
+    config: runnable ? { Entrypoint: ['/bin/busybox', 'sleep', '3600'] } : {},
     rootfs: { type: 'layers', diff_ids: [digestOf(tar)] },
     history: [{ created, created_by: 'k8s-image-availability-exporter test harness' }],
   })));
@@ -77,12 +85,12 @@ export function buildIndex(format: 'docker-list' | 'oci-index', children: Array<
 }
 
 /** A ustar archive with one regular file: 512-byte header, data padded to 512, two zero blocks. */
-function tarWithOneFile(name: string, data: Buffer): Buffer {
+function tarWithOneFile(name: string, data: Buffer, mode = 0o644): Buffer {
   const header = Buffer.alloc(512);
   const field = (offset: number, length: number, value: string): void => void header.write(value, offset, length, 'ascii');
   const octal = (offset: number, length: number, value: number): void => field(offset, length, value.toString(8).padStart(length - 1, '0'));
   field(0, 100, name);
-  octal(100, 8, 0o644);
+  octal(100, 8, mode);
   octal(108, 8, 0);
   octal(116, 8, 0);
   octal(124, 12, data.length);

@@ -20,9 +20,9 @@ export interface PushedIndex {
 
 export async function pushImage(
   target: PushTarget, repo: string, tag: string,
-  opts: { format?: 'docker' | 'oci'; platform?: Platform } = {},
+  opts: { format?: 'docker' | 'oci'; platform?: Platform; runnable?: boolean } = {},
 ): Promise<string> {
-  const image = buildImage(opts.format ?? 'docker', opts.platform ?? { os: 'linux', architecture: 'amd64' });
+  const image = buildImage(opts.format ?? 'docker', opts.platform ?? { os: 'linux', architecture: 'amd64' }, opts.runnable);
   const client = await clientFor(target, repo);
   for (const b of image.blobs) await client.uploadBlob(b);
   return client.putManifest(tag, image.manifest);

@@ -5,6 +5,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+export type CommandResult = { code: number | null; output: string; ms: number };
+
+/** Runs a command to its end without blocking the event loop (builds take minutes). */
+export function runAsync(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-200_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    child.on('error', (error) => {
+      output += `\n${command}: ${error.message}`;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
 export type ManagedProcess = { child: ChildProcess; output(): string; stop(): Promise<void> };
 
 export function startProcess(command: string, args: string[]): ManagedProcess {
@@ -33,6 +57,15 @@ export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** The tail of a log file, or '' while there is none. */
+export function logTail(path: string, bytes = 6000): string {
+  try {
+    return readFileSync(path, 'utf8').slice(-bytes);
+  } catch {
+    return '';
+  }
 }
 
 /** A running process's resident memory now and its high-water mark, in bytes (Linux /proc). */

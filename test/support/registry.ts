@@ -80,7 +80,7 @@ export interface TestRegistry {
   readonly service?: string;
   readonly running: boolean;
 
-  pushImage(repo: string, tag: string, opts?: { format?: 'docker' | 'oci'; platform?: Platform }): Promise<string>;
+  pushImage(repo: string, tag: string, opts?: { format?: 'docker' | 'oci'; platform?: Platform; runnable?: boolean }): Promise<string>;
   pushIndex(repo: string, tag: string, opts: { format: 'docker-list' | 'oci-index'; platforms: Platform[] }): Promise<push.PushedIndex>;
   deleteManifest(repo: string, digest: string): Promise<void>;
 
@@ -251,7 +251,7 @@ class Registry implements TestRegistry {
     }
   }
 
-  pushImage(repo: string, tag: string, opts?: { format?: 'docker' | 'oci'; platform?: Platform }): Promise<string> {
+  pushImage(repo: string, tag: string, opts?: { format?: 'docker' | 'oci'; platform?: Platform; runnable?: boolean }): Promise<string> {
     return push.pushImage(this.pushTarget(), repo, tag, opts);
   }
 
