@@ -3,10 +3,11 @@
 import convict from 'convict';
 import { parseFile } from './config-file.js';
 import { formatDuration } from './duration.js';
-import { FlagSyntaxError, withDoubleDashes } from './flag-syntax.js';
+import { FlagSyntaxError, refuseUnreadArguments, withDoubleDashes, type FlagKind } from './flag-syntax.js';
 import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { schema, type Settings } from './settings-schema.js';
+import { readCaFile } from './registry/ca-file.js';
 import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
 
@@ -22,6 +23,7 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
   let args: string[];
   try {
     args = withDoubleDashes(rawArgs, knownName);
+    refuseUnreadArguments(args, flagKind);
   } catch (error) {
     if (error instanceof FlagSyntaxError) throw new ConfigError(error.message);
     throw error;
@@ -39,8 +41,6 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
   } catch (error) {
     throw new ConfigError(withSources(oneLine(error), args, env, file));
   }
-  const unknownFlag = args.find((arg) => arg.startsWith('--') && !knownFlag(arg));
-  if (unknownFlag) throw new ConfigError(`unknown flag ${unknownFlag.split('=')[0]}; see --help`);
   const settings = config.getProperties() as unknown as Settings;
   for (const [key, entry] of Object.entries(schema)) {
     if (!('minimum' in entry) || (settings[key as keyof Settings] as number) >= entry.minimum) continue;
@@ -52,6 +52,13 @@ export function loadSettings(rawArgs: string[], env: NodeJS.ProcessEnv): Setting
   if (settings.autoShard) checkAutoShard(settings);
   if (settings.admissionBindAddress && (!settings.admissionTlsCertFile || !settings.admissionTlsKeyFile)) {
     throw new ConfigError('admissionBindAddress: the admission webhook serves HTTPS only: set admissionTlsCertFile and admissionTlsKeyFile (--admission-tls-cert-file, --admission-tls-key-file), or leave admissionBindAddress empty');
+  }
+  for (const caFile of settings.caFiles) {
+    try {
+      readCaFile(caFile);
+    } catch (error) {
+      throw new ConfigError(`caFiles: ${oneLine(error)} (from ${settingSource('caFiles', schema.caFiles, args, env, file)?.where ?? 'the default'})`);
+    }
   }
   if (settings.registriesFile) {
     // Read now so a broken file stops the start with one line, like any other bad setting.
@@ -93,8 +100,13 @@ function configFileFrom(args: string[], env: NodeJS.ProcessEnv): string | undefi
   return env.IAE_CONFIG_FILE || undefined;
 }
 
-function knownFlag(arg: string): boolean {
-  return knownName(arg.slice(2).split('=')[0]);
+/** Switches (on/off, or the Go exporter's switches that also take hosts) may stand alone. */
+function flagKind(name: string): FlagKind | undefined {
+  if (name === 'help') return 'switch';
+  if (name === 'config') return 'value';
+  const entry = Object.values(schema).find((candidate) => candidate.arg === name);
+  if (!entry) return undefined;
+  return entry.format === 'switch' || entry.format === 'registry-hosts-or-all' ? 'switch' : 'value';
 }
 
 function knownName(name: string): boolean {
