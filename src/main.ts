@@ -148,6 +148,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       clusterPlatforms: () => nodePlatforms?.platforms(),
       pausedUntil: (registry) => scheduler.pausedUntil(registry),
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
+      notices: () => [watch.troubleNotice()].filter((notice): notice is string => notice !== undefined),
       givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
       metricsRendered: (renderMs) => {
         const hint = slowRenderWarned ? undefined : slowRenderHint(renderMs, process.execArgv);
