@@ -12,6 +12,7 @@ import { formatDuration } from './duration.js';
 import { exporterRoutes } from './http/routes.js';
 import { slowRenderHint } from './http/slow-render-hint.js';
 import { parseBindAddress, startHttpServer } from './http/server.js';
+import { filterNotice, FilterNoticeLog } from './index/filter-notice.js';
 import { ImageFilter, type Shard } from './index/image-filter.js';
 import { ImageIndex } from './index/image-index.js';
 import { ImageResolver } from './index/image-resolver.js';
@@ -35,6 +36,8 @@ import { packageVersion } from './version.js';
 
 const SECRET_CACHE_MS = 60_000;
 const SERVER_CLOSE_GRACE_MS = 500;
+/** How often the log is told whether the image filters leave out most images. */
+const FILTER_NOTICE_EVERY_MS = 2000;
 
 export type RunningExporter = {
   port: number;
@@ -148,6 +151,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       clusterPlatforms: () => nodePlatforms?.platforms(),
       pausedUntil: (registry) => scheduler.pausedUntil(registry),
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
+      notices: () => [watch.troubleNotice(), filterNotice(index.filterCounts, settings)].filter((notice): notice is string => notice !== undefined),
       givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
       metricsRendered: (renderMs) => {
         const hint = slowRenderWarned ? undefined : slowRenderHint(renderMs, process.execArgv);
@@ -188,12 +192,15 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
   autoShard?.start();
   void watch.start();
+  const filterLog = new FilterNoticeLog(() => index.filterCounts, settings, log, () => watch.notReadyReason() === undefined);
+  filterLog.start(FILTER_NOTICE_EVERY_MS);
 
   return {
     port,
     admissionPort: admission?.port,
     async stop() {
       await admission?.close();
+      filterLog.stop();
       await autoShard?.stop();
       scheduler.stop();
       // First, so registry requests in flight end now rather than at their time limit.

@@ -31,6 +31,8 @@ export type RouteSources = {
   /** Until when a registry's checks wait for its Retry-After, if they do. */
   pausedUntil?(registry: string): number | undefined;
   notReadyReason(): string | undefined;
+  /** What the status page says above the images: why they may be out of date or few. */
+  notices?(): string[];
   /** The admission webhook's warnings about an image (by its report key), when the webhook is on. */
   givenWarnings?(imageKey: string): readonly GivenWarning[];
   /** How long each /metrics render took, compression included. */
@@ -73,7 +75,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
       withSnapshot(
         (snapshot) => {
           const namespaces = [...new Set(snapshot.reports.flatMap((report) => report.workloads.map((w) => w.namespace)))].sort();
-          return Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version));
+          return Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version, sources.notices?.()));
         },
         'text/html; charset=utf-8',
         PAGE_HEADERS,

@@ -8,6 +8,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 1rem 1.25rem; color: #1d1d
 h1 { font-size: 1.35rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 header p { margin: 0 0 .75rem; color: #555; }
+.notices p { margin: 0 0 .75rem; padding: .5rem .75rem; border-left: 4px solid #b3261e; background: #fdecea; }
 nav.counts { display: flex; flex-wrap: wrap; gap: .4rem; margin: 0 0 .75rem; }
 nav.counts a { padding: .15rem .55rem; border-radius: .8rem; background: #f0f0f0; color: inherit; text-decoration: none; white-space: nowrap; }
 nav.counts a[aria-current] { outline: 2px solid #333; }

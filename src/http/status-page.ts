@@ -10,7 +10,8 @@ import { isFailing, type RegistryReport, type ReportPage, type ReportSnapshot } 
 /** Workloads shown per image before the rest fold into "N more". */
 const WORKLOADS_OPEN = 3;
 
-export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, query: ImageQuery, namespaces: string[], version: string): string {
+/** `notices`: what keeps the list from being the whole picture (the API server unreachable, filters that leave few images), said first. */
+export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, query: ImageQuery, namespaces: string[], version: string, notices: readonly string[] = []): string {
   const counts = new Map<string, number>();
   for (const report of snapshot.reports) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
   const failing = snapshot.reports.filter((report) => isFailing(report.status)).length;
@@ -33,7 +34,7 @@ export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, que
   <h1>Image availability</h1>
   <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${snapshot.reports.length} images in ${snapshot.registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}">JSON</a> · <a href="#registries">registries</a></p>
 </header>
-<nav class="counts" aria-label="Images by status">
+${notices.length ? `<section class="notices" role="alert">\n${notices.map((notice) => `<p>${escapeHtml(notice)}</p>`).join('\n')}\n</section>\n` : ''}<nav class="counts" aria-label="Images by status">
 ${countLink(undefined, 'all', snapshot.reports.length, '')}
 ${countLink('failing', 'failing', failing, 'failing')}
 ${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => countLink(s, s, counts.get(s)!, `status-${s}`)).join('\n')}

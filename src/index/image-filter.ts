@@ -18,6 +18,9 @@ type Matcher = (image: string, reference: ImageReference | undefined) => boolean
  */
 export type Shard = { index: number; total: number };
 
+/** The setting that keeps an image from being checked here. */
+export type FilteredBy = 'shard' | 'allowedImages' | 'ignoredImages';
+
 export class ImageFilter {
   private readonly ignored: Matcher[];
   private readonly allowed: Matcher[];
@@ -38,10 +41,15 @@ export class ImageFilter {
   }
 
   ignores(image: string, reference?: ImageReference): boolean {
-    if (this.shard.index >= this.shard.total) return true;
-    if (this.shard.total > 1 && shardOf(reference?.normalized ?? image, this.shard.total) !== this.shard.index) return true;
-    if (this.allowed.length > 0 && !this.allowed.some((matches) => matches(image, reference))) return true;
-    return this.ignored.some((matches) => matches(image, reference));
+    return this.why(image, reference) !== undefined;
+  }
+
+  /** Why an image is not checked here: another shard's, not allowed, or ignored; undefined when it is checked. */
+  why(image: string, reference?: ImageReference): FilteredBy | undefined {
+    if (this.shard.index >= this.shard.total) return 'shard';
+    if (this.shard.total > 1 && shardOf(reference?.normalized ?? image, this.shard.total) !== this.shard.index) return 'shard';
+    if (this.allowed.length > 0 && !this.allowed.some((matches) => matches(image, reference))) return 'allowedImages';
+    return this.ignored.some((matches) => matches(image, reference)) ? 'ignoredImages' : undefined;
   }
 }
 

@@ -9,7 +9,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { KindName } from '../kube/workload-kinds.js';
 import { ReferenceError, type ImageReference } from '../registry/reference.js';
-import type { ImageFilter } from './image-filter.js';
+import type { FilteredBy, ImageFilter } from './image-filter.js';
 import { ImageResolver, type ResolvedImage } from './image-resolver.js';
 
 export type CheckUnit = {
@@ -54,13 +54,18 @@ export interface IndexListener {
   workloadWarning?(workload: { kind: KindName; namespace: string; name: string }, message: string): void;
 }
 
-type WorkloadRecord = { input: WorkloadInput; usages: Usage[] };
+/** A workload's images the filters keep from being checked (another shard's are not counted). */
+type WorkloadRecord = { input: WorkloadInput; usages: Usage[]; ignored: number; notAllowed: number };
+
+/** Containers whose images this replica considers (its shard's), and how many of them each filter drops. */
+export type FilterCounts = { considered: number; ignoredImages: number; allowedImages: number };
 
 export class ImageIndex {
   private readonly workloads = new Map<string, WorkloadRecord>();
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly serviceAccountSecrets = new Map<string, string[]>();
   private readonly unitUsers = new Map<string, { unit: CheckUnit; users: number }>();
+  private readonly filtered: FilterCounts = { considered: 0, ignoredImages: 0, allowedImages: 0 };
 
   constructor(
     private readonly filter: ImageFilter,
@@ -71,11 +76,14 @@ export class ImageIndex {
   upsertWorkload(input: WorkloadInput): void {
     const key = workloadKey(input.kind, input.namespace, input.name);
     const previous = this.workloads.get(key);
-    const usages = this.usagesOf(input, previous);
+    const record: WorkloadRecord = { input, usages: [], ignored: 0, notAllowed: 0 };
+    record.usages = this.usagesOf(input, previous, true, record);
     // Add before removing, so a unit that stays in use is never dropped and re-checked.
-    usages.forEach((usage) => usage.unit && this.retain(usage.unit));
+    record.usages.forEach((usage) => usage.unit && this.retain(usage.unit));
     previous?.usages.forEach((usage) => usage.unit && this.release(usage.unit.key));
-    this.workloads.set(key, { input, usages });
+    if (previous) this.count(previous, -1);
+    this.count(record, 1);
+    this.workloads.set(key, record);
     let keys = this.byNamespace.get(input.namespace);
     if (!keys) this.byNamespace.set(input.namespace, (keys = new Set()));
     keys.add(key);
@@ -86,6 +94,7 @@ export class ImageIndex {
     const record = this.workloads.get(key);
     if (!record) return;
     record.usages.forEach((usage) => usage.unit && this.release(usage.unit.key));
+    this.count(record, -1);
     this.workloads.delete(key);
     const keys = this.byNamespace.get(namespace);
     keys?.delete(key);
@@ -126,6 +135,17 @@ export class ImageIndex {
     return this.unitUsers.size;
   }
 
+  /** How much the ignoredImages and allowedImages filters drop, for saying so when it is most or all. */
+  get filterCounts(): Readonly<FilterCounts> {
+    return this.filtered;
+  }
+
+  private count(record: WorkloadRecord, sign: 1 | -1): void {
+    this.filtered.considered += sign * (record.usages.length + record.ignored + record.notAllowed);
+    this.filtered.ignoredImages += sign * record.ignored;
+    this.filtered.allowedImages += sign * record.notAllowed;
+  }
+
   /**
    * The usages a workload would have, by the same rules, without adding it (the admission
    * webhook's question about an object not yet stored). Warnings about it are the caller's to give.
@@ -138,7 +158,8 @@ export class ImageIndex {
     return podPullSecretNames(input.podSpec, (account) => this.serviceAccountSecrets.get(`${input.namespace}/${account}`));
   }
 
-  private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined, warn = true): Usage[] {
+  /** `dropped`, when given, counts the containers each filter drops. */
+  private usagesOf(input: WorkloadInput, previous: WorkloadRecord | undefined, warn = true, dropped?: WorkloadRecord): Usage[] {
     const { podSpec } = input;
     const pullSecrets = this.pullSecretsOf(input);
     const overLimit = pullSecrets.length > MAX_PULL_SECRETS ? pullSecrets.length : undefined;
@@ -160,10 +181,10 @@ export class ImageIndex {
         resolved = this.resolver.resolve(image);
       } catch (error) {
         if (!(error instanceof ReferenceError)) throw error;
-        if (!this.filter.ignores(image)) usages.push(usageOf(input, name, image, undefined, error.message));
+        if (!filteredOut(this.filter.why(image), dropped)) usages.push(usageOf(input, name, image, undefined, error.message));
         continue;
       }
-      if (this.filter.ignores(image, resolved.pulled)) continue;
+      if (filteredOut(this.filter.why(image, resolved.pulled), dropped)) continue;
       usages.push(usageOf(input, name, image, unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit), undefined));
     }
     return usages;
@@ -186,6 +207,13 @@ export class ImageIndex {
     this.unitUsers.delete(key);
     this.listener.unitRemoved(key);
   }
+}
+
+/** Whether a filter drops the image; counted in `dropped`, when given, by the filter's setting. */
+function filteredOut(why: FilteredBy | undefined, dropped: WorkloadRecord | undefined): boolean {
+  if (why === 'ignoredImages' && dropped) dropped.ignored++;
+  if (why === 'allowedImages' && dropped) dropped.notAllowed++;
+  return why !== undefined;
 }
 
 /**

@@ -8,11 +8,13 @@ import type * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log.js';
 import type { NodePlatforms } from './node-platforms.js';
-import { ADD, DELETE, ERROR, ListWatch, UPDATE, Watch, type KubeConfig } from './client-library.js';
+import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client-library.js';
 import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';
 import { KubeApi } from './kube-api.js';
 import { ownerProjection } from './object-projection.js';
+import { watchProblem, WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
+import { watchReportingAccepted, withAcceptHeader } from './watch-requests.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
 
 const PAGE_SIZE = 500;
@@ -52,6 +54,7 @@ export class ClusterWatch {
   /** Namespaces that carry the namespace label, when one is set. */
   private readonly selectedNamespaces = new Set<string>();
   private readonly api: KubeApi;
+  private readonly trouble = new WatchTrouble();
   private stopped = false;
 
   constructor(
@@ -206,6 +209,11 @@ export class ClusterWatch {
     return this.kinds.find((kind) => kind.kind === name);
   }
 
+  /** Why the workloads known may be out of date (the API server refuses or cannot be reached), while it lasts. */
+  troubleNotice(): string | undefined {
+    return this.trouble.notice();
+  }
+
   /** Undefined once every kind has been listed in full at least once. */
   notReadyReason(): string | undefined {
     const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);
@@ -295,6 +303,7 @@ export class ClusterWatch {
       setImmediate(() => {
         informer.listed = true;
         informer.failures = 0;
+        this.trouble.recovered(informer.name);
       });
       return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
     };
@@ -302,6 +311,7 @@ export class ClusterWatch {
       accept ? withAcceptHeader(this.kubeConfig, accept.watch) : this.kubeConfig,
       () => {
         informer.failures = 0;
+        this.trouble.recovered(informer.name);
       },
       project,
     );
@@ -333,11 +343,9 @@ export class ClusterWatch {
     const code = (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
     const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(informer.failures - 1, 10));
     const detail = { resource, code, retryInSeconds: delay / 1000, error: describe(error) };
-    if (code === 401 || code === 403) {
-      this.log.error(detail, `not allowed to list and watch ${resource} cluster-wide: the exporter's ClusterRole needs list and watch on ${resource}`);
-    } else {
-      this.log.warn(detail, `watch of ${resource} failed; resuming`);
-    }
+    const problem = watchProblem(resource, code, detail.error);
+    this.trouble.failed(informer.name, problem);
+    this.log[problem.level](detail, problem.message);
     clearTimeout(informer.timer);
     informer.timer = setTimeout(() => {
       if (this.stopped) return;
@@ -355,43 +363,12 @@ export class ClusterWatch {
   }
 }
 
-/**
- * A Watch that calls `onAccepted` when the API server answers a watch request with 200: the watch
- * is re-established. client-node resumes a dropped watch from its resourceVersion without a new
- * list, so a successful list alone would leave the failures of an earlier outage counted. Objects
- * are projected as they arrive, before the informer caches them.
- */
-function watchReportingAccepted(kubeConfig: KubeConfig, onAccepted: () => void, project: (object: KubeObject) => KubeObject): Watch {
-  const watch = new Watch(kubeConfig);
-  const start = watch.watch.bind(watch);
-  watch.watch = async (path, queryParams, callback, done) => {
-    // A refused or failed request calls `done` with the error before `watch` returns.
-    let failed = false;
-    const projecting = (phase: string, object: KubeObject, event: unknown) => callback(phase, OBJECT_EVENTS.has(phase) ? project(object) : object, event);
-    const controller = await start(path, queryParams, projecting, (error) => {
-      failed = true;
-      done(error);
-    });
-    if (!failed) onAccepted();
-    return controller;
-  };
-  return watch;
-}
-
-const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 /** The per-kind families label the workload with the kind's name: it must not be one of their other labels. */
 const RESERVED_NAMES = new Set(['namespace', 'container', 'image', 'kind', 'name']);
 
 /** The kind a controller reference names when it points at objects of this kind. */
 function coveredBy(kind: WorkloadKind): string {
   return groupKind({ apiVersion: kind.apiVersion, kind: kind.objectKind });
-}
-
-/** The same cluster and credentials, with an Accept header on every watch request. */
-function withAcceptHeader(kubeConfig: KubeConfig, accept: string): KubeConfig {
-  const config = Object.create(kubeConfig) as KubeConfig;
-  config.applyToFetchOptions = (options) => kubeConfig.applyToFetchOptions({ ...options, headers: { ...options.headers, Accept: accept } });
-  return config;
 }
 
 /** `key` (any value) or `key=value`. */

@@ -110,17 +110,18 @@ export class RegistryClient {
 
   /**
    * One attempt with one credential. Whatever secret the check sends (`secrets`, to which the tokens
-   * it gets are added) is cut out of the reason, and the reason is bounded: registries may echo
-   * what they were sent.
+   * it gets are added) is cut out of the text the registry and its token server chose, where an
+   * echo can be, never out of the exporter's own words (a password "wrong" would cut them up);
+   * the reason is bounded.
    */
   private async checkWith(reference: ImageReference, credential: Credential | undefined, secrets: string[]): Promise<CheckResult> {
     let result: CheckResult;
     try {
       result = await this.attempt(reference, credential, secrets);
     } catch (error) {
-      result = this.failure(error, credential);
+      result = this.failure(error, credential, secrets);
     }
-    return { ...result, message: registryText(redact(result.message, secrets), MAX_REASON) };
+    return { ...result, message: registryText(result.message, MAX_REASON) };
   }
 
   private async attempt(reference: ImageReference, credential: Credential | undefined, secrets: string[]): Promise<CheckResult> {
@@ -409,16 +410,21 @@ export class RegistryClient {
     return status === 'available' ? { status, message: '' } : { status, message, failure };
   }
 
-  private failure(error: unknown, credential: Credential | undefined): CheckResult {
+  /** The registry's choices in these errors are the token realm's origin and where it redirected: the URLs and hosts are redacted. */
+  private failure(error: unknown, credential: Credential | undefined, secrets: string[]): CheckResult {
+    const urlsIn = (text: string) => text.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/g, (url) => redact(url, secrets));
     if (error instanceof TokenRefused) {
-      return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, tokenReason(error));
+      const reply = { httpStatus: error.httpStatus, origin: urlsIn(error.origin), scope: error.scope, credentialsFrom: error.credentialsFrom };
+      return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, tokenReason(reply));
     }
     if (error instanceof NetworkError) {
       const server = error.phase === 'token' ? 'token server' : 'registry';
-      return this.result({ kind: 'network', code: error.code }, networkReason({ code: error.code, host: error.host, server, timeoutMs: this.requestTimeoutMs }));
+      const host = server === 'token server' ? redact(error.host, secrets) : error.host;
+      return this.result({ kind: 'network', code: error.code }, networkReason({ code: error.code, host, server, timeoutMs: this.requestTimeoutMs }));
     }
-    if (error instanceof ProtocolError) return this.result({ kind: 'protocol' }, explain('protocol', error.message));
-    return this.result({ kind: 'protocol' }, explain('protocol', `unexpected error: ${(error as Error)?.message ?? String(error)}`));
+    if (error instanceof ProtocolError) return this.result({ kind: 'protocol' }, explain('protocol', urlsIn(error.message)));
+    // Another library's words, none of them the exporter's.
+    return this.result({ kind: 'protocol' }, explain('protocol', `unexpected error: ${redact((error as Error)?.message ?? String(error), secrets)}`));
   }
 }
 

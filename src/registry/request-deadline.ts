@@ -3,7 +3,25 @@
 // AbortSignal.timeout keeps its timer, and AbortSignal.any its link from the long-lived stop
 // signal, until the time limit has passed even when the request ended long before: at 500
 // images rechecked every 15 s that was about 500 live timers and 2 000 weak references, 0.5 MiB
-// of heap and far more garbage (BENCHMARKS.md, case 4).
+// of heap and far more garbage (BENCHMARKS.md, case 4). The stop signal carries one listener
+// however many requests are in flight (an EventTarget warns of a leak beyond ten), which tells
+// the deadlines waiting on it.
+
+/** Per stop signal, the deadlines to abort when it fires. */
+const waitingOnStop = new WeakMap<AbortSignal, Set<() => void>>();
+
+function whenStopped(stopping: AbortSignal, onStop: () => void): void {
+  let waiting = waitingOnStop.get(stopping);
+  if (!waiting) {
+    const created = new Set<() => void>();
+    waitingOnStop.set(stopping, (waiting = created));
+    stopping.addEventListener('abort', () => {
+      for (const stop of created) stop();
+      created.clear();
+    }, { once: true });
+  }
+  waiting.add(onStop);
+}
 
 export class RequestDeadline {
   readonly signal: AbortSignal;
@@ -24,7 +42,7 @@ export class RequestDeadline {
     // Like AbortSignal.timeout: a pending deadline alone does not keep the process running.
     this.timer.unref();
     if (stopping.aborted) this.onStop();
-    else stopping.addEventListener('abort', this.onStop, { once: true });
+    else whenStopped(stopping, this.onStop);
   }
 
   /** Whether the time limit (not the stop) ended the request. */
@@ -40,6 +58,6 @@ export class RequestDeadline {
   /** Releases the timer and the stop listener; the request is over. */
   end(): void {
     clearTimeout(this.timer);
-    this.stopping.removeEventListener('abort', this.onStop);
+    waitingOnStop.get(this.stopping)?.delete(this.onStop);
   }
 }

@@ -1,7 +1,7 @@
 // Every HTTP exchange with registries and token servers goes through here: one place for
 // connection pools (per-host TLS, proxies from the environment: connections.ts), time limits,
 // body size limits, redirects and instrumentation.
-import { readFileSync } from 'node:fs';
+import { readCaFile } from './ca-file.js';
 import { createRequire } from 'node:module';
 import type { Phase } from './classify.js';
 import { discardBody, readBoundedBody } from '../bounded-body.js';
@@ -66,7 +66,7 @@ export class Transport {
   private readonly hostVerifying = new Map<string, Connections>();
 
   constructor(private readonly options: TransportOptions) {
-    const extraCas = options.caFiles.map((file) => readFileSync(file, 'utf8'));
+    const extraCas = options.caFiles.map(readCaFile);
     const rootCertificates = extraCas.length > 0 || (options.hostCaPems?.size ?? 0) > 0 ? systemRoots() : [];
     const pool = poolOptions(options.connectionsPerOrigin, options.requestTimeoutMs);
     this.verifying = openConnections(pool, { ca: extraCas.length > 0 ? [...rootCertificates, ...extraCas] : undefined, rejectUnauthorized: true });

@@ -3,7 +3,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, helm, helms, K8sObject, lint, only, operatorApiVersions, parseManifests, render, validateObject } from '../support/helm.js';
+import { chartDir, everythingNamespaces, helm, helms, K8sObject, lint, only, operatorApiVersions, parseManifests, render, validateObject } from '../support/helm.js';
 import { cacheDir, repoRoot } from '../support/tools.js';
 
 const everything = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
@@ -49,6 +49,13 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const result = lint(binary, options);
     if (result.status !== 0) throw new Error(`${result.command}\n${result.stdout}\n${result.stderr}`);
     expect(result.stdout).toContain('0 chart(s) failed');
+  });
+
+  test('values-everything.yaml names, in its kubectl create namespace line, every other namespace it puts objects in', () => {
+    const release = 'monitoring';
+    const used = [...new Set(render(binary, { valuesFiles: [everything], apiVersions: operatorApiVersions, namespace: release }).map((object) => object.metadata.namespace).filter((namespace) => namespace && namespace !== release))].sort();
+    expect(used.length).toBeGreaterThan(0);
+    expect(everythingNamespaces().sort()).toEqual(used);
   });
 
   test.each(variants)('every object rendered with $name is valid for its schema', ({ options }) => {

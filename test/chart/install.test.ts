@@ -11,7 +11,7 @@ import { CHECK_HELP } from '../../src/check/command.js';
 import { helpText } from '../../src/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
-import { chartDir, helm, helm3, helm4, helms, template } from '../support/helm.js';
+import { chartDir, everythingNamespaces, helm, helm3, helm4, helms, template } from '../support/helm.js';
 import { eventually, statusOf } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { repoRoot, run } from '../support/tools.js';
@@ -66,11 +66,14 @@ describe('the chart in the real API server', () => {
     apps = admin.makeApiClient(k8s.AppsV1Api);
     rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
     custom = admin.makeApiClient(k8s.CustomObjectsApi);
-    // The user's workload namespaces (values-everything and chart/README.md name shop and payments)
-    // and Grafana's, each with a workload whose private image needs the pull secret regcred.
+    // The namespaces values-everything.yaml needs (its header names them: the user's workload
+    // namespaces shop and payments, Grafana's) and one more; each workload namespace with a
+    // workload whose private image needs the pull secret regcred.
     const auth = Buffer.from(`${PULLER.username}:${PULLER.password}`).toString('base64');
     const dockerConfig = Buffer.from(JSON.stringify({ auths: { [registry.host]: { auth } } })).toString('base64');
-    for (const namespace of ['shop', 'payments', 'other', 'grafana']) {
+    const needed = everythingNamespaces();
+    expect(needed).toEqual(expect.arrayContaining(['shop', 'payments', 'grafana']));
+    for (const namespace of [...needed, 'other']) {
       await core.createNamespace({ body: { metadata: { name: namespace } } });
       if (namespace === 'grafana') continue;
       await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerConfig } } });

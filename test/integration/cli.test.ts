@@ -36,6 +36,20 @@ describe('built CLI', () => {
     expect(run.stderr).toBe('invalid settings: registryConcurrency: must be at least 1, a lower value would stop or flood the checks (got "0" from flag --registry-concurrency)\n');
   });
 
+  test.each([
+    [['chek', '-f', 'x.yaml'], 'unexpected argument "chek"'],
+    [['--allow-plain-http', 'a', 'b'], 'unexpected argument "b"'],
+    [['-v=2'], 'unknown flag -v'],
+    [['-ignored-images'], 'flag --ignored-images needs a value'],
+    [['--capath=/nonexistent/ca.pem'], 'caFiles: cannot read /nonexistent/ca.pem: no such file'],
+  ])('%j is refused with one line and exit 2 before the exporter starts', (args, start) => {
+    // A kubeconfig that cannot load: had the arguments been accepted, the exit would be 1 with its error.
+    const run = spawnSync(process.execPath, [cli, ...args, '--kubeconfig=/dev/null'], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^invalid settings: ${start.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}[^\n]*\n$`));
+    expect(run.stdout).toBe('');
+  });
+
   test('SIGTERM stops it cleanly', async () => {
     const { spawn } = await import('node:child_process');
     // An API server that is not there: the exporter must start anyway and keep retrying.

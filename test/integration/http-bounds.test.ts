@@ -121,7 +121,7 @@ describe('HTTP under load', () => {
     expect(html).toContain('href="/?status=absent&amp;offset=100"');
   });
 
-  test('the shared /metrics body, gzip-compressed for clients that accept it, has every availability series and passes promtool check metrics (no format error, no lint finding on our families)', async () => {
+  test('the shared /metrics body, gzip-compressed for clients that accept it, has every availability series and passes promtool check metrics (no format error, no lint finding)', async () => {
     // fetch asks for gzip, as Prometheus does, and decompresses; the plain request below does not ask.
     const response = await fetch(`${url}/metrics`);
     expect(response.headers.get('content-encoding')).toBe('gzip');
@@ -141,10 +141,8 @@ describe('HTTP under load', () => {
     expect(series).toHaveLength(CONTAINERS * 8);
     // Last in this file: promtool runs synchronously, and the kept-alive connections it outlasts are closed.
     const result = run(promtool(), ['check', 'metrics'], { input: body });
-    // 0: clean; 3: lint findings only, and the only ones allowed are about prom-client's own
-    // nodejs_* defaults (gauges named *_total); 1 would be a format error.
-    const findings = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
-    expect(findings.filter((line) => !line.startsWith('nodejs_'))).toEqual([]);
-    expect([0, 3]).toContain(result.status);
+    // 0: clean; 3 would be a lint finding, 1 a format error.
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.status).toBe(0);
   }, 30_000);
 });

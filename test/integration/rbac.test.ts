@@ -161,6 +161,20 @@ describe('exporter with the chart ClusterRole', () => {
     }
   });
 
+  test('a token the API server does not know (401) is reported as the credentials, on the log and the status page, not as RBAC', async () => {
+    const cluster = admin.getCurrentCluster()!;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({ clusters: [cluster], users: [{ name: 'wrong', token: 'not-a-token-the-api-server-issued' }], contexts: [{ name: 'wrong', cluster: cluster.name, user: 'wrong' }], currentContext: 'wrong' });
+    const path = join(dir, 'wrong-token.kubeconfig');
+    writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+    const exporter = await exporterWith(path);
+    const line = await eventually(async () => exporter.logs.find((entry) => /credentials \(401\)/.test(entry)), Boolean, 20_000, 'the 401 line');
+    expect(JSON.parse(line!).msg).toMatch(/^the API server does not accept the exporter's credentials \(401\) for serviceaccounts: .*wrong or expired; fix the kubeconfig/);
+    expect(exporter.logs.filter((entry) => /ClusterRole/.test(entry))).toEqual([]);
+    const page = await (await fetch(`${exporter.url}/`)).text();
+    expect(page).toMatch(/<section class="notices" role="alert">\n<p>Since [^<]* the API server does not accept the exporter&#39;s credentials \(401\)/);
+  });
+
   test('the apps rule split: without statefulsets only that kind is missing, and the log says so', async () => {
     const rules = chartRules.map((rule) => (rule.apiGroups!.includes('apps') ? { ...rule, resources: rule.resources!.filter((r) => r !== 'statefulsets') } : rule));
     const exporter = await exporterWith(await kubeconfigWith('iae-no-statefulsets', rules));

@@ -125,3 +125,20 @@ describe('token auth registry, anonymous pulls of nothing granted', () => {
     expect(result).toMatchObject({ status: 'absent', failure: 'tag-absent' });
   });
 });
+
+describe('htpasswd registry, a pull secret with a wrong password', () => {
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'htpasswd', users: { puller: 'right-password' } });
+  });
+  afterAll(() => registry.stop());
+
+  test('a password that is a word of the reason ("wrong") → the exporter\'s own sentence stays whole', async () => {
+    const credential = { username: 'puller', password: 'wrong', source: 'secret shop/regcred' };
+    const result = await client({ plainHttpHosts: [registry.host] }).check(parseReference(`${registry.host}/team/app:v1`), [credential]);
+    expect(result).toMatchObject({ status: 'authentication_failure', failure: 'credentials-refused' });
+    expect(result.message).toContain(hintFor('credentials-refused'));
+    expect(hintFor('credentials-refused')).toContain('is wrong or expired');
+    expect(result.message).not.toContain('[redacted]');
+  });
+});

@@ -162,3 +162,10 @@ export function validateObject(object: K8sObject): void {
   new Model(object as never).validate();
 }
 
+/** The namespaces besides the release's that test/chart/values-everything.yaml's header says to create before installing it. */
+export function everythingNamespaces(): string[] {
+  const file = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+  const line = /^#\s+for namespace in ([\w -]+); do kubectl create namespace \$namespace; done$/m.exec(readFileSync(file, 'utf8'));
+  if (!line) throw new Error(`${file} has no "for namespace in ...; do kubectl create namespace $namespace; done" line`);
+  return line[1].trim().split(/\s+/);
+}

@@ -1,9 +1,11 @@
+import { AdmissionMetrics } from '../../src/admission/admission-metrics.js';
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
 import { availabilityChunks, ExporterMetrics } from '../../src/metrics.js';
 import type { Status } from '../../src/status.js';
+import { promtool, run } from '../support/tools.js';
 
 function setup() {
   const results = new CheckResults();
@@ -97,5 +99,20 @@ describe('availability metric families', () => {
     for (let step = first.next(); !step.done; step = first.next()) rest.push(Buffer.from(step.value));
     expect(overlapping).toContain(expected());
     expect(Buffer.concat([head, ...rest]).toString()).toContain(expected());
+  });
+
+  test('every exported family, prom-client\'s Node.js defaults and the admission webhook\'s included, passes promtool check metrics without a lint finding', async () => {
+    const { results, index, record } = setup();
+    index.upsertWorkload({ kind: 'deployment', namespace: 'n', name: 'web', podSpec: { containers: [{ name: 'c', image: 'r.example/web:1' }] } });
+    const metrics = new ExporterMetrics('test', index, results, () => 0, 'both');
+    metrics.recordCheck({ key: 'r.example/web:1', reference: undefined as never, pullSecrets: [] }, { ...record('available'), registry: 'r.example' });
+    metrics.recordExchange({ registry: 'r.example', phase: 'manifest', outcome: '200', seconds: 0.01 });
+    new AdmissionMetrics(metrics.registry).record('available', 0.002);
+    const body = Buffer.concat(collect(await metrics.exposition(['linux/amd64', 'linux/arm64'])).chunks).toString();
+    expect(body).toContain('admission_requests_total');
+    expect(body).toContain('nodejs_active_handles');
+    const result = run(promtool(), ['check', 'metrics'], { input: body });
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.status).toBe(0);
   });
 });
