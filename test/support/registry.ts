@@ -54,6 +54,10 @@ export interface RegistryOptions {
   tokenExpiresIn?: number;
   /** Token mode: the token server refuses requests with more scopes than this. */
   tokenMaxScopes?: number;
+  /** Token mode: how the token server answers POST (see TokenServerOptions.post). */
+  tokenPost?: TokenServerOptions['post'];
+  /** Token mode: users whose valid credentials the token server answers 403. */
+  tokenForbidden?: string[];
 }
 
 export interface RegistryRequest {
@@ -231,6 +235,8 @@ class Registry implements TestRegistry {
         responseField: options.tokenResponseField,
         expiresIn: options.tokenExpiresIn,
         maxScopes: options.tokenMaxScopes,
+        post: options.tokenPost,
+        forbidden: options.tokenForbidden,
         tls: serverCert && { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
       };
       this.tokenServer = await startTokenServer(this.tokenServerOptions);
