@@ -187,7 +187,7 @@ export class RegistryClient {
     // Registry-chosen text: secrets out before it is cut, so no part of one survives the cut.
     const chosen = (text: string | undefined) => (text ? registryText(redact(text, secrets)) : undefined);
     const access = credentialId(credential);
-    // A HEAD's 403 has no body; the GET's says why (ECR: an expired token), as containerd's resolver asks it (withGETErrorBody).
+    // A HEAD's 403 has no body; the GET's says why (ECR: an expired token), as containerd's resolver asks it from 2.4 (resolver.go, withGETErrorBody).
     const errorBody = reply.status === 403 ? errorBodyOf(await this.manifestErrorBody(host, `/v2/${reference.repository}/manifests/${manifestReference(reference)}`, authorization)) : undefined;
     const outcome: Outcome = {
       kind: 'reply',

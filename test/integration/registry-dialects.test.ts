@@ -28,7 +28,7 @@ function clientFor(host: string) {
 const cred = (username: string, password: string): Credential => ({ username, password, source: `secret test/${username}` });
 const image = (host: string, path: string) => parseReference(`${host}/${path}`);
 
-describe('a registry that answers 405 to HEAD on manifests (distribution before 2.3, Nexus)', () => {
+describe('a registry that answers 405 to HEAD on manifests (distribution before 2.3)', () => {
   let registry: TestRegistry;
   let front: HostileServer;
   let digest: string;
@@ -186,5 +186,30 @@ describe('a repository refused to access that pulls other repositories of the re
     expect((await client.check(image(registry.host, 'other/app:v1'), [cred('bob', 'builder')])).status).toBe('available');
     expect((await client.check(image(registry.host, 'team/app:v1'), [cred('bob', 'builder'), cred('alice', 'wonderland')])).status).toBe('available');
     await client.close();
+  });
+});
+
+describe('a pull-through cache (distribution in proxy mode) whose upstream is down', () => {
+  test('a cached tag stays available; one it never cached is absent (404 MANIFEST_UNKNOWN, nothing in the answer names the upstream), as containerd fails to pull it', async () => {
+    const upstream = await startRegistry({ auth: 'none' });
+    let cache: TestRegistry | undefined;
+    let viaCache: RegistryClient | undefined;
+    try {
+      await upstream.pushImage('library/app', 'cached');
+      await upstream.pushImage('library/app', 'uncached');
+      cache = await startRegistry({ auth: 'none', proxyOf: upstream.url });
+      const at = (tag: string) => image(cache!.host, `library/app:${tag}`);
+      viaCache = clientFor(cache.host).client;
+      expect((await viaCache.check(at('cached'), [])).status).toBe('available');
+      await upstream.pause();
+      expect((await viaCache.check(at('cached'), [])).status).toBe('available');
+      const uncached = await viaCache.check(at('uncached'), []);
+      expect(uncached.status).toBe('absent');
+      expect(uncached.message).toContain('(404)');
+    } finally {
+      await viaCache?.close();
+      await cache?.stop();
+      await upstream.stop();
+    }
   });
 });

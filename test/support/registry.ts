@@ -58,6 +58,8 @@ export interface RegistryOptions {
   tokenPost?: TokenServerOptions['post'];
   /** Token mode: users whose valid credentials the token server answers 403. */
   tokenForbidden?: string[];
+  /** A pull-through cache of this registry URL (distribution's proxy mode; it must be up when the cache starts). */
+  proxyOf?: string;
 }
 
 export interface RegistryRequest {
@@ -215,6 +217,7 @@ class Registry implements TestRegistry {
       },
     };
 
+    if (options.proxyOf) this.config.proxy = { remoteurl: options.proxyOf };
     if (this.auth === 'htpasswd') {
       const htpasswdFile = join(this.dir, 'htpasswd');
       await writeFile(htpasswdFile, (await Promise.all(Object.entries(users).map(([u, p]) => htpasswdLine(u, p)))).join(''));
