@@ -77,22 +77,23 @@ export class BearerTokens {
     });
     if (companions.length > 0) {
       try {
-        const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope, ...companions], credential);
+        const { token, lifetimeSeconds } = await this.fetchFromRealm(host, auth, [scope, ...companions], credential);
         return fetched(token, lifetimeSeconds, companions.map((other) => this.tokenKey(auth, other, credential)));
       } catch (error) {
         // 401 means the credentials, whatever the scopes; anything else may be the number of scopes.
         const scopesMayBeTheCause = (error instanceof TokenRefused && error.httpStatus !== 401) || error instanceof ProtocolError;
         if (!scopesMayBeTheCause) throw error;
-        const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope], credential);
+        const { token, lifetimeSeconds } = await this.fetchFromRealm(host, auth, [scope], credential);
         this.singleScopeServers.add(this.tokenServer(auth));
         return fetched(token, lifetimeSeconds, []);
       }
     }
-    const { token, lifetimeSeconds } = await this.fetchToken(host, auth, [scope], credential);
+    const { token, lifetimeSeconds } = await this.fetchFromRealm(host, auth, [scope], credential);
     return fetched(token, lifetimeSeconds, []);
   }
 
-  private async fetchToken(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scopes: string[], credential: Credential | undefined) {
+  /** Credentials go to a plain-HTTP realm only from a plain-HTTP registry. */
+  private async fetchFromRealm(host: string, auth: Extract<HostAuth, { scheme: 'bearer' }>, scopes: string[], credential: Credential | undefined) {
     const registryScheme = this.schemeOf(host);
     if (credential && new URL(auth.realm).protocol === 'http:' && registryScheme === 'https:') {
       throw new ProtocolError(`token realm ${new URL(auth.realm).origin} is plain HTTP; credentials are not sent there`);
@@ -109,7 +110,7 @@ export class BearerTokens {
     return `${this.tokenServer(auth)}\u0000${credentialId(credential)}`;
   }
 
-  tokenKey(auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined): string {
+  private tokenKey(auth: Extract<HostAuth, { scheme: 'bearer' }>, scope: string, credential: Credential | undefined): string {
     return `${this.tokenServer(auth)}\u0000${scope}\u0000${credentialId(credential)}`;
   }
 }

@@ -65,7 +65,7 @@ function classifyReply(reply: Extract<Outcome, { kind: 'reply' }>): Status {
   if (code === 401) {
     // Docker Hub, Quay, GHCR and Harbor answer 401 for a repository that does not exist: with access
     // that pulls other repositories there, that is a pull that fails for this name, not a login problem.
-    if (reply.accessProven) return 'absent';
+    if (reply.accessProven && reply.challengeError !== 'invalid_token') return 'absent';
     // Accepted credentials without pull rights come back as insufficient_scope (or DENIED), or as a
     // bare 401 after a token the token server issued to them (Gitea, Quay, Harbor).
     const denied =

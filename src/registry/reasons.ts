@@ -185,7 +185,7 @@ export function manifestReason(reply: ManifestReply): Reason {
   if (reply.credentialsExpired && reply.credentialsFrom) {
     return explain('credentials-expired', `${host} refused the credentials from ${reply.credentialsFrom} as expired (${code}${detail})`);
   }
-  if (code === 401 && reply.accessProven) {
+  if (code === 401 && reply.accessProven && reply.challengeError !== 'invalid_token') {
     return explain('absent-or-private', `${host} refuses ${repository} ${who} though it lets the same access pull other repositories: ${repository} does not exist there or is private (401${detail})`);
   }
   if (code === 404) {

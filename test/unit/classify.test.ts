@@ -22,6 +22,7 @@ const table: Array<[string, Outcome, Status]> = [
   ['401 invalid_token to credentials the token server accepted', manifest(401, { presentedCredentials: true, credentialsAccepted: true, challengeError: 'invalid_token' }), 'authentication_failure'],
   ['401 to credentials that pull other repositories of the registry: absent or private', manifest(401, { presentedCredentials: true, accessProven: true }), 'absent'],
   ['401 anonymously where anonymous pulls of other repositories work (Docker Hub: no such repository)', manifest(401, { challengeError: 'insufficient_scope', accessProven: true }), 'absent'],
+  ['401 invalid_token to access that pulls other repositories: the token, not the name', manifest(401, { presentedCredentials: true, accessProven: true, challengeError: 'invalid_token' }), 'authentication_failure'],
   ['403 with an expired token (ECR)', manifest(403, { presentedCredentials: true, credentialsExpired: true }), 'authentication_failure'],
   ['400 that means an expired token (ECR Public)', manifest(400, { presentedCredentials: true, credentialsExpired: true }), 'authentication_failure'],
   ['403 on the manifest', manifest(403, { presentedCredentials: true }), 'authorization_failure'],
