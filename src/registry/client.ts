@@ -93,12 +93,15 @@ export class RegistryClient {
     const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' ? undefined : c)) : [undefined];
     // Every credential of this check, and each token it gets: a registry may echo one attempt's secret in another's reply.
     const secrets = credentials.flatMap((credential) => credentialSecrets(credential));
-    let result: CheckResult | undefined;
+    let kept: CheckResult | undefined;
     for (const credential of attempts) {
-      result = await this.checkWith(reference, credential, secrets);
-      if (!refusesThisCredential(result)) return result;
+      const result = await this.checkWith(reference, credential, secrets);
+      const rank = refusalRank(result);
+      if (rank === 0) return result;
+      // All refused: the refusal that says most wins (credentials accepted beats credentials refused).
+      if (!kept || rank > refusalRank(kept)) kept = result;
     }
-    return result as CheckResult;
+    return kept as CheckResult;
   }
 
   async close(): Promise<void> {
@@ -364,9 +367,11 @@ export class RegistryClient {
   }
 }
 
-/** A refusal the kubelet would answer by pulling with the next matching credential. */
-function refusesThisCredential(result: CheckResult): boolean {
-  return result.status === 'authentication_failure' || result.status === 'authorization_failure' || result.failure === 'absent-or-private';
+/** 0: an answer that stands; above: a refusal the kubelet answers by pulling with the next credential, the higher the more it says. */
+function refusalRank(result: CheckResult): number {
+  if (result.failure === 'absent-or-private') return 3;
+  if (result.status === 'authorization_failure') return 2;
+  return result.status === 'authentication_failure' ? 1 : 0;
 }
 
 /** docker.io is a name; its API is served from registry-1.docker.io. */

@@ -181,6 +181,13 @@ describe('a repository refused to access that pulls other repositories of the re
     await client.close();
   });
 
+  test('every secret refused: the refusal that says most is reported (accepted without pull rights, not "update the secret")', async () => {
+    const { client } = clientFor(registry.host);
+    const result = await client.check(image(registry.host, 'other/app:v1'), [cred('alice', 'wonderland'), cred('alice', 'not-the-password')]);
+    expect(result).toMatchObject({ status: 'authorization_failure', failure: 'pull-denied' });
+    await client.close();
+  });
+
   test('the kubelet tries the next secret after a refusal: a proven account refused, the next one pulls → available', async () => {
     const { client } = clientFor(registry.host);
     expect((await client.check(image(registry.host, 'other/app:v1'), [cred('bob', 'builder')])).status).toBe('available');
