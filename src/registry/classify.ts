@@ -1,8 +1,12 @@
 // Reply or error → one of the eight statuses. Pure, so the whole decision table is one test.
 import type { Status } from '../status.js';
 
-/** manifest: the HEAD that decides; ping: GET /v2/; token: the token server; index: GET of a multi-platform index; tags: GET of the tag list after a 404 (tag or repository missing?). */
-export type Phase = 'manifest' | 'token' | 'ping' | 'index' | 'tags';
+/**
+ * manifest: the HEAD that decides; ping: GET /v2/; token: the token server; index: GET of a
+ * multi-platform index; tags: GET of the tag list after a 404 (tag or repository missing?);
+ * upstream: GET of a blob no registry holds after a 404 (a pull-through cache without its upstream?).
+ */
+export type Phase = 'manifest' | 'token' | 'ping' | 'index' | 'tags' | 'upstream';
 
 export type Outcome =
   /** An HTTP answer from the registry (manifest or /v2/ ping) or its token server. */
@@ -22,6 +26,8 @@ export type Outcome =
       accessProven?: boolean;
       /** The registry said the credentials have expired (ECR's 403 message, ECR Public's 400). */
       credentialsExpired?: boolean;
+      /** A pull-through cache said it cannot reach its upstream (absence-probes.ts): its 404 says nothing of the image. */
+      upstreamUnreachable?: boolean;
     }
   /** No HTTP answer: refused, reset, DNS, TLS, timeout. */
   | { kind: 'network'; code: string }
@@ -60,7 +66,8 @@ function classifyReply(reply: Extract<Outcome, { kind: 'reply' }>): Status {
     return code < 300 ? 'available' : 'unknown_error';
   }
   if (code >= 200 && code < 300) return 'available';
-  if (code === 404) return 'absent';
+  // Whether the image exists upstream is unknown; containerd's pull fails until the cache reaches it.
+  if (code === 404) return reply.upstreamUnreachable ? 'registry_unavailable' : 'absent';
   if (reply.credentialsExpired && reply.presentedCredentials) return 'authentication_failure';
   if (code === 401) {
     // Docker Hub, Quay, GHCR and Harbor answer 401 for a repository that does not exist: with access

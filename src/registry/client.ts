@@ -12,7 +12,7 @@ import { explain, manifestReason, networkReason, tokenReason, type FailureClass,
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
-import { ExpiringCache } from './expiring-cache.js';
+import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
 import { TokenRefused } from './token-fetch.js';
@@ -54,7 +54,6 @@ export type RegistryClientOptions = TransportOptions & {
   scopeMemoryMs?: number;
 };
 
-const REPOSITORY_ANSWER_MS = 10 * 60_000;
 
 const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
@@ -70,8 +69,8 @@ export class RegistryClient {
   private readonly mayUsePlainHttp: (host: string, code: string) => boolean;
   private readonly readPlatforms: boolean;
   private readonly requestTimeoutMs: number;
-  /** host/repository → whether it exists, asked after a 404 so the reason says tag or repository. */
-  private readonly repositoryKnown = new ExpiringCache<'yes' | 'no' | 'unknown'>(0);
+  /** After a 404: tag or repository missing, or a pull-through cache without its upstream. */
+  private readonly absence = new AbsenceProbes((host, phase, path, authorization) => this.send(host, phase, path, authorization));
   /** Index digest → its platforms: an index is immutable, so it is read once, not every check. */
   private readonly platformsByDigest = new Map<string, string[]>();
 
@@ -204,6 +203,7 @@ export class RegistryClient {
       credentialsExpired: saysCredentialsExpired(host, reply.status, errorBody?.message),
     };
     let repositoryExists: boolean | undefined;
+    let upstream: string | undefined;
     if (reply.status === 404) {
       if (!reply.headers['docker-distribution-api-version']) {
         // Some registries omit the version header; only /v2/ itself tells "no such image" from "no v2 API".
@@ -212,7 +212,9 @@ export class RegistryClient {
           return this.result({ kind: 'reply', phase: 'ping', httpStatus: 404, presentedCredentials: false }, explain('no-v2-api', `${host} has no /v2/ API (404)`));
         }
       }
-      repositoryExists = await this.repositoryExists(host, reference, authorization);
+      repositoryExists = await this.absence.repositoryExists(host, reference.repository, authorization);
+      upstream = await this.absence.unreachableUpstream(host, reference.repository, authorization);
+      outcome.upstreamUnreachable = upstream !== undefined;
     }
     const retryAfter = reply.status === 429 ? retryAfterMs(header(reply, 'retry-after')) : undefined;
     const result = this.result(
@@ -226,6 +228,7 @@ export class RegistryClient {
         challengeError: chosen(challenge?.params.error),
         challengeDescription: chosen(challenge?.params.error_description),
         repositoryExists,
+        unreachableUpstream: chosen(upstream),
         retryAfterMs: retryAfter,
         credentialsAccepted,
         accessProven: outcome.accessProven,
@@ -240,27 +243,6 @@ export class RegistryClient {
     }
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
     return result;
-  }
-
-  /**
-   * After a 404 on a manifest: does the repository exist? A HEAD carries no error body, so its 404
-   * cannot tell a missing tag from a missing repository; the tag list can (404 NAME_UNKNOWN). One
-   * tag asked for, so the answer stays small. Undefined when the registry does not say.
-   */
-  private async repositoryExists(host: string, reference: ImageReference, authorization: string | undefined): Promise<boolean | undefined> {
-    // Remembered a while: an absent image is checked every interval, the answer only words its reason.
-    const known = await this.repositoryKnown.getOrFetch(`${host}/${reference.repository}`, async () => {
-      let answer: 'yes' | 'no' | 'unknown' = 'unknown';
-      try {
-        const reply = await this.send(host, 'tags', `/v2/${reference.repository}/tags/list?n=1`, authorization);
-        if (reply.status === 200) answer = 'yes';
-        else if (reply.status === 404 && /NAME_UNKNOWN/.test(reply.body ?? '')) answer = 'no';
-      } catch {
-        // The check's status stands without this; the reason is only less precise.
-      }
-      return { value: answer, expiresAt: Date.now() + REPOSITORY_ANSWER_MS };
-    });
-    return known === 'unknown' ? undefined : known === 'yes';
   }
 
   private rememberPlatforms(digest: string, platforms: string[]): void {
@@ -310,13 +292,13 @@ export class RegistryClient {
 
   private async send(
     host: string,
-    phase: 'manifest' | 'ping' | 'index' | 'tags',
+    phase: 'manifest' | 'ping' | 'index' | 'tags' | 'upstream',
     path: string,
     authorization: string | undefined,
     method: 'GET' | 'HEAD' = phase === 'manifest' ? 'HEAD' : 'GET',
-    readBody = phase === 'index' || phase === 'tags',
+    readBody = phase === 'index' || phase === 'tags' || phase === 'upstream',
   ): Promise<Reply> {
-    const headers: Record<string, string> = phase === 'ping' || phase === 'tags' ? {} : { accept: ACCEPT };
+    const headers: Record<string, string> = phase === 'manifest' || phase === 'index' ? { accept: ACCEPT } : {};
     if (authorization) headers.authorization = authorization;
     return this.overScheme(host, (scheme) => this.transport.send(host, phase, method, new URL(`${scheme}//${host}${path}`), headers, readBody));
   }

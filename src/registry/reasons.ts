@@ -23,6 +23,7 @@ export const FAILURE_CLASSES = [
   'token-forbidden',
   'credentials-expired',
   'absent-or-private',
+  'cache-upstream-unreachable',
   'tag-absent',
   'digest-absent',
   'repository-absent',
@@ -61,6 +62,7 @@ const HINTS: Record<FailureClass, string> = {
   'token-forbidden': 'the account may not pull this repository, or it does not exist: check the image name, then grant that account pull access; Harbor 1.8.5 to 1.9.3 answer containerd\'s token request so for every account (upgrade Harbor)',
   'credentials-expired': 'the pull secret holds a registry token that has expired (ECR tokens last 12 hours): renew the secret, or let a credential provider or refreshing job keep it current',
   'absent-or-private': 'the same credentials pull other repositories of this registry, so this name does not exist there or is private to other accounts: fix the image name in the workload, or use a pull secret of an account that may pull it',
+  'cache-upstream-unreachable': 'the image may well exist upstream: restore the cache\'s connection to its upstream (network, DNS, proxy, upstream outage); nodes cannot pull images the cache has not stored until then',
   'tag-absent': 'push the tag, or fix the tag in the workload',
   'digest-absent': 'the digest is not in the repository (deleted or never pushed): fix the digest in the workload',
   'repository-absent': 'check the image name (registry host and path) in the workload, or push the image',
@@ -165,6 +167,8 @@ export type ManifestReply = {
   challengeDescription?: string;
   /** For a 404: whether the repository itself exists (its tag list answered), when known. */
   repositoryExists?: boolean;
+  /** For a 404: the upstream a pull-through cache said it cannot reach; already bounded and redacted. */
+  unreachableUpstream?: string;
   retryAfterMs?: number;
   /** The token server issued a token to these credentials (see classify.ts). */
   credentialsAccepted?: boolean;
@@ -189,6 +193,9 @@ export function manifestReason(reply: ManifestReply): Reason {
     return explain('absent-or-private', `${host} refuses ${repository} ${who} though it lets the same access pull other repositories: ${repository} does not exist there or is private (401${detail})`);
   }
   if (code === 404) {
+    if (reply.unreachableUpstream) {
+      return explain('cache-upstream-unreachable', `${host} has not cached ${repository}${isDigest ? '@' : ':'}${reference} and, as a pull-through cache, cannot reach its upstream ${reply.unreachableUpstream} to ask (404)`);
+    }
     if (reply.repositoryExists === false) return explain('repository-absent', `repository ${repository} does not exist on ${host} (404)`);
     if (reply.repositoryExists === true) {
       return isDigest

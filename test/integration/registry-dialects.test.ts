@@ -196,8 +196,8 @@ describe('a repository refused to access that pulls other repositories of the re
   });
 });
 
-describe('a pull-through cache (distribution in proxy mode) whose upstream is down', () => {
-  test('a cached tag stays available; one it never cached is absent (404 MANIFEST_UNKNOWN, nothing in the answer names the upstream), as containerd fails to pull it', async () => {
+describe('a pull-through cache (distribution in proxy mode)', () => {
+  test('upstream down: a cached tag stays available; one it never cached is registry_unavailable, worded as the upstream unreachable (404 alone reads as a missing tag)', async () => {
     const upstream = await startRegistry({ auth: 'none' });
     let cache: TestRegistry | undefined;
     let viaCache: RegistryClient | undefined;
@@ -208,11 +208,15 @@ describe('a pull-through cache (distribution in proxy mode) whose upstream is do
       const at = (tag: string) => image(cache!.host, `library/app:${tag}`);
       viaCache = clientFor(cache.host).client;
       expect((await viaCache.check(at('cached'), [])).status).toBe('available');
+      // Upstream up: a tag missing there is absent (its answers are remembered a minute, so another client asks).
+      const beforeOutage = clientFor(cache.host).client;
+      expect(await beforeOutage.check(at('missing'), [])).toMatchObject({ status: 'absent', failure: 'tag-absent' });
+      await beforeOutage.close();
       await upstream.pause();
       expect((await viaCache.check(at('cached'), [])).status).toBe('available');
       const uncached = await viaCache.check(at('uncached'), []);
-      expect(uncached.status).toBe('absent');
-      expect(uncached.message).toContain('(404)');
+      expect(uncached).toMatchObject({ status: 'registry_unavailable', failure: 'cache-upstream-unreachable' });
+      expect(uncached.message).toContain(`${cache.host} has not cached library/app:uncached and, as a pull-through cache, cannot reach its upstream ${upstream.url} to ask (404)`);
     } finally {
       await viaCache?.close();
       await cache?.stop();

@@ -12,6 +12,7 @@ const manifest = (httpStatus: number, extra: Partial<Extract<Outcome, { kind: 'r
 const table: Array<[string, Outcome, Status]> = [
   ['200 on the manifest', manifest(200), 'available'],
   ['404 on the manifest (tag or repository unknown)', manifest(404), 'absent'],
+  ['404 from a pull-through cache that cannot reach its upstream: existence unknown', manifest(404, { upstreamUnreachable: true }), 'registry_unavailable'],
   ['404 on /v2/ itself', { kind: 'reply', phase: 'ping', httpStatus: 404, presentedCredentials: false }, 'registry_v1_api_not_supported'],
   ['401 without credentials', manifest(401), 'authentication_failure'],
   ['401 with credentials (rejected)', manifest(401, { presentedCredentials: true }), 'authentication_failure'],

@@ -48,6 +48,8 @@ const table: Array<[string, Reason, FailureClass, string]> = [
     'registry.lab:5000 refused the credentials from secret shop/ecr as expired (403, Your authorization token has expired. Reauthenticate and try again.): the pull secret holds a registry token that has expired (ECR tokens last 12 hours)'],
   ['401 for access that pulls other repositories (Docker Hub, Quay, GHCR, Harbor: a name that does not exist)', manifest(401, { accessProven: true, challengeError: 'insufficient_scope' }), 'absent-or-private',
     'registry.lab:5000 refuses team/app anonymously though it lets the same access pull other repositories: team/app does not exist there or is private (401, insufficient_scope): the same credentials pull other repositories'],
+  ['404 from a pull-through cache that cannot reach its upstream', manifest(404, { repositoryExists: true, unreachableUpstream: 'https://registry-1.docker.io' }), 'cache-upstream-unreachable',
+    'registry.lab:5000 has not cached team/app:v2 and, as a pull-through cache, cannot reach its upstream https://registry-1.docker.io to ask (404): the image may well exist upstream'],
   ['404, repository exists (tag missing)', manifest(404, { repositoryExists: true }), 'tag-absent',
     'tag v2 is not in registry.lab:5000/team/app, the repository exists (404): push the tag, or fix the tag in the workload'],
   ['404, digest missing', manifest(404, { reference: `sha256:${'0'.repeat(64)}`, repositoryExists: true }), 'digest-absent', `manifest sha256:${'0'.repeat(64)} is not in registry.lab:5000/team/app (404): the digest is not in the repository`],
