@@ -75,7 +75,8 @@ export class AdmissionDecider {
       if (warnedImages.size < MAX_UNITS_PER_REVIEW) warnedImages.set(imageKeyOf(usage), warning);
       if (warnings.includes(warning)) continue;
       warnings.push(warning);
-      if (REFUSED.has(answer.status) && !before.has(usage.image)) refusals.push(warning);
+      // A name refused to the credentials may be private to other accounts: a credential problem, which never refuses.
+      if (REFUSED.has(answer.status) && answer.failure !== 'absent-or-private' && !before.has(usage.image)) refusals.push(warning);
     }
     const shown = warnings.length > MAX_WARNINGS ? [...warnings.slice(0, MAX_WARNINGS - 1), `and ${warnings.length - MAX_WARNINGS + 1} more image problems: see the exporter's status page`] : warnings;
     const denied = this.options.deny && refusals.length > 0;
