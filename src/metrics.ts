@@ -71,7 +71,7 @@ export class ExporterMetrics {
     });
     this.requests = new Counter({
       name: `${METRIC_PREFIX}_registry_requests_total`,
-      help: 'HTTP requests sent to registries and their token servers, by phase (manifest, token, ping, index, tags) and outcome (status code or error).',
+      help: 'HTTP requests sent to registries and their token servers, by phase (manifest, token, ping, index, tags, upstream) and outcome (status code or error).',
       labelNames: ['registry', 'phase', 'outcome'],
       registers: [this.registry],
     });

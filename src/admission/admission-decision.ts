@@ -9,6 +9,7 @@ import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../inde
 import { extraWorkloadKind, type ExtraWorkload } from '../kube/extra-workloads.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
 import type { CheckResult } from '../registry/client.js';
+import type { FailureClass } from '../registry/reasons.js';
 import type { Status } from '../status.js';
 import type { AdmissionAnswer, AdmissionRequest } from './admission-review.js';
 import type { GivenWarnings } from './given-warnings.js';
@@ -38,7 +39,7 @@ export type DecisionOptions = {
 
 export type Decision = AdmissionAnswer & { outcome: 'ignored' | 'available' | 'warned' | 'denied' };
 
-type Answer = { status: Status; message: string } | undefined;
+type Answer = { status: Status; message: string; failure?: FailureClass } | undefined;
 
 export class AdmissionDecider {
   private liveChecks = 0;
@@ -74,7 +75,8 @@ export class AdmissionDecider {
       if (warnedImages.size < MAX_UNITS_PER_REVIEW) warnedImages.set(imageKeyOf(usage), warning);
       if (warnings.includes(warning)) continue;
       warnings.push(warning);
-      if (REFUSED.has(answer.status) && !before.has(usage.image)) refusals.push(warning);
+      // A name refused to the credentials may be private to other accounts: a credential problem, which never refuses.
+      if (REFUSED.has(answer.status) && answer.failure !== 'absent-or-private' && !before.has(usage.image)) refusals.push(warning);
     }
     const shown = warnings.length > MAX_WARNINGS ? [...warnings.slice(0, MAX_WARNINGS - 1), `and ${warnings.length - MAX_WARNINGS + 1} more image problems: see the exporter's status page`] : warnings;
     const denied = this.options.deny && refusals.length > 0;
@@ -111,7 +113,7 @@ export class AdmissionDecider {
     await Promise.all(
       [...units.values()].map(async (unit) => {
         const known = this.results.get(unit.key);
-        answers.set(unit.key, known ? { status: known.status, message: known.message } : await this.liveCheck(unit));
+        answers.set(unit.key, known ? { status: known.status, message: known.message, failure: known.failure } : await this.liveCheck(unit));
       }),
     );
     return answers;
@@ -126,7 +128,7 @@ export class AdmissionDecider {
       timer = setTimeout(() => resolve(undefined), this.options.liveBudgetMs);
     });
     const checked = this.check(unit, this.options.liveBudgetMs)
-      .then((result): Answer => (!result || result.inconclusive ? undefined : { status: result.status, message: result.message }))
+      .then((result): Answer => (!result || result.inconclusive ? undefined : { status: result.status, message: result.message, failure: result.failure }))
       .catch((): Answer => undefined)
       .finally(() => this.liveChecks--);
     try {
@@ -144,6 +146,8 @@ export function warningFor(image: string, answer: NonNullable<Answer>, objectKin
   const why = answer.message.length > MAX_QUOTED_REASON ? `${answer.message.slice(0, MAX_QUOTED_REASON)}...` : answer.message;
   switch (answer.status) {
     case 'absent':
+      // A 401 to credentials that pull other repositories there (proven-access.ts): no 404 to quote.
+      if (answer.failure === 'absent-or-private') return `image ${quoted} does not exist in its registry or is private to other accounts (${why}); ${pods} will fail with ImagePullBackOff: fix the reference or the pull secret`;
       return `image ${quoted} does not exist in its registry (404); ${pods} will fail with ImagePullBackOff: push it or fix the reference`;
     case 'bad_image_format':
       return `image "${quoted}" is not a valid image reference (${why}); ${pods} will fail with InvalidImageName`;

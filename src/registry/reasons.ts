@@ -20,6 +20,10 @@ export const FAILURE_CLASSES = [
   'private-or-absent',
   'credentials-refused',
   'pull-denied',
+  'token-forbidden',
+  'credentials-expired',
+  'absent-or-private',
+  'cache-upstream-unreachable',
   'tag-absent',
   'digest-absent',
   'repository-absent',
@@ -54,7 +58,11 @@ const HINTS: Record<FailureClass, string> = {
   'credentials-missing': 'add an imagePullSecret for this registry to the workload or its ServiceAccount',
   'private-or-absent': 'check the image name in the workload; if the repository is private, add an imagePullSecret for this registry to the workload or its ServiceAccount',
   'credentials-refused': 'the pull secret\'s user name, password or token is wrong or expired: update the secret',
-  'pull-denied': 'the credentials are valid but may not pull this repository: grant that account pull access, or use a secret that has it',
+  'pull-denied': 'the credentials are valid, but the account may not pull this repository, or it does not exist: check the image name in the workload, then grant that account pull access or use a secret that has it',
+  'token-forbidden': 'the account may not pull this repository, or it does not exist: check the image name, then grant that account pull access; Harbor 1.8.5 to 1.9.3 answer containerd\'s token request so for every account (upgrade Harbor)',
+  'credentials-expired': 'the pull secret holds a registry token that has expired (ECR tokens last 12 hours): renew the secret, or let a credential provider or refreshing job keep it current',
+  'absent-or-private': 'the same credentials pull other repositories of this registry, so this name does not exist there or is private to other accounts: fix the image name in the workload, or use a pull secret of an account that may pull it',
+  'cache-upstream-unreachable': 'the image may well exist upstream: restore the cache\'s connection to its upstream (network, DNS, proxy, upstream outage); nodes cannot pull images the cache has not stored until then',
   'tag-absent': 'push the tag, or fix the tag in the workload',
   'digest-absent': 'the digest is not in the repository (deleted or never pushed): fix the digest in the workload',
   'repository-absent': 'check the image name (registry host and path) in the workload, or push the image',
@@ -159,16 +167,35 @@ export type ManifestReply = {
   challengeDescription?: string;
   /** For a 404: whether the repository itself exists (its tag list answered), when known. */
   repositoryExists?: boolean;
+  /** For a 404: the upstream a pull-through cache said it cannot reach; already bounded and redacted. */
+  unreachableUpstream?: string;
   retryAfterMs?: number;
+  /** The token server issued a token to these credentials (see classify.ts). */
+  credentialsAccepted?: boolean;
+  /** These credentials (or anonymous access) pull other repositories of this registry. */
+  accessProven?: boolean;
+  /** The registry said the credentials expired. */
+  credentialsExpired?: boolean;
+  /** The message of the registry's error body, when one was read; already bounded and redacted. */
+  errorMessage?: string;
 };
 
 export function manifestReason(reply: ManifestReply): Reason {
   const { httpStatus: code, host, repository, reference } = reply;
   const who = reply.credentialsFrom ? `with credentials from ${reply.credentialsFrom}` : 'anonymously';
-  const said = [reply.challengeError, reply.challengeDescription].filter(Boolean).join(': ');
+  const said = [reply.challengeError, reply.challengeDescription, reply.errorMessage].filter(Boolean).join(': ');
   const detail = said ? `, ${said}` : '';
   const isDigest = reference.includes(':');
+  if (reply.credentialsExpired && reply.credentialsFrom) {
+    return explain('credentials-expired', `${host} refused the credentials from ${reply.credentialsFrom} as expired (${code}${detail})`);
+  }
+  if (code === 401 && reply.accessProven && reply.challengeError !== 'invalid_token') {
+    return explain('absent-or-private', `${host} refuses ${repository} ${who} though it lets the same access pull other repositories: ${repository} does not exist there or is private (401${detail})`);
+  }
   if (code === 404) {
+    if (reply.unreachableUpstream) {
+      return explain('cache-upstream-unreachable', `${host} has not cached ${repository}${isDigest ? '@' : ':'}${reference} and, as a pull-through cache, cannot reach its upstream ${reply.unreachableUpstream} to ask (404)`);
+    }
     if (reply.repositoryExists === false) return explain('repository-absent', `repository ${repository} does not exist on ${host} (404)`);
     if (reply.repositoryExists === true) {
       return isDigest
@@ -185,6 +212,9 @@ export function manifestReason(reply: ManifestReply): Reason {
     if (!reply.credentialsFrom) return explain('credentials-missing', `${host} requires credentials for ${repository} and no pull secret matches it (401${detail})`);
     // As in classify(): accepted credentials without pull rights come back as insufficient_scope.
     if (reply.challengeError === 'insufficient_scope') return explain('pull-denied', `${host} accepted the credentials from ${reply.credentialsFrom} but not for pulling ${repository} (401${detail})`);
+    if (reply.credentialsAccepted && reply.challengeError !== 'invalid_token') {
+      return explain('pull-denied', `${host} refused ${repository} to the credentials from ${reply.credentialsFrom}, which its token server accepted (401${detail})`);
+    }
     return explain('credentials-refused', `${host} refused the credentials from ${reply.credentialsFrom} (401${detail})`);
   }
   if (code === 403) return explain('pull-denied', `${host} forbids pulling ${repository} ${who} (403${detail})`);
@@ -196,9 +226,13 @@ export function manifestReason(reply: ManifestReply): Reason {
   return explain('unexpected-reply', `${host} answered ${code} for ${repository}:${reference} ${who}${said ? ` (${said})` : ''}`);
 }
 
-export type TokenReply = { httpStatus: number; origin: string; scope: string; credentialsFrom?: string };
+export type TokenReply = { httpStatus: number; origin: string; scope: string; credentialsFrom?: string; method?: 'GET' | 'POST' };
 
-export function tokenReason({ httpStatus, origin, scope, credentialsFrom }: TokenReply): Reason {
+export function tokenReason({ httpStatus, origin, scope, credentialsFrom, method = 'GET' }: TokenReply): Reason {
+  if (httpStatus === 403 && credentialsFrom) {
+    const asked = method === 'POST' ? 'the POST token request containerd makes' : 'a token';
+    return explain('token-forbidden', `token server ${origin} refused ${asked} for ${scope} to the credentials from ${credentialsFrom} (403)`);
+  }
   if (httpStatus === 401 || httpStatus === 403) {
     return credentialsFrom
       ? explain('credentials-refused', `token server ${origin} refused the credentials from ${credentialsFrom} for ${scope} (${httpStatus})`)

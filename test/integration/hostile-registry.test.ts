@@ -135,8 +135,10 @@ describe('hostile and broken registries', () => {
     ['not JSON', 'text/html', '<html>login</html>', 'not JSON'],
     ['no token', 'application/json', '{"expires_in": 60}', 'without a token'],
     ['empty token', 'application/json', '{"token": ""}', 'without a token'],
-  ])('token endpoint answering %s → unknown_error', async (_name, type, body, reason) => {
+  ])('GET-only token endpoint answering %s → unknown_error', async (_name, type, body, reason) => {
     const server = await serve((request, response, host) => {
+      // 405 to containerd's POST, on which it asks again by GET (authorizer.go doBearerAuth).
+      if (request.url?.startsWith('/token') && request.method === 'POST') return void response.writeHead(405).end();
       if (request.url?.startsWith('/token')) return void response.writeHead(200, { 'content-type': type }).end(body);
       response.writeHead(401, { 'www-authenticate': bearer(host) }).end();
     });

@@ -239,7 +239,7 @@ describe('token auth', () => {
     const second = await head(url, { accept: MediaType.dockerManifest, authorization: `Bearer ${token.json.token}` });
     expect([second.status, second.headers['docker-content-digest']]).toEqual([200, digest]);
     expect(registry.tokenRequests()).toEqual([{
-      account: 'alice', service: registry.service, scopes: ['repository:team/app:pull'], status: 200, result: 'issued',
+      method: 'GET', account: 'alice', service: registry.service, scopes: ['repository:team/app:pull'], status: 200, result: 'issued',
       access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
     }]);
     expect((await registry.requests()).map((r) => r.status)).toEqual([401, 200]);

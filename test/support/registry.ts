@@ -31,87 +31,14 @@ import * as push from './image-push.js';
 import type { Platform } from './image-content.js';
 import { freePort } from './processes.js';
 import { RegistryProcess, StartupError } from './registry-process.js';
+import type { RegistryOptions, RegistryRequest, TestRegistry } from './registry-types.js';
 import { createTestCa, issueCert } from './test-ca.js';
 import { startTokenServer, type TokenRequest, type TokenServer, type TokenServerOptions } from './token-server.js';
 
 export type { TokenRequest } from './token-server.js';
+export type { RegistryOptions, RegistryRequest, TestRegistry } from './registry-types.js';
 export type { PushedIndex } from './image-push.js';
 export { MediaType, type Platform } from './image-content.js';
-
-export interface RegistryOptions {
-  auth?: 'none' | 'htpasswd' | 'token';
-  tls?: boolean;
-  /** user → password, for htpasswd and token mode. */
-  users?: Record<string, string>;
-  /** Token mode: user → repository patterns the user may pull (`*` matches anything, `/` included). */
-  grants?: Record<string, string[]>;
-  /** Token mode: what an anonymous token request gets (default: a token with no access). */
-  anonymous?: 'token' | 'reject';
-  /** Token mode: repository patterns anyone may pull, e.g. to model public repositories. */
-  anonymousGrants?: string[];
-  tokenResponseField?: 'token' | 'access_token' | 'both';
-  /** Token mode: `expires_in` of issued tokens, seconds (default 300). */
-  tokenExpiresIn?: number;
-  /** Token mode: the token server refuses requests with more scopes than this. */
-  tokenMaxScopes?: number;
-}
-
-export interface RegistryRequest {
-  method: string;
-  /** The request URI as sent, query included. */
-  path: string;
-  status: number;
-  userAgent: string;
-}
-
-export interface TestRegistry {
-  readonly auth: 'none' | 'htpasswd' | 'token';
-  /** `127.0.0.1:PORT`; the port stays the same across pause()/resume(). */
-  readonly host: string;
-  /** `http://host` or `https://host`. */
-  readonly url: string;
-  /** TLS mode: the PEM file (and its text) of the CA that signed the registry's certificate. */
-  readonly caFile?: string;
-  readonly ca?: string;
-  /** The user the push helpers authenticate as (htpasswd and token mode). */
-  readonly admin?: { username: string; password: string };
-  /** Token mode: the token endpoint and the service name the registry expects. */
-  readonly realm?: string;
-  readonly service?: string;
-  readonly running: boolean;
-
-  pushImage(repo: string, tag: string, opts?: { format?: 'docker' | 'oci'; platform?: Platform; runnable?: boolean }): Promise<string>;
-  pushIndex(repo: string, tag: string, opts: { format: 'docker-list' | 'oci-index'; platforms: Platform[] }): Promise<push.PushedIndex>;
-  deleteManifest(repo: string, digest: string): Promise<void>;
-
-  /**
-   * Requests the registry served (from its access log), oldest first, across restarts;
-   * the harness's own push traffic is left out. Async because the access log line is
-   * written by the registry process and read through a pipe: this waits until every
-   * request answered so far has been read.
-   */
-  requests(): Promise<RegistryRequest[]>;
-  /** Forgets the requests (and token requests) seen so far. */
-  resetRequests(): Promise<void>;
-  /** Token mode: what the token server was asked and answered. */
-  tokenRequests(): TokenRequest[];
-  /** The registry's application log lines (JSON), for diagnosing a failing test. */
-  logs(): string[];
-
-  /**
-   * Token mode: the token server moves to another port (the old one is closed) and the registry
-   * restarts announcing the new realm, as when a registry's auth service is moved.
-   */
-  moveTokenServer(): Promise<void>;
-  /** Token mode: closes the token server; the registry keeps announcing its realm. */
-  stopTokenServer(): Promise<void>;
-  /** Stops the registry process; port, storage and the token server are kept. */
-  pause(): Promise<void>;
-  /** Starts it again on the same port with the same storage. */
-  resume(): Promise<void>;
-  /** Stops everything and deletes the temporary directory. Safe to call twice. */
-  stop(): Promise<void>;
-}
 
 const ADMIN = 'harness-admin';
 const SERVICE = 'k8s-iae-test-registry';
@@ -211,6 +138,7 @@ class Registry implements TestRegistry {
       },
     };
 
+    if (options.proxyOf) this.config.proxy = { remoteurl: options.proxyOf };
     if (this.auth === 'htpasswd') {
       const htpasswdFile = join(this.dir, 'htpasswd');
       await writeFile(htpasswdFile, (await Promise.all(Object.entries(users).map(([u, p]) => htpasswdLine(u, p)))).join(''));
@@ -231,6 +159,8 @@ class Registry implements TestRegistry {
         responseField: options.tokenResponseField,
         expiresIn: options.tokenExpiresIn,
         maxScopes: options.tokenMaxScopes,
+        post: options.tokenPost,
+        forbidden: options.tokenForbidden,
         tls: serverCert && { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
       };
       this.tokenServer = await startTokenServer(this.tokenServerOptions);

@@ -1,7 +1,8 @@
 // Hand-written stand-in for a Docker registry token server: distribution ships no token
-// server, only the verifying side. This implements the part of the token auth spec
-// (docs/spec/auth/token.md, jwt.md) that clients use: `GET /token?service=…&scope=…` with
-// optional Basic auth, answering a JWT that distribution 2.8 accepts.
+// server, only the verifying side. This implements the part of the token auth spec that clients
+// use: `GET /token?service=…&scope=…` with optional Basic auth (docs/spec/auth/token.md), and the
+// OAuth2 password grant `POST /token` (docs/spec/auth/oauth.md) that containerd tries first when
+// it has credentials, answering a JWT that distribution 2.8 accepts.
 //
 // What distribution 2.8 checks in the JWT (registry/auth/token/token.go): the `x5c` chain
 // must verify against `rootcertbundle`, `iss` must equal `auth.token.issuer`, `aud` must
@@ -40,13 +41,29 @@ export interface TokenServerOptions {
   expiresIn?: number;
   /** Refuse (400) requests with more `scope` parameters than this, as some token servers do. Default: no limit. */
   maxScopes?: number;
+  /**
+   * How a POST (the OAuth2 password grant) is answered. 'oauth2' (default): as the spec says, with
+   * `access_token`. 'not-allowed': 405, as GET-only token servers answer (containerd's
+   * authorizer.go falls back to GET on it). 'forbidden': 403, as Harbor 1.8.5–1.9.3 answered
+   * containerd's POST (its XSRF check; goharbor/harbor#10305, containerd PR #3913).
+   * 'token-field': 200 with `token` and no `access_token`, the reply fetch.go's
+   * FetchTokenWithOAuth rejects with ErrNoToken (what a GET-style reply to a POST looks like).
+   */
+  post?: 'oauth2' | 'not-allowed' | 'forbidden' | 'token-field';
+  /**
+   * Users whose valid credentials are answered 403 DENIED "access forbidden", as GitLab's token
+   * endpoint answers an account that may not use the registry at all
+   * (Auth::ContainerRegistryAuthenticationService).
+   */
+  forbidden?: string[];
   /** Serve HTTPS with this key pair instead of HTTP. */
   tls?: { keyPem: string; certPem: string };
 }
 
-export type TokenResult = 'issued' | 'bad-credentials' | 'anonymous-rejected' | 'bad-request';
+export type TokenResult = 'issued' | 'bad-credentials' | 'anonymous-rejected' | 'bad-request' | 'forbidden';
 
 export interface TokenRequest {
+  method: 'GET' | 'POST';
   /** Basic-auth user name; undefined for anonymous requests. */
   account?: string;
   service?: string;
@@ -89,23 +106,44 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://token.invalid');
     if (url.pathname !== '/token') return json(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'only /token is served' }] });
-    // The spec's OAuth2 POST flow is not implemented; clients fall back to GET on 405.
-    if (req.method !== 'GET') return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'use GET' }] });
+    if (req.method === 'GET') return answer(res, 'GET', url.searchParams, parseBasic(req.headers.authorization));
+    if (req.method !== 'POST') return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'use GET or POST' }] });
+    const post = options.post ?? 'oauth2';
+    if (post === 'not-allowed') return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'use GET' }] });
+    if (post === 'forbidden') return json(res, 403, { code: 403, message: 'Forbidden' });
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      // The spec's scope is one space-delimited parameter; the log keeps one entry per scope.
+      const params = new URLSearchParams();
+      for (const scope of (form.get('scope') ?? '').split(' ').filter(Boolean)) params.append('scope', scope);
+      if (form.get('service')) params.set('service', form.get('service')!);
+      const grant = form.get('grant_type');
+      const credentials = grant === 'password' ? { user: form.get('username') ?? '', password: form.get('password') ?? '' } : 'malformed';
+      answer(res, 'POST', params, credentials);
+    });
+  };
 
-    const scopes = url.searchParams.getAll('scope');
-    const service = url.searchParams.get('service') ?? undefined;
+  const answer = (
+    res: ServerResponse,
+    method: 'GET' | 'POST',
+    params: URLSearchParams,
+    credentials: { user: string; password: string } | 'malformed' | undefined,
+  ): void => {
+    const scopes = params.getAll('scope');
+    const service = params.get('service') ?? undefined;
     const entry = (account: string | undefined, status: number, result: TokenResult, access: ResourceActions[] = []): void => {
-      log.push({ account, service, scopes, status, result, access });
+      log.push({ method, account, service, scopes, status, result, access });
     };
 
     if (options.maxScopes !== undefined && scopes.length > options.maxScopes) {
       entry(undefined, 400, 'bad-request');
       return json(res, 400, { errors: [{ code: 'UNSUPPORTED', message: `at most ${options.maxScopes} scope parameters` }] });
     }
-    const credentials = parseBasic(req.headers.authorization);
     if (credentials === 'malformed') {
       entry(undefined, 400, 'bad-request');
-      return json(res, 400, { errors: [{ code: 'UNSUPPORTED', message: 'malformed Authorization header' }] });
+      return json(res, 400, { errors: [{ code: 'UNSUPPORTED', message: 'malformed credentials' }] });
     }
     if (credentials && options.users[credentials.user] !== credentials.password) {
       entry(credentials.user, 401, 'bad-credentials');
@@ -117,6 +155,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       res.setHeader('WWW-Authenticate', `Basic realm="${options.issuer}"`);
       return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
     }
+    if (credentials && options.forbidden?.includes(credentials.user)) {
+      entry(credentials.user, 403, 'forbidden');
+      return json(res, 403, { errors: [{ code: 'DENIED', message: 'access forbidden' }] });
+    }
 
     const grants = credentials ? options.grants[credentials.user] ?? [] : options.anonymousGrants ?? [];
     // Like real token servers, an unauthorized scope is not an error: it is left out of
@@ -126,12 +168,13 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       .filter((s) => s.actions.length > 0);
     const token = mint(credentials?.user ?? '', access);
     entry(credentials?.user, 200, 'issued', access);
-    const field = options.responseField ?? 'token';
+    const field = method === 'POST' ? (options.post === 'token-field' ? 'token' : 'access_token') : options.responseField ?? 'token';
     json(res, 200, {
       ...(field !== 'access_token' && { token }),
       ...(field !== 'token' && { access_token: token }),
       expires_in: expiresIn,
       issued_at: new Date().toISOString(),
+      ...(method === 'POST' && { scope: scopes.join(' ') }),
     });
   };
 
