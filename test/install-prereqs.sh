@@ -4,7 +4,8 @@
 # busybox (a real node's runtime), Debian's Docker engine unpacked into test/.cache (to build the
 # image from the Dockerfile; installing the package would start a service), the kube-apiserver
 # test bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules,
-# and the kubelet's ECR credential provider plugin built from its Go module. Idempotent: a second
+# the kubelet's ECR credential provider plugin built from its Go module, and a Prometheus with
+# Kubernetes service discovery (Debian's has none) built from its Go module. Idempotent: a second
 # run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,3 +27,4 @@ fi
 bash test/image/docker-engine.sh
 bash test/apiserver/build.sh
 bash test/ecr-credential-provider/build.sh
+bash test/prometheus/build.sh

@@ -13,7 +13,7 @@
 //   ClusterIP leads nowhere; the API server listens on 127.0.0.1.
 // And Prometheus scrapes the pod's port on 127.0.0.1 instead of its address (the node's).
 import { join } from 'node:path';
-import { startAlertingStack, type AlertingStack } from '../support/alerting-stack.js';
+import { prometheusWithKubernetesSd, startAlertingStack, type AlertingStack } from '../support/alerting-stack.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startDockerEngine } from '../support/docker-engine.js';
 import { buildAndPushImage, type BuiltImage } from '../support/exporter-image.js';
@@ -138,6 +138,7 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     const pki = join(api.dataDir, 'pki');
     const relabel = scrapeJob.relabel_configs as object[];
     alerting = await startAlertingStack({
+      prometheus: prometheusWithKubernetesSd(),
       rulesFile: join(repoRoot, 'monitoring', 'alerts.rules.yaml'),
       scrapeConfigs: [
         {

@@ -1,13 +1,14 @@
 // The path from a metric to a human: a real Prometheus that scrapes what the test names and
 // evaluates the shipped alert rules (their `for:` shortened so a test does not wait minutes), a
 // real Alertmanager, and a webhook receiver here that keeps every notification.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { cacheDir } from './tools.js';
 
 export type Notification = { status: string; alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }> };
 
@@ -25,7 +26,16 @@ export type AlertingStackOptions = {
   ruleFor?: string;
   /** Prometheus scrape_configs entries. */
   scrapeConfigs: object[];
+  /** Default: Debian's prometheus. prometheusWithKubernetesSd() for kubernetes_sd_configs. */
+  prometheus?: string;
 };
+
+/** The Prometheus built by test/prometheus/build.sh: Debian's has no Kubernetes service discovery. */
+export function prometheusWithKubernetesSd(): string {
+  const binary = join(cacheDir, 'bin', 'prometheus-k8s');
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run test/prometheus/build.sh`);
+  return binary;
+}
 
 export async function startAlertingStack(options: AlertingStackOptions): Promise<AlertingStack> {
   const dir = await mkdtemp(join(tmpdir(), 'iae-alerting-'));
@@ -78,7 +88,7 @@ export async function startAlertingStack(options: AlertingStackOptions): Promise
         scrape_configs: options.scrapeConfigs,
       }),
     );
-    const prometheus = startProcess('prometheus', [
+    const prometheus = startProcess(options.prometheus ?? 'prometheus', [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'prom-data')}`,
       `--web.listen-address=127.0.0.1:${promPort}`,
