@@ -21,6 +21,7 @@ import { ClusterWatch } from './kube/cluster-watch.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { KubeApi } from './kube/kube-api.js';
 import { NodePlatforms } from './kube/node-platforms.js';
+import { ownPlatform } from './registry/index-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { apiSecretReader, PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
@@ -75,6 +76,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   let imagesOverLimit = () => 0;
   const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat);
 
+  const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,
     caFiles: settings.caFiles,
@@ -84,6 +86,11 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     plainHttpLoopback: registries.plainHttpLoopback,
     connectionsPerOrigin: registries.connectionsPerOrigin,
     readPlatforms: settings.checkPlatforms,
+    // Without the node watch (or before it has listed the nodes) the node this process runs on stands for all.
+    nodePlatforms: () => {
+      const known = nodePlatforms?.platforms() ?? [];
+      return known.length > 0 ? known : [ownPlatform()];
+    },
     // A repository checked every interval is seen again within one; one missed check is forgiven.
     scopeMemoryMs: 2 * settings.checkInterval + 60_000,
     userAgent: `k8s-image-availability-exporter/${version}`,
@@ -126,7 +133,6 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
 
   const forced = settings.forceCheckDisabledControllers;
   const checkDisabled = new Set<KindName>(forced.includes('*') ? [...KIND_NAMES, JOB_KIND.kind] : forced);
-  const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
   const extraWorkloads = parseExtraWorkloads(settings.extraWorkloads);
   const watch = new ClusterWatch(kubeConfig, index, log, {
     checkDisabled,

@@ -8,13 +8,14 @@ import { BearerTokens, type Authorization } from './bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './error-body.js';
 import { ProvenAccess } from './proven-access.js';
 import { classify, type Outcome } from './classify.js';
-import { explain, manifestReason, networkReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
+import { explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
 import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
+import { IndexPlatforms, ownPlatform } from './index-platforms.js';
 import { TokenRefused } from './token-fetch.js';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -48,8 +49,10 @@ export type RegistryClientOptions = TransportOptions & {
   plainHttpHosts: string[];
   /** Loopback registries (localhost, 127.0.0.0/8, ::1) may too, without being named. */
   plainHttpLoopback?: boolean;
-  /** Also read the platforms of multi-platform images (one GET more for those). */
+  /** Report the platforms of multi-platform images (the platform_missing gauge). */
   readPlatforms?: boolean;
+  /** The os/architecture pairs the cluster's nodes run (default: this process's own, the node it runs on). */
+  nodePlatforms?: () => string[];
   /** How long a repository not checked any more still rides along on token requests (default 15 min); about twice the check interval. */
   scopeMemoryMs?: number;
 };
@@ -71,14 +74,17 @@ export class RegistryClient {
   private readonly requestTimeoutMs: number;
   /** After a 404: tag or repository missing, or a pull-through cache without its upstream. */
   private readonly absence = new AbsenceProbes((host, phase, path, authorization) => this.send(host, phase, path, authorization));
-  /** Index digest → its platforms: an index is immutable, so it is read once, not every check. */
-  private readonly platformsByDigest = new Map<string, string[]>();
+  /** Multi-platform images: read once per digest, judged for the nodes' platforms. */
+  private readonly indexes = new IndexPlatforms();
+  /** The platforms the cluster's nodes run, for the verdict on multi-platform images. */
+  private readonly nodePlatforms: () => string[];
 
   constructor(options: RegistryClientOptions) {
     this.transport = new Transport(options);
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.tokens = new BearerTokens(this.transport, (host) => this.hostScheme.get(host) ?? 'https:', options.scopeMemoryMs);
     this.readPlatforms = options.readPlatforms ?? false;
+    this.nodePlatforms = options.nodePlatforms ?? (() => [ownPlatform()]);
     this.mayUsePlainHttp = plainHttpFallback({ hosts: options.plainHttpHosts, loopback: options.plainHttpLoopback });
   }
 
@@ -169,10 +175,16 @@ export class RegistryClient {
       this.hostAuth.set(host, { scheme: 'none' });
     }
     const result = await this.interpretManifestReply(host, reference, reply, credential, sent?.header, secrets, tokenIssued && !!credential);
-    if (this.readPlatforms && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
-      const cached = result.digest ? this.platformsByDigest.get(result.digest) : undefined;
-      result.platforms = cached ?? (await this.indexPlatforms(host, path, sent?.header));
-      if (!cached && result.digest && result.platforms) this.rememberPlatforms(result.digest, result.platforms);
+    if (result.status === 'available' && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
+      // Read once per index digest: whether it holds an image for the nodes' platform, as containerd's pull requires.
+      const requests = {
+        getIndex: (indexPath: string) => this.send(host, 'index', indexPath, sent?.header),
+        headManifest: (childPath: string) => this.manifestRequest(host, childPath, sent?.header),
+      };
+      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest };
+      const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
+      if (this.readPlatforms) result.platforms = platforms;
+      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
     }
     return result;
   }
@@ -244,28 +256,6 @@ export class RegistryClient {
     }
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
     return result;
-  }
-
-  private rememberPlatforms(digest: string, platforms: string[]): void {
-    // Bounded: old digests are dropped first (Map keeps insertion order).
-    if (this.platformsByDigest.size >= 10_000) this.platformsByDigest.delete(this.platformsByDigest.keys().next().value!);
-    this.platformsByDigest.set(digest, platforms);
-  }
-
-  /** The platforms an index lists; undefined when it cannot be read (the check itself stands). */
-  private async indexPlatforms(host: string, path: string, authorization: string | undefined): Promise<string[] | undefined> {
-    try {
-      const reply = await this.send(host, 'index', path, authorization);
-      if (reply.status !== 200 || !reply.body) return undefined;
-      const index = JSON.parse(reply.body) as { manifests?: Array<{ platform?: { os?: string; architecture?: string } }> };
-      const platforms = (index.manifests ?? [])
-        .map((entry) => entry?.platform)
-        .filter((platform) => platform?.os && platform?.architecture && platform.os !== 'unknown')
-        .map((platform) => `${platform!.os}/${platform!.architecture}`);
-      return [...new Set(platforms)].sort();
-    } catch {
-      return undefined;
-    }
   }
 
   /**

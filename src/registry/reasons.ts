@@ -2,6 +2,8 @@
 // fixes it. The status decides the alert; this decides whether the person paged knows what to do.
 // Pure, so the whole table is one test; the status page reuses hintFor() per failure class.
 import { formatDuration } from '../duration.js';
+import type { IndexVerdict } from './index-platforms.js';
+import type { ImageReference } from './reference.js';
 
 export const FAILURE_CLASSES = [
   'plain-http',
@@ -28,6 +30,8 @@ export const FAILURE_CLASSES = [
   'digest-absent',
   'repository-absent',
   'manifest-absent',
+  'platform-missing',
+  'platform-manifest-absent',
   'rate-limited',
   'registry-error',
   'token-server-error',
@@ -67,6 +71,9 @@ const HINTS: Record<FailureClass, string> = {
   'digest-absent': 'the digest is not in the repository (deleted or never pushed): fix the digest in the workload',
   'repository-absent': 'check the image name (registry host and path) in the workload, or push the image',
   'manifest-absent': 'check the image name and tag in the workload, or push the image',
+  'platform-missing':
+    'push an image for that platform into the index (docker buildx build --platform ...), or, if the workload only runs on nodes of a platform the index has, turn on --check-platforms (chart: checkPlatforms) so the exporter reads the nodes\' platforms',
+  'platform-manifest-absent': 'push the index again together with all of its images, or fix the tag in the workload',
   'rate-limited': 'checks of this registry pause for its Retry-After; if it lasts, use a pull secret (higher limits) or lower --registry-concurrency (chart: registryConcurrency)',
   'registry-error': 'a fault on the registry\'s side; retried with backoff, tell its operators if it lasts',
   'token-server-error': 'the registry\'s token server failed; retried with backoff, tell its operators if it lasts',
@@ -179,6 +186,22 @@ export type ManifestReply = {
   /** The message of the registry's error body, when one was read; already bounded and redacted. */
   errorMessage?: string;
 };
+
+/** A multi-platform image that does not pull on the nodes: no entry for their platform, or its manifest gone. */
+export function platformReason(reference: ImageReference, verdict: NonNullable<IndexVerdict>): Reason {
+  const image = reference.normalized;
+  if (verdict.kind === 'no-platform') {
+    const offered = verdict.offered.length > 0 ? verdict.offered.join(', ') : 'no platform named';
+    return explain(
+      'platform-missing',
+      `${image} is a multi-platform image with no image for the nodes' platform ${verdict.wanted.join(' or ')} (it has ${offered}): the kubelet fails its pull with "no match for platform in manifest"`,
+    );
+  }
+  return explain(
+    'platform-manifest-absent',
+    `the ${verdict.platform} entry of ${image}'s index names manifest ${verdict.digest}, which the registry does not have (404): the kubelet's pull fails with "not found"`,
+  );
+}
 
 export function manifestReason(reply: ManifestReply): Reason {
   const { httpStatus: code, host, repository, reference } = reply;

@@ -62,3 +62,39 @@ test('an image whose index lacks a platform the nodes run is reported, per platf
     await registry.stop();
   }
 });
+
+// containerd picks the index entry of the node's platform and fails the pull without one ("no match
+// for platform in manifest", seen on the test bed's kubelet) or when that entry's manifest is gone.
+test('an index without the nodes\' platform, or whose entry for it names a deleted manifest, is absent with a reason saying so; with the platform it is available', async () => {
+  const registry = await startRegistry({ auth: 'none' });
+  const nodes = ['linux/amd64'];
+  const client = new RegistryClient({ requestTimeoutMs: 3000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [registry.host], connectionsPerOrigin: 2, userAgent: 't', nodePlatforms: () => nodes });
+  try {
+    await registry.pushIndex('team/arm-only', 'v1', { format: 'oci-index', platforms: [{ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 's390x' }] });
+    await registry.pushIndex('team/both', 'v1', { format: 'docker-list', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }] });
+    const check = (repo: string) => client.check(parseReference(`${registry.host}/team/${repo}:v1`), []);
+
+    const armOnly = await check('arm-only');
+    expect(armOnly.status).toBe('absent');
+    expect(armOnly.failure).toBe('platform-missing');
+    expect(armOnly.message).toContain('linux/amd64');
+    expect(armOnly.message).toContain('linux/arm64, linux/s390x');
+    expect(armOnly.message).toContain('no match for platform in manifest');
+    expect((await check('both')).status).toBe('available');
+
+    // The arm64 node of a mixed cluster pulls it: no alarm from the platform check.
+    nodes.push('linux/arm64');
+    expect((await check('arm-only')).status).toBe('available');
+    nodes.splice(1);
+
+    const broken = await registry.pushIndex('team/broken', 'v1', { format: 'oci-index', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }] });
+    await registry.deleteManifest('team/broken', broken.children.find((child) => child.platform.architecture === 'amd64')!.digest);
+    const gone = await check('broken');
+    expect(gone.status).toBe('absent');
+    expect(gone.failure).toBe('platform-manifest-absent');
+    expect(gone.message).toContain('linux/amd64 entry');
+  } finally {
+    await client.close();
+    await registry.stop();
+  }
+});
