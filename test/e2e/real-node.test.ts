@@ -1,11 +1,12 @@
-// A new user's first hour on a real node: the exporter's image built from the Dockerfile, pushed
-// to a registry, `helm install` of the chart, the kubelet pulling and running the pod, the
-// exporter reading the cluster with its ServiceAccount token, `kubectl port-forward` to /metrics,
-// Prometheus finding the pod with the shipped scrape job, and an alert in Alertmanager when a
-// Deployment names a missing tag, which the kubelet fails to pull too.
+// A new user's first hour on a real node, replaying README's "Run it" commands: `make image`
+// (the image built from the Dockerfile), `docker push` to a registry, `helm install` of the chart,
+// the kubelet pulling and running the pod, the exporter reading the cluster with its
+// ServiceAccount token, `kubectl port-forward` to /metrics, then Prometheus finding the pod with
+// the shipped scrape job, and an alert in Alertmanager when a Deployment names a missing tag,
+// which the kubelet fails to pull too.
 //
-// What this loopback-only test bed changes from the chart's defaults, and why (each in `values`):
-// - image.repository/tag: the image this test built and pushed to its registry;
+// What this loopback-only test bed changes in those commands, and why (each in `testBedValues`):
+// - the registry host: README's registry.example.com is this test's loopback registry;
 // - hostNetwork: pods here get addresses that exist only in their own network namespaces, so the
 //   exporter must share the node's network to reach the API server and registries on 127.0.0.1;
 // - bindAddress: a free port, since on the host network the chart's :8080 may be taken;
@@ -27,12 +28,29 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { repoRoot } from '../support/tools.js';
+import { commandsOf, flagValue } from '../chart/readme-commands.js';
 import { workloadManifests } from '../support/node-workloads.js';
 
-const RELEASE = 'iae';
-const NAMESPACE = 'monitoring';
 const READY_WITHIN_MS = 120_000;
 const EXPORTER_PODS = 'app=image-availability-exporter';
+
+/** README's "Run it": the image it builds, the helm install and the port-forward, as a reader copies them. */
+function readmeRunIt() {
+  const commands = commandsOf('README.md');
+  const make = commands.find((command) => command.words[0] === 'make' && command.words[1] === 'image');
+  const install = commands.find((command) => command.words[0] === 'helm' && command.words[1] === 'install' && command.words[3] === './chart');
+  const forward = commands.find((command) => command.words[0] === 'kubectl' && command.words.includes('port-forward'));
+  if (!make || !install || !forward) throw new Error("README's Run it no longer has make image, helm install ... ./chart and kubectl port-forward: update this test with it");
+  const image = make.words.find((word) => word.startsWith('IMAGE='))!.slice('IMAGE='.length);
+  const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    image: `${image}:${version}`,
+    release: install.words[2],
+    namespace: flagValue(install.words, '--namespace', '-n')!,
+    installArgs: install.words.slice(1).map((word) => (word === './chart' ? chartDir : word)),
+    forwardTarget: forward.words.find((word) => word.startsWith('deploy/'))!,
+  };
+}
 
 describe('helm install on a real node: the exporter pod runs, is scraped, and its alert fires', () => {
   let api: ApiServer;
@@ -53,9 +71,13 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     if (result.code !== 0) throw new Error(`helm ${args.join(' ')}: ${result.output}`);
     return result.output;
   };
-  const chartValues = () => [
-    '--set', `image.repository=${registry.host}/k8s-image-availability-exporter`,
-    '--set', 'image.tag=testbed',
+  const readme = readmeRunIt();
+  const RELEASE = readme.release;
+  const NAMESPACE = readme.namespace;
+  /** README's registry host replaced by the test's. */
+  const here = (image: string) => image.replace(/^[^/]+/, registry.host);
+  const testBedValues = () => [
+    '--set', `image.repository=${here(readme.image.split(':')[0])}`,
     '--set', 'hostNetwork=true',
     '--set', `bindAddress=:${port}`,
     '--set', 'extraEnv[0].name=KUBERNETES_SERVICE_HOST', '--set', 'extraEnv[0].value=127.0.0.1',
@@ -67,7 +89,7 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     const building = (async () => {
       const engine = await startDockerEngine();
       try {
-        return await buildAndPushImage(engine, `${registry.host}/k8s-image-availability-exporter:testbed`);
+        return await buildAndPushImage(engine, here(readme.image));
       } finally {
         await engine.stop();
       }
@@ -86,13 +108,13 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     await Promise.all([api?.stop(), registry?.stop()]);
   }, 120_000);
 
-  test(`helm install with the chart's defaults: the kubelet pulls the image built from the Dockerfile and the pod is Ready within ${READY_WITHIN_MS / 1000} s`, async () => {
+  test(`README's helm install: the kubelet pulls the image built from the Dockerfile and the pod is Ready within ${READY_WITHIN_MS / 1000} s`, async () => {
     const installed = Date.now();
-    await helm(['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--create-namespace', ...chartValues()]);
+    await helm([...readme.installArgs, ...testBedValues()]);
     exporterPod = await waitForPod(api.kubeconfigPath, node, NAMESPACE, EXPORTER_PODS, isReady, READY_WITHIN_MS, 'Ready');
     figures['helm install → pod Ready'] = `${((Date.now() - installed) / 1000).toFixed(1)} s`;
     expect(exporterPod.spec.nodeName).toBe(node.name);
-    expect(exporterPod.status.containerStatuses?.[0].imageID).toContain(`${registry.host}/k8s-image-availability-exporter@sha256:`);
+    expect(exporterPod.status.containerStatuses?.[0].imageID).toContain(`${here(readme.image.split(':')[0])}@sha256:`);
   }, READY_WITHIN_MS + 60_000);
 
   test("on the node the container runs as the chart's non-root user, on a read-only root filesystem, with the chart's memory limit as its cgroup's", async () => {
@@ -109,7 +131,7 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     expect(exporterPod.spec.volumes?.some((volume) => volume.name.startsWith('kube-api-access-') && volume.projected)).toBe(true);
   });
 
-  test('with its ServiceAccount token the exporter reports the images of a Deployment, StatefulSet, DaemonSet, CronJob and Job whose pods run on the node; kubectl port-forward through the kubelet serves /metrics', async () => {
+  test("with its ServiceAccount token the exporter reports the images of a Deployment, StatefulSet, DaemonSet, CronJob and Job whose pods run on the node; README's kubectl port-forward through the kubelet serves /metrics", async () => {
     await registry.pushImage('shop/app', 'v1', { runnable: true });
     await kubectlOk(['apply', '-f', '-'], workloadManifests(`${registry.host}/shop/app:v1`));
     for (const app of ['deploy', 'sts', 'ds']) {
@@ -118,7 +140,8 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
     await waitForPod(api.kubeconfigPath, node, 'shop', 'app=job', (pod) => pod.status.phase === 'Succeeded', 120_000, 'Succeeded');
 
     const localPort = await freePort();
-    const forward = startProcess(kubectlBinary, ['--kubeconfig', api.kubeconfigPath, 'port-forward', '-n', NAMESPACE, `pod/${exporterPod.metadata.name}`, `${localPort}:${port}`]);
+    // README forwards 8080:8080; here the local port is a free one and the remote the test bed's bindAddress.
+    const forward = startProcess(kubectlBinary, ['--kubeconfig', api.kubeconfigPath, '-n', NAMESPACE, 'port-forward', readme.forwardTarget, `${localPort}:${port}`]);
     try {
       await waitForHttp(`http://127.0.0.1:${localPort}/healthz`, 30_000, forward);
       const series = await eventually(
@@ -178,7 +201,7 @@ describe('helm install on a real node: the exporter pod runs, is scraped, and it
   }, 300_000);
 
   test('helm upgrade rolls the pod on the node; helm uninstall leaves no container of the release running there', async () => {
-    await helm(['upgrade', RELEASE, chartDir, '--namespace', NAMESPACE, ...chartValues(), '--set', 'logLevel=debug']);
+    await helm(['upgrade', RELEASE, chartDir, '--namespace', NAMESPACE, ...testBedValues(), '--set', 'logLevel=debug']);
     const rolled = await waitForPod(api.kubeconfigPath, node, NAMESPACE, EXPORTER_PODS, (pod) => isReady(pod) && pod.metadata.uid !== exporterPod.metadata.uid, READY_WITHIN_MS, 'Ready after the upgrade');
     const rolledContainer = rolled.status.containerStatuses![0].containerID!.replace('containerd://', '');
     await helm(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
