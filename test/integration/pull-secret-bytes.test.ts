@@ -110,6 +110,8 @@ describe('80 pull secrets of nearly 1 MiB each (real API server, bundled exporte
     alive();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const all = await series();
+    // Its log pipe is read: nothing dropped, and the count is exported.
+    expect(all.find((s) => s.name === 'k8s_image_availability_exporter_log_lines_dropped_total')?.value).toBe(0);
     for (let w = 0; w < WORKLOADS; w++) expect(statusOf(all, 'deployment', NS, `large-${w}`, 'app')).toBe('unknown_error');
     expect(statusOf(all, 'deployment', NS, 'ordinary', 'app')).toBe('registry_unavailable');
 
