@@ -11,6 +11,7 @@ import { memoryCase } from './cases/memory.js';
 import { podMemoryCase } from './cases/pod-memory.js';
 import { renderCase } from './cases/render.js';
 import { scrapeLoadCase } from './cases/scrape-load.js';
+import { scrapeUnderPagesCase } from './cases/scrape-under-pages.js';
 import { statusPageCase } from './cases/status-page.js';
 import { requestEconomyCase } from './cases/request-economy.js';
 import { throughputCase } from './cases/throughput.js';
@@ -30,6 +31,7 @@ log(`${scale.name} run`);
 rows.push(...(await renderCase(scale.renderSeries)));
 rows.push(...(await requestEconomyCase(scale.economyRounds)));
 rows.push(...(await statusPageCase(scale.statusPageImages)));
+rows.push(...(await scrapeUnderPagesCase(scale.renderSeries)));
 rows.push(...(await podMemoryCase()));
 rows.push(...(await admissionCase()));
 

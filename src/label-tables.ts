@@ -8,6 +8,7 @@ import type { AvailabilityRow, LabelSet } from './availability-families.js';
 import type { Usage } from './index/image-index.js';
 import type { KindName } from './kube/workload-kinds.js';
 import type { Status } from './status.js';
+import { boundedLabelValue, MAX_BAD_IMAGE_LABEL_LENGTH } from './label-value.js';
 
 /** Row i's labels are bytes[ends[i - 1]] (0 for the first) up to bytes[ends[i]]. */
 export type LabelTable = { bytes: Buffer; ends: Uint32Array };
@@ -47,7 +48,18 @@ export class LabelTables {
 }
 
 function rowOf(kind: KindName, usage: Usage, status: Status): AvailabilityRow {
-  return { kind, namespace: escapeLabelValue(usage.namespace), name: escapeLabelValue(usage.workload), container: escapeLabelValue(usage.container), image: escapeLabelValue(usage.image), status };
+  const labels = usageLabels(usage);
+  return { kind, namespace: escapeLabelValue(labels.namespace), name: escapeLabelValue(labels.name), container: escapeLabelValue(labels.container), image: escapeLabelValue(labels.image), status };
+}
+
+/** A usage's label values, each bounded (label-value.ts), not yet escaped. */
+export function usageLabels(usage: Usage): { namespace: string; name: string; container: string; image: string } {
+  return {
+    namespace: boundedLabelValue(usage.namespace),
+    name: boundedLabelValue(usage.workload),
+    container: boundedLabelValue(usage.container),
+    image: boundedLabelValue(usage.image, usage.badReference === undefined ? undefined : MAX_BAD_IMAGE_LABEL_LENGTH),
+  };
 }
 
 /** A label value as the exposition format writes it between double quotes. */

@@ -1,11 +1,17 @@
 // Structured JSON logs on stdout. Anything that could carry a credential is redacted by key,
 // as a second line of defence: the code never puts secret values into log fields.
+import { fstatSync } from 'node:fs';
 import { destination as pinoDestination, pino, type Logger as PinoLogger } from 'pino';
+import { pipeSink, type LogSink } from './log-sink.js';
 
 export type Logger = PinoLogger;
 
+/** The sink of each logger that writes to a pipe: how many lines it dropped. */
+const pipeSinks = new WeakMap<Logger, LogSink>();
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino(
+  const sink = destination || !stdoutIsPipe() ? undefined : pipeSink(1, (dropped) => logger.warn({ dropped }, droppedMessage(dropped)));
+  const logger: Logger = pino(
     {
       level,
       base: { app: 'k8s-image-availability-exporter' },
@@ -16,14 +22,33 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination ?? stdoutDestination(),
+    destination ?? sink ?? stdoutDestination(),
   );
+  if (sink) pipeSinks.set(logger, sink);
+  return logger;
+}
+
+/** Lines this logger dropped because its pipe was full or closed. */
+export function droppedLogLines(logger: Logger): number {
+  return pipeSinks.get(logger)?.dropped ?? 0;
+}
+
+function droppedMessage(dropped: number): string {
+  return `${dropped} log lines were dropped because stdout was not read fast enough: is the log collector stalled? k8s_image_availability_exporter_log_lines_dropped_total counts them`;
+}
+
+function stdoutIsPipe(): boolean {
+  try {
+    const stat = fstatSync(1);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Synchronous writes to stdout: the last line before an exit is out before the process ends, and
- * a closed log pipe (EPIPE) silences the logger instead of leaving the exit waiting to flush
- * into it forever (asynchronous pino flushes on exit and retries a broken pipe without end).
+ * Synchronous writes to a file or terminal, which do not wait on a reader: the last line before
+ * an exit is out before the process ends, and a failing stdout silences the logger.
  */
 function stdoutDestination() {
   const destination = pinoDestination({ dest: 1, sync: true });

@@ -27,7 +27,7 @@ import { apiSecretReader, PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
 import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
-import type { Logger } from './log.js';
+import { droppedLogLines, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
 import { cloudCredentialProviders } from './registry/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';
@@ -74,7 +74,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
   let imagesOverLimit = () => 0;
-  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat);
+  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat, () => droppedLogLines(log));
 
   const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
   const client = new RegistryClient({

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from './checks/results.js';
 import { ChunkWriter } from './http/packed-text.js';
-import { escapeLabelValue, LabelTables, type LabelTable } from './label-tables.js';
+import { escapeLabelValue, LabelTables, usageLabels, type LabelTable } from './label-tables.js';
 import type { CheckUnit, ImageIndex, Usage } from './index/image-index.js';
 import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Status } from './status.js';
@@ -39,6 +39,7 @@ export class ExporterMetrics {
     private readonly results: CheckResults,
     imagesOverLimit: () => number = () => 0,
     private readonly metricsFormat: MetricsFormat = 'per-kind',
+    logLinesDropped: () => number = () => 0,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters (promtool's lint refuses them); each is the sum of the
@@ -89,6 +90,15 @@ export class ExporterMetrics {
       registers: [this.registry],
       collect: function () {
         this.set(imagesOverLimit());
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}_log_lines_dropped_total`,
+      help: 'Log lines dropped because stdout was not read fast enough (logging never blocks checks, probes or shutdown).',
+      registers: [this.registry],
+      collect: function () {
+        this.reset();
+        this.inc(logLinesDropped());
       },
     });
     new Gauge({
@@ -233,7 +243,8 @@ export function* platformMissingLines(index: ImageIndex, results: CheckResults, 
   for (const usage of index.usages()) {
     const offered = usage.unit && results.get(usage.unit.key)?.platforms;
     if (!offered) continue;
-    const labels = `namespace="${escapeLabelValue(usage.namespace)}",kind="${usage.kind}",name="${escapeLabelValue(usage.workload)}",container="${escapeLabelValue(usage.container)}",image="${escapeLabelValue(usage.image)}"`;
+    const values = usageLabels(usage);
+    const labels = `namespace="${escapeLabelValue(values.namespace)}",kind="${usage.kind}",name="${escapeLabelValue(values.name)}",container="${escapeLabelValue(values.container)}",image="${escapeLabelValue(values.image)}"`;
     for (const platform of clusterPlatforms) yield `${name}{${labels},platform="${escapeLabelValue(platform)}"} ${offered.includes(platform) ? 0 : 1}\n`;
   }
 }

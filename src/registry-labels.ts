@@ -2,7 +2,10 @@
 // Workload authors choose registry hosts, so the label values are bounded: the first `cap`
 // registries in use get their own value, any further one is counted under `other` (no registry
 // host can be called that: a host needs a dot, a port or to be `localhost`). A registry no
-// tracked image uses any more gives its value back and its series are removed.
+// tracked image uses any more gives its value back and its series are removed. A host the
+// reference parser accepts may be thousands of characters long: its value is cut (label-value.ts).
+import { boundedLabelValue } from './label-value.js';
+
 export const OTHER_REGISTRIES = 'other';
 
 export type RegistrySeries = {
@@ -51,7 +54,7 @@ export class RegistryLabels {
     let series = this.own.get(registry);
     if (series) return series;
     if (this.own.size < this.cap) {
-      series = { label: registry, statuses: new Set(), exchanges: new Map() };
+      series = { label: boundedLabelValue(registry), statuses: new Set(), exchanges: new Map() };
       this.own.set(registry, series);
       return series;
     }

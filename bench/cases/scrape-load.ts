@@ -29,9 +29,9 @@ const LOAD_MS = 10_000;
 const RATIO_TARGET = 1.25;
 const MEMORY_LIMIT = 256 * 1024 * 1024;
 
-type Probe = { child: ChildProcess; port: number; units: number; ask(request: ProbeRequest): Promise<ProbeReply> };
+export type Probe = { child: ChildProcess; port: number; units: number; ask(request: ProbeRequest): Promise<ProbeReply> };
 
-async function startProbe(args: string[]): Promise<Probe> {
+export async function startProbe(args: string[]): Promise<Probe> {
   const nodeFlags = [...imageNodeFlags(), ...chartNodeOptions()];
   const node = imageNode();
   log(`scrape load: exporter process on Node.js ${node.version} with ${nodeFlags.join(' ')}${node.note ? `: ${node.note}` : ''}`);
@@ -53,14 +53,14 @@ async function startProbe(args: string[]): Promise<Probe> {
   };
 }
 
-async function stopProbe(probe: Probe): Promise<void> {
+export async function stopProbe(probe: Probe): Promise<void> {
   const exited = new Promise((resolve) => probe.child.once('exit', resolve));
   probe.child.send({ exit: true } satisfies ProbeRequest);
   await Promise.race([exited, sleep(10_000).then(() => probe.child.kill('SIGKILL'))]);
 }
 
 /** One scrape read to the end, asking for gzip as Prometheus does; its duration and (compressed) size. */
-function scrape(port: number, agent: Agent | false = false): Promise<{ ms: number; bytes: number }> {
+export function scrape(port: number, agent: Agent | false = false): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path: '/metrics', agent, headers: { 'accept-encoding': 'gzip' } }, (response) => {

@@ -18,6 +18,7 @@ export function imageChecker(client: Pick<RegistryClient, 'check'>, secrets: Sec
     const answer = unit.namespace && secrets ? await secrets.keyring(unit.namespace, unit.pullSecrets) : { kind: 'keyring' as const, entries: [], notes: [] };
     if (answer.kind === 'refused') return { status: 'authentication_failure', message: answer.reason };
     if (answer.kind === 'unknown') return { status: 'unknown_error', message: answer.reason, inconclusive: true };
+    if (answer.kind === 'overLimit') return { status: 'unknown_error', message: answer.reason };
     const result = await checkWithProviders(client, unit.reference, [new DockerConfigProvider(answer.entries), ...providers]);
     return answer.notes.length === 0 ? result : { ...result, message: `${result.message} (${answer.notes.join('; ')})` };
   };

@@ -8,6 +8,7 @@ import type { ExporterMetrics } from '../metrics.js';
 import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';
+import { PageGate } from './page-gate.js';
 import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
 import { renderStatusPage } from './status-page.js';
@@ -41,22 +42,29 @@ export type RouteSources = {
 
 export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
   const { index, results, metrics, version } = sources;
-  const metricsRender = new SharedRender(async () => {
-    const started = performance.now();
-    const body = await gzipChunks(await metrics.exposition(sources.clusterPlatforms()));
-    sources.metricsRendered?.(performance.now() - started);
-    return body;
-  }, FRESH_MS);
+  // Scrapes first: pages wait while /metrics renders, and render one at a time (page-gate.ts).
+  const gate = new PageGate();
+  const metricsRender = new SharedRender(
+    () =>
+      gate.metrics(async () => {
+        const started = performance.now();
+        const body = await gzipChunks(await metrics.exposition(sources.clusterPlatforms()));
+        sources.metricsRendered?.(performance.now() - started);
+        return body;
+      }),
+    FRESH_MS,
+  );
   const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
-  const withSnapshot = async (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body> => {
-    const lease = await snapshots.acquire();
-    try {
-      const page = render(lease.value);
-      return { contentType, chunks: [page], length: page.length, headers };
-    } finally {
-      lease.release();
-    }
-  };
+  const withSnapshot = (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
+    gate.page(async () => {
+      const lease = await snapshots.acquire();
+      try {
+        const page = render(lease.value);
+        return { contentType, chunks: [page], length: page.length, headers };
+      } finally {
+        lease.release();
+      }
+    });
   const asset = (contentType: string, text: string): Body => {
     const content = Buffer.from(text);
     return { contentType, chunks: [content], length: content.length, headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' } };

@@ -26,8 +26,9 @@ export type Routes = {
   metrics(acceptsGzip: boolean): Promise<Body>;
   /** Undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
-  statusPage?(query: ImageQuery): Promise<Body>;
-  imagesJson?(query: ImageQuery): Promise<Body>;
+  /** Undefined when too many pages wait to be rendered already. */
+  statusPage?(query: ImageQuery): Promise<Body | undefined>;
+  imagesJson?(query: ImageQuery): Promise<Body | undefined>;
   /** Small fixed files by path (the status page's stylesheet and script). */
   assets?: ReadonlyMap<string, Body>;
 };
@@ -117,6 +118,11 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
         return;
       }
       const body = await page(parseImageQuery(url.searchParams));
+      if (!body) {
+        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
+        response.end('busy: too many status pages are waiting to be rendered (scrapes of /metrics go first); retry in a few seconds\n');
+        return;
+      }
       const bytes = body.length;
       pages.bytes += bytes;
       whenClosed(response, () => (pages.bytes -= bytes));

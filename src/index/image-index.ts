@@ -11,6 +11,7 @@ import type { KindName } from '../kube/workload-kinds.js';
 import { ReferenceError, type ImageReference } from '../registry/reference.js';
 import type { FilteredBy, ImageFilter } from './image-filter.js';
 import { ImageResolver, type ResolvedImage } from './image-resolver.js';
+import { boundedLabelValue, shownImage } from '../label-value.js';
 
 export type CheckUnit = {
   key: string;
@@ -32,7 +33,7 @@ export type Usage = {
   workload: string;
   workloadUid?: string;
   container: string;
-  /** The image exactly as written in the workload: the `image` label. */
+  /** The image as written in the workload (cut if longer than any reference: label-value.ts); the `image` label. */
   image: string;
   /** The unit that decides this usage's status, or the reason the reference cannot be parsed. */
   unit?: CheckUnit;
@@ -181,11 +182,11 @@ export class ImageIndex {
         resolved = this.resolver.resolve(image);
       } catch (error) {
         if (!(error instanceof ReferenceError)) throw error;
-        if (!filteredOut(this.filter.why(image), dropped)) usages.push(usageOf(input, name, image, undefined, error.message));
+        if (!filteredOut(this.filter.why(image), dropped)) usages.push(usageOf(input, boundedLabelValue(name), shownImage(image), undefined, error.message));
         continue;
       }
       if (filteredOut(this.filter.why(image, resolved.pulled), dropped)) continue;
-      usages.push(usageOf(input, name, image, unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit), undefined));
+      usages.push(usageOf(input, boundedLabelValue(name), image, unitFor(resolved.checked, input.namespace, overLimit === undefined ? pullSecrets : [], overLimit), undefined));
     }
     return usages;
   }

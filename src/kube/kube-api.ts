@@ -35,6 +35,9 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The answer was larger than the request allowed; it was not read to its end. */
+export class AnswerTooLargeError extends KubeApiError {}
+
 export class KubeApi {
   constructor(private readonly kubeConfig: KubeConfig) {}
 
@@ -81,7 +84,7 @@ export class KubeApi {
 function send(url: URL, options: https.RequestOptions, body: string | undefined, maxBytes: number, what: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'http:' ? http : https).request(url, options, (response) => {
-      const tooLarge = () => new KubeApiError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; it was dropped`);
+      const tooLarge = () => new AnswerTooLargeError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024)} KiB; it was dropped`);
       readBoundedBody(response, maxBytes, tooLarge).then((text) => resolve({ status: response.statusCode ?? 0, text }), reject);
     });
     request.on('error', reject);

@@ -84,13 +84,16 @@ describe('availability metric families', () => {
 
     expect(text(await metrics.exposition())).toContain(expected());
     for (let i = 0; i < 250; i++) index.deleteWorkload('deployment', 'n', `web-${i}`);
-    const long = `r.example/${'x'.repeat(3000)}:1`;
-    deploy('long', long);
-    results.set(long, record('available'));
+    // The longest references that can be pulled (a 250-character host, a 255-character path, a 128-character tag): rows past the table's first size.
+    const longs = Array.from({ length: 10 }, (_, i) => `r${'x'.repeat(240)}${i}.example/${'y'.repeat(255)}:${'z'.repeat(128)}`);
+    longs.forEach((long, i) => {
+      deploy(`long-${i}`, long);
+      results.set(long, record('available'));
+    });
     const after = text(await metrics.exposition());
     expect(after).toContain(expected());
     expect(after).not.toContain('deployment="web-0"');
-    expect(after).toContain(`image="${long}"} 1`);
+    for (const long of longs) expect(after).toContain(`image="${long}"} 1`);
 
     const first = (await metrics.exposition())[Symbol.iterator]();
     const head = Buffer.from(first.next().value as Buffer);
