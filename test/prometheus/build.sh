@@ -2,7 +2,8 @@
 # Builds test/.cache/bin/prometheus-k8s from the Prometheus Go module: Debian's prometheus package
 # is built without Kubernetes service discovery, which the real-node test needs to find the
 # exporter's pod as a cluster's Prometheus would (monitoring/prometheus-scrape-config.yaml).
-# Without its web UI assets (the API, scraping, rules and alerting are all there).
+# Without its web UI assets (the API, scraping, rules and alerting are all there), and with only
+# Kubernetes service discovery (Prometheus's build tags), which keeps the build short.
 # Skips the build when the binary is newer than this script. Needs only Go and the module proxy.
 set -euo pipefail
 version=v0.316.0 # Prometheus 3.16
@@ -18,6 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "building prometheus-k8s ($version, a first build takes several minutes)..." >&2
 start=$SECONDS
-GOBIN="$work" CGO_ENABLED=0 go install -trimpath -ldflags="-s -w" "github.com/prometheus/prometheus/cmd/prometheus@$version"
+GOBIN="$work" CGO_ENABLED=0 go install -trimpath -ldflags="-s -w" -tags remove_all_sd,enable_kubernetes_sd \
+  "github.com/prometheus/prometheus/cmd/prometheus@$version"
 mv -f "$work/prometheus" "$out"
 echo "built $out in $((SECONDS - start))s" >&2
