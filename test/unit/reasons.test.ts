@@ -1,4 +1,5 @@
-import { FAILURE_CLASSES, hintFor, manifestReason, networkReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/reasons.js';
+import { FAILURE_CLASSES, hintFor, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/reasons.js';
+import { parseReference } from '../../src/registry/reference.js';
 import { credentialSecrets, redact, registryText } from '../../src/registry/registry-text.js';
 
 const net = (code: string, server: 'registry' | 'token server' = 'registry') => networkReason({ code, host: 'registry.lab:5000', server, timeoutMs: 10_000 });
@@ -78,7 +79,19 @@ describe('reasons: what happened, then what fixes it, in one line', () => {
 
   test('every failure class has a hint, and the table covers every class', () => {
     for (const failure of FAILURE_CLASSES) expect(hintFor(failure).length).toBeGreaterThan(20);
-    expect(new Set(table.map(([, , failure]) => failure))).toEqual(new Set(FAILURE_CLASSES.filter((failure) => failure !== 'no-v2-api' && failure !== 'protocol')));
+    const elsewhere = ['no-v2-api', 'protocol', 'platform-missing', 'platform-manifest-absent'];
+    expect(new Set(table.map(([, , failure]) => failure))).toEqual(new Set(FAILURE_CLASSES.filter((failure) => !elsewhere.includes(failure))));
+  });
+
+  test("a multi-platform image without the nodes' platform, or with its entry's manifest gone, says what the kubelet says and what to push", () => {
+    const reference = parseReference('registry.lab:5000/team/app:v2');
+    const missing = platformReason(reference, { kind: 'no-platform', wanted: ['linux/amd64'], offered: ['linux/arm64', 'linux/s390x'] });
+    expect(missing.failure).toBe('platform-missing');
+    expect(missing.message).toBe(
+      `registry.lab:5000/team/app:v2 is a multi-platform image with no image for the nodes' platform linux/amd64 (it has linux/arm64, linux/s390x): the kubelet fails its pull with "no match for platform in manifest": ${hintFor('platform-missing')}`,
+    );
+    const gone = platformReason(reference, { kind: 'entry-missing', platform: 'linux/amd64', digest: 'sha256:abc' });
+    expect(gone).toEqual({ failure: 'platform-manifest-absent', message: expect.stringContaining("the linux/amd64 entry of registry.lab:5000/team/app:v2's index names manifest sha256:abc") });
   });
 });
 
