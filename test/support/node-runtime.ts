@@ -5,10 +5,10 @@
 // processes, unmounts what the pods mounted and removes their network namespaces.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAsync } from './processes.js';
-import { unmountUnder } from './mounts.js';
+import { mountsUnder, unmountUnder } from './mounts.js';
 import { logTail, stopChild } from './processes.js';
 import { repoRoot } from './tools.js';
 
@@ -146,6 +146,8 @@ export async function startNodeRuntime(dir: string): Promise<NodeRuntime> {
       await stopChild(child, 10_000);
       await unmountUnder([dir, ...netnsPaths]);
       for (const path of netnsPaths) await runAsync('rm', ['-f', path]);
+      const left = [...mountsUnder([dir, ...netnsPaths]), ...[...netnsPaths].filter((path) => existsSync(path))];
+      if (left.length > 0) throw new Error(`the node's runtime left behind: ${left.join(', ')}`);
     },
   };
 
@@ -171,7 +173,8 @@ async function remember(ctr: NodeRuntime['ctr'], paths: Set<string>): Promise<vo
     try {
       const info = JSON.parse((await ctr(['containers', 'info', id])).output) as { Spec?: { linux?: { namespaces?: Array<{ type: string; path?: string }> } } };
       const path = info.Spec?.linux?.namespaces?.find((namespace) => namespace.type === 'network')?.path;
-      if (path && path.startsWith('/var/run/netns/') && existsSync(path)) paths.add(path);
+      // /var/run is a link to /run on Debian: mountinfo names the real path.
+      if (path && /^\/(var\/)?run\/netns\//.test(path) && existsSync(path)) paths.add(realpathSync(path));
     } catch {
       // a container removed meanwhile
     }
