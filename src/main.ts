@@ -73,7 +73,10 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
   let imagesOverLimit = () => 0;
-  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat);
+  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat, {
+    checkIntervalMs: settings.checkInterval,
+    watchesFailing: () => watch.failingWatches(),
+  });
 
   const client = new RegistryClient({
     requestTimeoutMs: settings.registryRequestTimeout,
