@@ -74,7 +74,10 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   );
   // Late-bound like the listener: the scheduler is created after the metrics it reports to.
   let imagesOverLimit = () => 0;
-  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat, () => droppedLogLines(log));
+  const metrics = new ExporterMetrics(version, index, results, () => imagesOverLimit(), settings.metricsFormat, () => droppedLogLines(log), {
+    checkIntervalMs: settings.checkInterval,
+    watchesFailing: () => watch.failingWatches(),
+  });
 
   const nodePlatforms = settings.checkPlatforms ? new NodePlatforms() : undefined;
   const client = new RegistryClient({

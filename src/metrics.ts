@@ -20,6 +20,15 @@ export { METRIC_PREFIX, perKindFamily as availabilityFamily } from './availabili
 /** Registries with a label value of their own on the per-registry families; the rest are `other`. */
 export const MAX_REGISTRY_LABELS = 100;
 
+/**
+ * What the alerts on the exporter's own health read besides the checks: the check interval (so a
+ * rule can tell "no check for three intervals" whatever the setting) and the failing watches.
+ */
+export type ExporterHealth = { checkIntervalMs: number; watchesFailing: () => number };
+
+/** Statuses that are the registry's answer; any other means the check got none. */
+const ANSWERED: ReadonlySet<Status> = new Set<Status>(['available', 'absent', 'bad_image_format']);
+
 /** prom-client's default families that are gauges named *_total. */
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -28,6 +37,9 @@ export class ExporterMetrics {
   private readonly checks: Counter<'registry' | 'status'>;
   private readonly checkDuration: Histogram<'registry'>;
   private readonly lastCheck: Gauge<'registry'>;
+  private readonly failingSince: Gauge<'registry'>;
+  /** By registry label: when its current run of unanswered checks began (0: the latest was answered). */
+  private readonly failingSinceValues = new Map<string, number>();
   private readonly requests: Counter<'registry' | 'phase' | 'outcome'>;
   private readonly registryLabels = new RegistryLabels(MAX_REGISTRY_LABELS);
   /** Buffers a render writes into, kept for the next render (see label-tables.ts for why). */
@@ -40,6 +52,7 @@ export class ExporterMetrics {
     imagesOverLimit: () => number = () => 0,
     private readonly metricsFormat: MetricsFormat = 'per-kind',
     logLinesDropped: () => number = () => 0,
+    health?: ExporterHealth,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters (promtool's lint refuses them); each is the sum of the
@@ -67,6 +80,12 @@ export class ExporterMetrics {
     this.lastCheck = new Gauge({
       name: `${METRIC_PREFIX}_last_check_timestamp_seconds`,
       help: 'Unix time of the latest completed check, by registry.',
+      labelNames: ['registry'],
+      registers: [this.registry],
+    });
+    this.failingSince = new Gauge({
+      name: `${METRIC_PREFIX}_registry_failing_since_timestamp_seconds`,
+      help: 'Unix time of the first of the checks in a row that got no answer from the registry (registry_unavailable, authentication_failure, authorization_failure, registry_v1_api_not_supported, unknown_error); 0 once a check is answered.',
       labelNames: ['registry'],
       registers: [this.registry],
     });
@@ -101,12 +120,29 @@ export class ExporterMetrics {
         this.inc(logLinesDropped());
       },
     });
+    if (health) this.registerHealth(health);
     new Gauge({
       name: `${METRIC_PREFIX}_tracked_workloads`,
       help: 'Workloads whose images are being checked.',
       registers: [this.registry],
       collect: function () {
         this.set(index.workloadCount);
+      },
+    });
+  }
+
+  private registerHealth(health: ExporterHealth): void {
+    new Gauge({
+      name: `${METRIC_PREFIX}_check_interval_seconds`,
+      help: 'The configured time between two checks of an image (--check-interval).',
+      registers: [this.registry],
+    }).set(health.checkIntervalMs / 1000);
+    new Gauge({
+      name: `${METRIC_PREFIX}_watches_failing`,
+      help: 'Kubernetes watches (one per resource) failing now: the API server refuses the exporter or cannot be reached; the log and the status page say why.',
+      registers: [this.registry],
+      collect: function () {
+        this.set(health.watchesFailing());
       },
     });
   }
@@ -120,6 +156,9 @@ export class ExporterMetrics {
     this.checks.inc({ registry, status: record.status });
     this.checkDuration.observe({ registry }, record.durationMs / 1000);
     this.lastCheck.set({ registry }, record.checkedAt / 1000);
+    const since = ANSWERED.has(record.status) ? 0 : this.failingSinceValues.get(registry) || record.checkedAt / 1000;
+    this.failingSinceValues.set(registry, since);
+    this.failingSince.set({ registry }, since);
   }
 
   recordExchange(exchange: Exchange): void {
@@ -172,6 +211,8 @@ export class ExporterMetrics {
       for (const status of statuses) this.checks.remove({ registry: label, status });
       this.checkDuration.remove({ registry: label });
       this.lastCheck.remove({ registry: label });
+      this.failingSince.remove({ registry: label });
+      this.failingSinceValues.delete(label);
       for (const { phase, outcome } of exchanges.values()) this.requests.remove({ registry: label, phase, outcome });
     }
   }

@@ -214,6 +214,11 @@ export class ClusterWatch {
     return this.trouble.notice();
   }
 
+  /** Watches (one per resource) failing now: refused, unreachable or erroring until they work again. */
+  failingWatches(): number {
+    return this.trouble.failingCount;
+  }
+
   /** Undefined once every kind has been listed in full at least once. */
   notReadyReason(): string | undefined {
     const pending = this.informers.filter((informer) => !informer.listed).map((informer) => informer.name);

@@ -38,6 +38,11 @@ export class WatchTrouble {
     this.failing.delete(informer);
   }
 
+  /** How many informers fail now (for the exporter's own health metric). */
+  get failingCount(): number {
+    return this.failing.size;
+  }
+
   /** One line for the status page while any informer fails: the longest-standing problem. */
   notice(): string | undefined {
     let oldest: { since: number; message: string } | undefined;

@@ -1,7 +1,7 @@
 // The status page with a realistic cluster of 5 000 images in Debian's chromium (playwright-core):
 // the layout holds at 1 400 and 900 px with long references, digests and reasons; filters, search,
 // sort and paging work without the script; hostile text from workloads stays inert. Screenshots
-// of both widths are written next to this file (shown in README.md).
+// of both widths are written next to this file (shown in docs/status-page.md).
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { exporterRoutes } from '../../src/http/routes.js';

@@ -1,11 +1,20 @@
-// The shell commands and chart values a reader copies out of README.md and chart/README.md: the
+// The shell commands and chart values a reader copies out of README.md, docs/ and chart/README.md: the
 // lines of ```sh/```bash blocks and the `$ ` lines of ```console blocks (continuation lines joined,
 // pipelines and && lists split), the ```yaml blocks, and every `name.of.a.value` quoted in the prose.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/tools.js';
 
 export type Command = { file: string; words: string[]; text: string };
+
+/** The user's pages: README.md, then every page of docs/ (repository-relative paths). */
+export function userPages(): string[] {
+  const docs = readdirSync(join(repoRoot, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ['README.md', ...docs];
+}
 
 /** The fenced code blocks of a Markdown file with their language. */
 export function codeBlocks(markdown: string): Array<{ lang: string; body: string }> {
@@ -36,18 +45,9 @@ export function yamlBlocksOf(path: string): string[] {
     .map((block) => block.body);
 }
 
-/**
- * Every `a.b.c` or `a.b.c=value` in backticks whose first part is one of `topLevel`, outside code
- * blocks and outside the sections whose heading matches `skipSections` (e.g. another chart's values).
- */
-export function quotedValueNames(path: string, topLevel: string[], skipSections?: RegExp): string[] {
-  let markdown = readFileSync(join(repoRoot, path), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
-  if (skipSections) {
-    markdown = markdown
-      .split(/^(?=## )/m)
-      .filter((section) => !skipSections.test(section.split('\n')[0]))
-      .join('');
-  }
+/** Every `a.b.c` or `a.b.c=value` in backticks whose first part is one of `topLevel`, outside code blocks. */
+export function quotedValueNames(path: string, topLevel: string[]): string[] {
+  const markdown = readFileSync(join(repoRoot, path), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
   const names = [...markdown.matchAll(/`([a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9_]+)+)(?:=[^`]*)?`/g)].map((match) => match[1]);
   return [...new Set(names.filter((name) => topLevel.includes(name.split('.')[0])))];
 }

@@ -43,7 +43,7 @@ describe.each([
     // The shipped rules, with `for:` shortened so the test does not wait five minutes.
     alerting = await startAlertingStack({
       rulesFile: join(repoRoot, 'monitoring', rulesFile),
-      scrapeConfigs: [{ job_name: 'image-availability-exporter', static_configs: [{ targets: [new URL(exporter.url).host] }] }],
+      scrapeConfigs: [{ job_name: 'k8s-image-availability-exporter', static_configs: [{ targets: [new URL(exporter.url).host] }] }],
     });
   }, 240_000);
 

@@ -47,15 +47,15 @@ describe('--allow-plain-http', () => {
     }
   });
 
-  test('README, --help, chart README, values.yaml and values.schema.json say exactly that', () => {
+  test('docs/settings.md, --help, chart README, values.yaml and values.schema.json say exactly that', () => {
     const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8').replace(/\s*\n#?\s*/g, ' ');
-    const readmeRow = read('README.md').split('| `--allow-plain-http` |')[1]?.split('\n')[0] ?? '';
+    const readmeRow = read('docs/settings.md').split('| `--allow-plain-http` |')[1]?.split('\n')[0] ?? '';
     const chartRow = readFileSync(join(repoRoot, 'chart', 'README.md'), 'utf8').split('\n').find((line) => line.startsWith('| `plainHttpRegistries` |')) ?? '';
     const schemaText = (JSON.parse(readFileSync(join(repoRoot, 'chart', 'values.schema.json'), 'utf8')) as { properties: { plainHttpRegistries: { description: string } } })
       .properties.plainHttpRegistries.description;
     const valuesComment = read('chart/values.yaml');
     expect(parse(readFileSync(join(repoRoot, 'chart', 'values.yaml'), 'utf8'))).toHaveProperty('plainHttpRegistries');
-    for (const [where, text] of Object.entries({ README: readmeRow, '--help': schema.plainHttpRegistries.doc, 'chart README': chartRow, 'values.yaml': valuesComment })) {
+    for (const [where, text] of Object.entries({ 'docs/settings.md': readmeRow, '--help': schema.plainHttpRegistries.doc, 'chart README': chartRow, 'values.yaml': valuesComment })) {
       expect({ where, says: text.includes(WORDING) }).toEqual({ where, says: true });
     }
     expect(schemaText).toContain('HTTPS is tried first');

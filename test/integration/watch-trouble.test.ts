@@ -1,6 +1,7 @@
 // The exporter pointed at an API server that is not there: it starts, keeps retrying, and the
 // log and the status page say that the API server cannot be reached and since when, instead of
-// "0 images" with no hint why. Nothing listens on the address: a port just taken and released.
+// "0 images" with no hint why, and /metrics counts the failing watches for the alert that says so.
+// Nothing listens on the address: a port just taken and released.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ describe('API server out of reach', () => {
       users: [{ name: 'u', user: { token: 'x' } }],
       contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
     }));
-    exporter = await startExporter({ kubeconfig });
+    exporter = await startExporter({ kubeconfig, checkInterval: 90_000 });
   });
   afterAll(() => exporter?.stop());
 
@@ -32,5 +33,17 @@ describe('API server out of reach', () => {
     expect((await fetch(`${exporter.url}/readyz`)).status).toBe(503);
     expect(exporter.logs.some((line) => line.includes('the API server cannot be reached to watch serviceaccounts'))).toBe(true);
     expect(exporter.logs.some((line) => /watch of serviceaccounts failed; resuming/.test(line))).toBe(false);
+  }, 30_000);
+
+  test('/metrics counts the failing watches (the ImageAvailabilityWatchFailing alert reads it) and tells the check interval', async () => {
+    const failing = await eventually(
+      async () => (await exporter.series()).find((series) => series.name === 'k8s_image_availability_exporter_watches_failing')?.value,
+      (value) => value !== undefined && value >= 1,
+      20_000,
+      'a failing watch counted on /metrics',
+    );
+    expect(failing).toBeGreaterThanOrEqual(1);
+    const interval = (await exporter.series()).find((series) => series.name === 'k8s_image_availability_exporter_check_interval_seconds');
+    expect(interval?.value).toBe(90);
   }, 30_000);
 });

@@ -36,6 +36,34 @@ describe.each(helms)('$name', ({ path: binary }) => {
     expect(specFor('per-kind')).toEqual(rules);
   });
 
+  test("the job the health alerts look for is the scrape config's job, and the chart's PodMonitor and ServiceMonitor set it before the user's relabelings", () => {
+    const healthJobs = new Set(
+      rules.groups.flatMap((group) => group.rules).flatMap((rule) => [...(rule as unknown as { expr: string }).expr.matchAll(/job="([^"]+)"/g)].map((match) => match[1])),
+    );
+    const scrapeJob = (parse(readFileSync(join(repoRoot, 'monitoring', 'prometheus-scrape-config.yaml'), 'utf8')) as Array<{ job_name: string }>)[0].job_name;
+    expect([...healthJobs]).toEqual([scrapeJob]);
+    const userRelabeling = { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' };
+    const objects = render(binary, {
+      apiVersions: operatorApiVersions,
+      values: { podMonitor: { relabelings: [userRelabeling] }, serviceMonitor: { enabled: true, relabelings: [userRelabeling] }, service: { enabled: true } },
+    });
+    const endpoints = [
+      ...(only(objects, 'PodMonitor') as unknown as { spec: { podMetricsEndpoints: Array<{ relabelings: unknown[] }> } }).spec.podMetricsEndpoints,
+      ...(only(objects, 'ServiceMonitor') as unknown as { spec: { endpoints: Array<{ relabelings: unknown[] }> } }).spec.endpoints,
+    ];
+    for (const endpoint of endpoints) expect(endpoint.relabelings).toEqual([{ targetLabel: 'job', replacement: scrapeJob }, userRelabeling]);
+  });
+
+  test("prometheusRule.runbookBaseUrl gives every alert a runbook_url: the base followed by its runbook annotation", () => {
+    const base = 'https://github.com/example/k8s-image-availability-exporter/blob/v0.1.0/';
+    const rule = only(render(binary, { apiVersions: operatorApiVersions, values: { prometheusRule: { runbookBaseUrl: base } } }), 'PrometheusRule') as unknown as {
+      spec: { groups: Array<{ rules: Array<{ alert: string; annotations: Record<string, string> }> }> };
+    };
+    const alerts = rule.spec.groups.flatMap((group) => group.rules);
+    expect(alerts.length).toBeGreaterThan(10);
+    for (const alert of alerts) expect({ alert: alert.alert, url: alert.annotations.runbook_url }).toEqual({ alert: alert.alert, url: `${base}${alert.annotations.runbook}` });
+  });
+
   test('prometheusRule.additionalRuleLabels adds labels to every alert; a rule keeps its own severity', () => {
     const rule = only(
       render(binary, { apiVersions: operatorApiVersions, values: { prometheusRule: { additionalRuleLabels: { team: 'platform', severity: 'page' } } } }),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { STATUSES } from '../../src/status.js';
+import { headingIds } from '../support/markdown.js';
 import { exporterMetricNames, promtool, repoRoot, run, RunResult, scratchFile } from '../support/tools.js';
 
 const monitoring = join(repoRoot, 'monitoring');
@@ -52,6 +53,11 @@ test('the expected alerts exist', () => {
     'PodImageUnavailable',
     'WorkloadImageUnavailable',
     'ImageAvailabilityCheckFailing',
+    'ImageAvailabilityExporterDown',
+    'ImageAvailabilityExporterAbsent',
+    'ImageAvailabilityChecksStalled',
+    'ImageAvailabilityWatchFailing',
+    'ImageAvailabilityRegistryFailing',
   ]);
 });
 
@@ -98,11 +104,13 @@ test('every alert has a severity, a for: duration, a summary and a description',
   }
 });
 
-test('annotations use only labels that survive the outermost aggregation (no $labels.owner_name)', () => {
+test('annotations use only labels that survive the outermost aggregation (no $labels.owner_name); absent() keeps its equality matchers', () => {
   for (const alert of alerts) {
     const outer = /^\s*(?:max|min|sum|count|avg)\s+by\s*\(([^)]*)\)/.exec(alert.expr);
-    expect({ alert: alert.alert, aggregates: Boolean(outer) }).toEqual({ alert: alert.alert, aggregates: true });
-    const kept = new Set(outer![1].split(',').map((label) => label.trim()));
+    const absent = /^\s*absent\(\w+\{([^}]*)\}\)\s*$/.exec(alert.expr);
+    expect({ alert: alert.alert, aggregates: Boolean(outer ?? absent) }).toEqual({ alert: alert.alert, aggregates: true });
+    const labels = outer ? outer[1].split(',') : [...absent![1].matchAll(/(\w+)="/g)].map((match) => match[1]);
+    const kept = new Set(labels.map((label) => label.trim()));
     const used = Object.values(alert.annotations ?? {}).flatMap((text) =>
       [...text.matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)].map((match) => match[1]),
     );
@@ -175,4 +183,22 @@ describe('monitoring/prometheus-scrape-config.yaml', () => {
       expectSuccess(run(promtool(), ['check', 'config', prometheusYml(scrapeConfigs)]));
     },
   );
+});
+
+describe.each(['alerts.rules.yaml', 'alerts.unified.rules.yaml'])('runbooks of monitoring/%s', (file) => {
+  const alertsPage = readFileSync(join(repoRoot, 'docs', 'alerts.md'), 'utf8');
+  const sections = new Map(alertsPage.split(/^(?=## )/m).map((section) => [[...headingIds(section.split('\n')[0])][0], section]));
+  const own = (parse(readFileSync(join(monitoring, file), 'utf8')) as typeof rules).groups.flatMap((group) => group.rules).filter((rule) => rule.alert);
+
+  test.each(own.map((rule) => [rule.alert!, rule]))('%s names a section of docs/alerts.md that says what it means, how to confirm it (kubectl, the status page) and what fixes it', (_name, rule) => {
+    const [page, anchor] = (rule.annotations?.runbook ?? '').split('#');
+    expect(page).toBe('docs/alerts.md');
+    expect(headingIds(alertsPage).has(anchor)).toBe(true);
+    const section = sections.get(anchor) ?? '';
+    expect(section).toContain(rule.alert!.endsWith('ImageUnavailable') ? `\`${rule.alert}\`` : `## ${rule.alert}`);
+    for (const part of ['**Meaning.**', '**Confirm.**', '**Fix.**']) expect({ part, present: section.includes(part) }).toEqual({ part, present: true });
+    const confirm = section.slice(section.indexOf('**Confirm.**'), section.indexOf('**Fix.**'));
+    expect(confirm).toContain('kubectl');
+    expect(confirm).toMatch(/status page/);
+  });
 });

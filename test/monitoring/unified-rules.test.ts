@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { availabilityFamilies } from '../../src/availability-families.js';
 import { STATUSES } from '../../src/status.js';
-import { promtool, repoRoot, run } from '../support/tools.js';
+import { exporterMetricNames, promtool, repoRoot, run } from '../support/tools.js';
 
 type Rule = { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 const monitoring = join(repoRoot, 'monitoring');
@@ -54,8 +54,8 @@ test('the same alerts as the per-kind rules: names, for:, labels, and annotation
   }
 });
 
-test('only the unified gauges are used, and every status is either available, ImageUnavailable or CheckFailing', () => {
-  const unifiedNames = new Set(availabilityFamilies('unified').map((family) => family.name));
+test("only the unified gauges (and the exporter's other families) are used, and every status is either available, ImageUnavailable or CheckFailing", () => {
+  const unifiedNames = new Set([...availabilityFamilies('unified').map((family) => family.name), ...exporterMetricNames([])]);
   const used = unified.flatMap((alert) => [...alert.expr.matchAll(/k8s_image_availability_exporter_[a-z0-9_]+/g)].map((match) => match[0]).filter((name) => !name.endsWith('_')));
   expect(used.filter((name) => !unifiedNames.has(name))).toEqual([]);
   const unavailable = unified

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { minimumText, schema } from '../../src/config.js';
 
-describe('README settings table', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+describe('docs/settings.md settings table', () => {
+  const readme = readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8');
   test.each(Object.entries(schema))('%s is documented with its flag, env var and default', (key, entry) => {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`--${entry.arg}\` |`));
     expect(row).toBeDefined();

@@ -107,7 +107,7 @@ describe('availability metric families', () => {
   test('every exported family, prom-client\'s Node.js defaults and the admission webhook\'s included, passes promtool check metrics without a lint finding', async () => {
     const { results, index, record } = setup();
     index.upsertWorkload({ kind: 'deployment', namespace: 'n', name: 'web', podSpec: { containers: [{ name: 'c', image: 'r.example/web:1' }] } });
-    const metrics = new ExporterMetrics('test', index, results, () => 0, 'both');
+    const metrics = new ExporterMetrics('test', index, results, () => 0, 'both', () => 0, { checkIntervalMs: 300_000, watchesFailing: () => 0 });
     metrics.recordCheck({ key: 'r.example/web:1', reference: undefined as never, pullSecrets: [] }, { ...record('available'), registry: 'r.example' });
     metrics.recordExchange({ registry: 'r.example', phase: 'manifest', outcome: '200', seconds: 0.01 });
     new AdmissionMetrics(metrics.registry).record('available', 0.002);
@@ -117,5 +117,38 @@ describe('availability metric families', () => {
     const result = run(promtool(), ['check', 'metrics'], { input: body });
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+describe("the exporter's own health, for the alerts that watch it", () => {
+  const unit = (key: string) => ({ key, reference: undefined as never, pullSecrets: [] });
+  const usedImage = (index: ImageIndex) => index.upsertWorkload({ kind: 'deployment', namespace: 'n', name: 'web', podSpec: { containers: [{ name: 'c', image: 'r.example/web:1' }] } });
+
+  test('registry_failing_since: the first of the unanswered checks in a row; 0 once the registry answers, absent too', async () => {
+    const { results, index, record } = setup();
+    usedImage(index);
+    const metrics = new ExporterMetrics('test', index, results);
+    const since = async () => samples(Buffer.concat(collect(await metrics.exposition()).chunks).toString()).get('k8s_image_availability_exporter_registry_failing_since_timestamp_seconds{registry="r.example"}');
+    const check = (status: Status, checkedAt: number) => metrics.recordCheck(unit('r.example/web:1'), { ...record(status), registry: 'r.example', checkedAt });
+    check('available', 1_000_000);
+    expect(await since()).toBe(0);
+    check('registry_unavailable', 2_000_000);
+    check('authentication_failure', 3_000_000);
+    expect(await since()).toBe(2000);
+    check('absent', 4_000_000);
+    expect(await since()).toBe(0);
+    check('unknown_error', 5_000_000);
+    expect(await since()).toBe(5000);
+  });
+
+  test('check_interval_seconds and watches_failing tell the setting and the watches failing at the scrape', async () => {
+    const { results, index } = setup();
+    let failing = 0;
+    const metrics = new ExporterMetrics('test', index, results, () => 0, 'per-kind', () => 0, { checkIntervalMs: 90_000, watchesFailing: () => failing });
+    const scrape = async () => samples(Buffer.concat(collect(await metrics.exposition()).chunks).toString());
+    expect((await scrape()).get('k8s_image_availability_exporter_check_interval_seconds')).toBe(90);
+    expect((await scrape()).get('k8s_image_availability_exporter_watches_failing')).toBe(0);
+    failing = 2;
+    expect((await scrape()).get('k8s_image_availability_exporter_watches_failing')).toBe(2);
   });
 });
