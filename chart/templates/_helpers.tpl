@@ -127,14 +127,19 @@ Chart name, and the full name used for every object.
 Labels of every object.
 */}}
 {{- define "iae.labels" -}}
-helm.sh/chart: {{ include "iae.chart" . }}
-{{ include "iae.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/component: exporter
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
+{{- /* One map, so commonLabels never repeat a key (which would make the YAML invalid); the chart's own labels win. */}}
+{{- $own := dict "helm.sh/chart" (include "iae.chart" .) "app.kubernetes.io/version" (toString .Chart.AppVersion) "app.kubernetes.io/managed-by" .Release.Service "app.kubernetes.io/component" "exporter" }}
+{{- $own = merge $own (include "iae.selectorLabels" . | fromYaml) }}
+{{- toYaml (merge $own (deepCopy (.Values.commonLabels | default dict))) }}
 {{- end }}
+
+{{/*
+Labels of an object that has labels of its own in the values (list: context, that map): its own
+labels win over the chart's, each key once.
+*/}}
+{{- define "iae.labelsWith" -}}
+{{- $context := index . 0 }}
+{{- toYaml (merge (deepCopy ((index . 1) | default dict)) (include "iae.labels" $context | fromYaml)) }}
 {{- end }}
 
 {{/*

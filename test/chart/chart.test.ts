@@ -26,6 +26,7 @@ type Container = {
 };
 type PodSpec = {
   serviceAccountName: string;
+  hostNetwork?: boolean;
   automountServiceAccountToken: boolean;
   securityContext: Record<string, unknown>;
   containers: Container[];
@@ -91,8 +92,10 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
       capabilities: { drop: ['ALL'] },
     });
     expect(container.resources).toMatchObject({ requests: expect.any(Object), limits: expect.any(Object) });
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-metrics' });
+    // values-everything.yaml runs on the node's network (hostNetwork): the probes ask the node's loopback.
+    const host = deployment.spec.template.spec.hostNetwork ? { host: '127.0.0.1' } : {};
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics', ...host });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-metrics', ...host });
     expect(container.ports.map((port) => port.name)).toEqual(['http-metrics']);
     expect(deployment.spec.template.metadata.labels.app).toBe('image-availability-exporter');
     const serviceAccount = only(objects, 'ServiceAccount');
@@ -163,7 +166,9 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const podMonitor = only(objects, 'PodMonitor') as unknown as {
       spec: { podMetricsEndpoints: Array<{ port: string; path: string; honorLabels: boolean }> };
     };
-    expect(podMonitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true }]);
+    // The job label the health alerts select the exporter by, as the shipped scrape job names it.
+    const job = { targetLabel: 'job', replacement: 'k8s-image-availability-exporter' };
+    expect(podMonitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true, relabelings: [job] }]);
   });
 
   test('a loopback bindAddress is refused: probes and Prometheus could not reach it', () => {
@@ -209,7 +214,8 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const rule = only(parseManifests(rendered.stdout), 'PrometheusRule') as unknown as {
       spec: { groups: Array<{ rules: Array<{ alert: string }> }> };
     };
-    expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toHaveLength(8);
+    const shipped = parse(readFileSync(join(repoRoot, 'monitoring', 'alerts.rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string }> }> };
+    expect(rule.spec.groups.flatMap((group) => group.rules.map((entry) => entry.alert))).toEqual(shipped.groups.flatMap((group) => group.rules.map((entry) => entry.alert)));
     const dashboard = only(parseManifests(rendered.stdout), 'ConfigMap') as unknown as { data: Record<string, string> };
     expect(JSON.parse(dashboard.data['k8s-image-availability-exporter.json'])).toEqual(JSON.parse(readFileSync(join(repoRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')));
   });

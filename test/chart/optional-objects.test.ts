@@ -43,7 +43,8 @@ describe.each(helms)('$name', ({ path: binary }) => {
     expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(monitor.spec.namespaceSelector.matchNames).toEqual(['monitoring']);
     expect(service.spec.ports.map((port) => port.name)).toEqual(['http-metrics']);
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true }]);
+    const job = { targetLabel: 'job', replacement: 'k8s-image-availability-exporter' };
+    expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true, relabelings: [job] }]);
     expect(monitor.metadata.labels).toMatchObject({ release: 'prom' });
   });
 
