@@ -52,6 +52,7 @@ test('the expected alerts exist', () => {
     'JobImageUnavailable',
     'PodImageUnavailable',
     'WorkloadImageUnavailable',
+    'ImagePlatformMissing',
     'ImageAvailabilityCheckFailing',
     'ImageAvailabilityExporterDown',
     'ImageAvailabilityExporterAbsent',

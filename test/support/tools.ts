@@ -101,5 +101,7 @@ export function exporterMetricNames(statuses: readonly string[]): Set<string> {
     if (match[1] === 'Histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
     else names.add(name);
   }
+  // Families written as text lines (platform_missing), not through prom-client.
+  for (const match of source.matchAll(/const name = `\$\{METRIC_PREFIX\}_(\w+)`/g)) names.add(`k8s_image_availability_exporter_${match[1]}`);
   return names;
 }
