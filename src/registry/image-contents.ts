@@ -14,10 +14,13 @@ export type ContentsVerdict = { kind: 'not-an-image'; layers: number; imageLayer
 /** How to ask the image's registry, with the check's scheme and authorization. */
 export type ContentsRequests = { getManifest(path: string): Promise<Reply>; getBlob(path: string): Promise<Reply> };
 
-type Read = { config: string; verdict: ContentsVerdict };
+/** What a manifest is; `config` undefined: it could not be read, and is not asked again until `retryAt`. */
+type Read = { config?: string; verdict: ContentsVerdict; retryAt?: number };
 
 const MAX_REMEMBERED = 10_000;
 const CONFIG_BELIEVED_MS = 60 * 60_000;
+/** A manifest that could not be read (a registry whose GET fails where its HEAD works) is not asked again for this long. */
+const UNREADABLE_MS = 60 * 60_000;
 
 /** containerd's images.IsLayerType: OCI layers of any compression, Docker rootfs diffs (foreign ones included). */
 const isLayerType = (mediaType: unknown) =>
@@ -44,25 +47,27 @@ export class ImageContents {
   /**
    * Whether the manifest unpacks on a node. Without a digest from the registry the manifest is read
    * at every check, as containerd does (resolver.go GETs a manifest whose HEAD names no digest), and
-   * a failed read is the check's failure; otherwise what cannot be read leaves the check available.
+   * a failed read is the check's failure; otherwise what cannot be read leaves the check available
+   * and is asked again after an hour.
    */
   async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string }): Promise<ContentsVerdict> {
     const { repository, reference, digest } = where;
     let read = digest ? this.byDigest.get(digest) : undefined;
+    if (read && read.config === undefined && (read.retryAt ?? 0) < Date.now()) read = undefined;
     if (!read) {
       let fresh: { read: Read; configMissing: boolean } | undefined;
       try {
         fresh = await this.read(requests, repository, digest ?? reference);
       } catch (error) {
         if (!digest) throw error;
-        return undefined;
       }
-      if (!fresh) return undefined;
-      read = fresh.read;
-      if (digest) this.remember(this.byDigest, digest, read);
-      if (fresh.configMissing) return { kind: 'config-missing', digest: read.config };
+      if (!digest) return fresh?.configMissing ? { kind: 'config-missing', digest: fresh.read.config! } : fresh?.read.verdict;
+      read = fresh?.read ?? { verdict: undefined, retryAt: Date.now() + UNREADABLE_MS };
+      this.remember(this.byDigest, digest, read);
+      if (fresh?.configMissing) return { kind: 'config-missing', digest: read.config! };
       return read.verdict;
     }
+    if (read.config === undefined) return undefined;
     if (read.verdict) return read.verdict;
     if ((this.configsSeen.get(read.config) ?? 0) >= Date.now()) return undefined;
     const reply = await requests.getBlob(`/v2/${repository}/blobs/${read.config}`).catch(() => undefined);
