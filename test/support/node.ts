@@ -72,6 +72,12 @@ export type NodeOptions = {
    * test comparing each pull's own outcome cannot have that.
    */
   parallelImagePulls?: boolean;
+  /**
+   * Lift the kubelet's registryPullQPS (default 5 a second, bursts of 10), past which a pull fails
+   * at once with "pull QPS exceeded" without asking the registry: a test starting dozens of pods at
+   * once compares registries, not the kubelet's throttle.
+   */
+  unthrottledPulls?: boolean;
 };
 
 function kubeletConfig(dir: string, runtime: NodeRuntime, port: number, healthzPort: number, options: NodeOptions): string {
@@ -99,6 +105,7 @@ function kubeletConfig(dir: string, runtime: NodeRuntime, port: number, healthzP
     podLogsDir: join(dir, 'pod-logs'),
     // Images are pulled one by one as in a default kubelet, unless the test asks otherwise.
     serializeImagePulls: !options.parallelImagePulls,
+    ...(options.unthrottledPulls && { registryPullQPS: 0 }),
   });
 }
 
