@@ -5,8 +5,9 @@
 # image from the Dockerfile; installing the package would start a service), the kube-apiserver
 # test bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules,
 # the kubelet's ECR credential provider plugin built from its Go module, and a Prometheus with
-# Kubernetes service discovery (Debian's has none) built from its Go module. Idempotent: a second
-# run only checks.
+# Kubernetes service discovery (Debian's has none) built from its Go module, and the registry
+# implementations the differential suite compares (go-containerregistry's, distribution v3) built
+# from theirs. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,3 +29,4 @@ bash test/image/docker-engine.sh
 bash test/apiserver/build.sh
 bash test/ecr-credential-provider/build.sh
 bash test/prometheus/build.sh
+bash test/registries/build.sh

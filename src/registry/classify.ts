@@ -6,7 +6,7 @@ import type { Status } from '../status.js';
  * multi-platform index; tags: GET of the tag list after a 404 (tag or repository missing?);
  * upstream: GET of a blob no registry holds after a 404 (a pull-through cache without its upstream?).
  */
-export type Phase = 'manifest' | 'token' | 'ping' | 'index' | 'tags' | 'upstream';
+export type Phase = 'manifest' | 'token' | 'ping' | 'index' | 'blob' | 'tags' | 'upstream';
 
 export type Outcome =
   /** An HTTP answer from the registry (manifest or /v2/ ping) or its token server. */

@@ -8,7 +8,7 @@ import { BearerTokens, type Authorization } from './bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './error-body.js';
 import { ProvenAccess } from './proven-access.js';
 import { classify, type Outcome } from './classify.js';
-import { explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
+import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
@@ -16,6 +16,7 @@ import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
 import { IndexPlatforms, ownPlatform } from './index-platforms.js';
+import { ImageContents } from './image-contents.js';
 import { TokenRefused } from './token-fetch.js';
 
 export const MANIFEST_MEDIA_TYPES = [
@@ -76,6 +77,7 @@ export class RegistryClient {
   private readonly absence = new AbsenceProbes((host, phase, path, authorization) => this.send(host, phase, path, authorization));
   /** Multi-platform images: read once per digest, judged for the nodes' platforms. */
   private readonly indexes = new IndexPlatforms();
+  private readonly contents = new ImageContents();
   /** The platforms the cluster's nodes run, for the verdict on multi-platform images. */
   private readonly nodePlatforms: () => string[];
 
@@ -185,6 +187,14 @@ export class RegistryClient {
       const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
       if (this.readPlatforms) result.platforms = platforms;
       if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
+    } else if (result.status === 'available') {
+      // Read once per digest: whether containerd can unpack it (an artifact, a signature or a chart cannot).
+      const requests = {
+        getManifest: (manifestPath: string) => this.send(host, 'index', manifestPath, sent?.header),
+        getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
+      };
+      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest });
+      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
     }
     return result;
   }
@@ -283,11 +293,11 @@ export class RegistryClient {
 
   private async send(
     host: string,
-    phase: 'manifest' | 'ping' | 'index' | 'tags' | 'upstream',
+    phase: 'manifest' | 'ping' | 'index' | 'blob' | 'tags' | 'upstream',
     path: string,
     authorization: string | undefined,
     method: 'GET' | 'HEAD' = phase === 'manifest' ? 'HEAD' : 'GET',
-    readBody = phase === 'index' || phase === 'tags' || phase === 'upstream',
+    readBody = phase === 'index' || phase === 'blob' || phase === 'tags' || phase === 'upstream',
   ): Promise<Reply> {
     const headers: Record<string, string> = phase === 'manifest' || phase === 'index' ? { accept: ACCEPT } : {};
     if (authorization) headers.authorization = authorization;

@@ -3,6 +3,7 @@
 // Pure, so the whole table is one test; the status page reuses hintFor() per failure class.
 import { formatDuration } from '../duration.js';
 import type { IndexVerdict } from './index-platforms.js';
+import type { ContentsVerdict } from './image-contents.js';
 import type { ImageReference } from './reference.js';
 
 export const FAILURE_CLASSES = [
@@ -32,6 +33,8 @@ export const FAILURE_CLASSES = [
   'manifest-absent',
   'platform-missing',
   'platform-manifest-absent',
+  'not-an-image',
+  'config-absent',
   'rate-limited',
   'registry-error',
   'token-server-error',
@@ -74,6 +77,8 @@ const HINTS: Record<FailureClass, string> = {
   'platform-missing':
     'push an image for that platform into the index (docker buildx build --platform ...), or, if the workload only runs on nodes of a platform the index has, turn on --check-platforms (chart: checkPlatforms) so the exporter reads the nodes\' platforms',
   'platform-manifest-absent': 'push the index again together with all of its images, or fix the tag in the workload',
+  'not-an-image': 'the reference names an artifact (a signature, an SBOM, a Helm chart...), not a container image: fix the image reference in the workload',
+  'config-absent': 'push the image again (its blobs were deleted, e.g. by garbage collection), or fix the tag in the workload',
   'rate-limited': 'checks of this registry pause for its Retry-After; if it lasts, use a pull secret (higher limits) or lower --registry-concurrency (chart: registryConcurrency)',
   'registry-error': 'a fault on the registry\'s side; retried with backoff, tell its operators if it lasts',
   'token-server-error': 'the registry\'s token server failed; retried with backoff, tell its operators if it lasts',
@@ -201,6 +206,17 @@ export function platformReason(reference: ImageReference, verdict: NonNullable<I
     'platform-manifest-absent',
     `the ${verdict.platform} entry of ${image}'s index names manifest ${verdict.digest}, which the registry does not have (404): the kubelet's pull fails with "not found"`,
   );
+}
+
+export function contentsReason(reference: ImageReference, verdict: NonNullable<ContentsVerdict>): Reason {
+  const image = reference.normalized;
+  if (verdict.kind === 'not-an-image') {
+    return explain(
+      'not-an-image',
+      `${image} is not a container image: its manifest has ${verdict.layers} layer(s), ${verdict.imageLayers} of an image layer type, but its config (${verdict.configType || 'no media type'}) names ${verdict.diffIds}: the kubelet's pull fails with "mismatched image rootfs and manifest layers"`,
+    );
+  }
+  return explain('config-absent', `the config blob ${verdict.digest} of ${image} is not in the registry (404): the kubelet's pull fails with "not found"`);
 }
 
 export function manifestReason(reply: ManifestReply): Reason {

@@ -39,11 +39,11 @@ export function digestOf(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-function blob(mediaType: string, bytes: Buffer): Blob {
+export function blob(mediaType: string, bytes: Buffer): Blob {
   return { mediaType, digest: digestOf(bytes), bytes };
 }
 
-function descriptor(b: Blob): { mediaType: string; size: number; digest: string } {
+export function descriptor(b: Blob): { mediaType: string; size: number; digest: string } {
   return { mediaType: b.mediaType, size: b.bytes.length, digest: b.digest };
 }
 

@@ -45,6 +45,19 @@ export async function pushIndex(
   return { digest, children: children.map((c) => ({ digest: c.manifest.digest, platform: c.platform })) };
 }
 
+/** Pushes `blobs`, then `manifest` under `reference` (a tag or its digest), whatever its media type. */
+export async function pushManifest(target: PushTarget, repo: string, reference: string, manifest: Blob, blobs: Blob[] = []): Promise<string> {
+  const client = await clientFor(target, repo);
+  for (const b of blobs) await client.uploadBlob(b);
+  return client.putManifest(reference, manifest);
+}
+
+/** Deletes a blob (distribution with storage.delete enabled answers 202). */
+export async function deleteBlob(target: PushTarget, repo: string, digest: string): Promise<void> {
+  const client = await clientFor(target, repo);
+  await client.call('DELETE', `/v2/${repo}/blobs/${digest}`, 202);
+}
+
 /** Deletes a manifest by digest; distribution also drops the tags that pointed to it. */
 export async function deleteManifest(target: PushTarget, repo: string, digest: string): Promise<void> {
   const client = await clientFor(target, repo);

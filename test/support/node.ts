@@ -65,7 +65,22 @@ function startComponent(dir: string, name: string, args: string[]): Component {
   return { name, child, log: () => logTail(logPath) };
 }
 
-function kubeletConfig(dir: string, runtime: NodeRuntime, port: number, healthzPort: number): string {
+export type NodeOptions = {
+  /**
+   * Pull images in parallel instead of one by one (a default kubelet's serializeImagePulls). A
+   * serial kubelet stuck on a registry that never answers stalls every later pull on the node; a
+   * test comparing each pull's own outcome cannot have that.
+   */
+  parallelImagePulls?: boolean;
+  /**
+   * Lift the kubelet's registryPullQPS (default 5 a second, bursts of 10), past which a pull fails
+   * at once with "pull QPS exceeded" without asking the registry: a test starting dozens of pods at
+   * once compares registries, not the kubelet's throttle.
+   */
+  unthrottledPulls?: boolean;
+};
+
+function kubeletConfig(dir: string, runtime: NodeRuntime, port: number, healthzPort: number, options: NodeOptions): string {
   return JSON.stringify({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -88,12 +103,13 @@ function kubeletConfig(dir: string, runtime: NodeRuntime, port: number, healthzP
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     podLogsDir: join(dir, 'pod-logs'),
-    // Images are pulled one by one as in a default kubelet.
-    serializeImagePulls: true,
+    // Images are pulled one by one as in a default kubelet, unless the test asks otherwise.
+    serializeImagePulls: !options.parallelImagePulls,
+    ...(options.unthrottledPulls && { registryPullQPS: 0 }),
   });
 }
 
-export async function startNode(apiServer: ApiServer, registries: NodeRegistry[] = []): Promise<TestNode> {
+export async function startNode(apiServer: ApiServer, registries: NodeRegistry[] = [], options: NodeOptions = {}): Promise<TestNode> {
   const missing = missingForNode();
   if (missing) throw new Error(`cannot start the test node: ${missing}`);
   const dir = await mkdtemp(join(tmpdir(), 'iae-node-'));
@@ -129,7 +145,7 @@ export async function startNode(apiServer: ApiServer, registries: NodeRegistry[]
     );
     const kubeletDir = join(dir, 'kubelet');
     mkdirSync(join(dir, 'pod-logs'), { recursive: true });
-    writeFileSync(join(dir, 'kubelet.json'), kubeletConfig(dir, runtime, await freePort(), await freePort()));
+    writeFileSync(join(dir, 'kubelet.json'), kubeletConfig(dir, runtime, await freePort(), await freePort(), options));
     components.push(
       startComponent(dir, 'kubelet', [
         `--config=${join(dir, 'kubelet.json')}`,

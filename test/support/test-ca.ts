@@ -42,6 +42,13 @@ extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1,DNS:localhost
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[wrong-name]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:registry.wrong-name.invalid
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [client]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -79,6 +86,22 @@ export async function issueCert(ca: TestCa, name: string, kind: 'server' | 'clie
   await openssl(['req', '-x509', '-config', join(ca.dir, 'openssl.cnf'), '-extensions', kind,
     '-CA', ca.caFile, '-CAkey', ca.keyFile, ...NEW_KEY,
     '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', subject]);
+  const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+  return { certFile, keyFile, certPem, keyPem };
+}
+
+/**
+ * A server certificate the CA signed that a client must still refuse: `expired` (for 127.0.0.1,
+ * its notAfter a day before its notBefore) or `wrong-name` (valid, for registry.wrong-name.invalid only).
+ */
+export async function issueRefusedServerCert(ca: TestCa, name: string, flaw: 'expired' | 'wrong-name'): Promise<IssuedCert> {
+  const certFile = join(ca.dir, `${name}.pem`);
+  const keyFile = join(ca.dir, `${name}.key`);
+  const csr = join(ca.dir, `${name}.csr`);
+  const subject = flaw === 'expired' ? '/CN=127.0.0.1' : '/CN=registry.wrong-name.invalid';
+  await openssl(['req', '-new', '-config', join(ca.dir, 'openssl.cnf'), ...NEW_KEY, '-keyout', keyFile, '-out', csr, '-subj', subject]);
+  await openssl(['x509', '-req', '-in', csr, '-CA', ca.caFile, '-CAkey', ca.keyFile, '-out', certFile,
+    '-extfile', join(ca.dir, 'openssl.cnf'), '-extensions', flaw === 'expired' ? 'server' : 'wrong-name', '-days', flaw === 'expired' ? '-1' : '2']);
   const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
   return { certFile, keyFile, certPem, keyPem };
 }

@@ -1,10 +1,12 @@
-import { FAILURE_CLASSES, hintFor, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/reasons.js';
+import { contentsReason, FAILURE_CLASSES, hintFor, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/reasons.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { credentialSecrets, redact, registryText } from '../../src/registry/registry-text.js';
 
 const net = (code: string, server: 'registry' | 'token server' = 'registry') => networkReason({ code, host: 'registry.lab:5000', server, timeoutMs: 10_000 });
 const manifest = (httpStatus: number, extra: Partial<Parameters<typeof manifestReason>[0]> = {}) =>
   manifestReason({ httpStatus, host: 'registry.lab:5000', repository: 'team/app', reference: 'v2', ...extra });
+
+const image = parseReference('registry.lab:5000/team/app:v2');
 
 const table: Array<[string, Reason, FailureClass, string]> = [
   ['plain-HTTP registry', net('ERR_SSL_WRONG_VERSION_NUMBER'), 'plain-http',
@@ -57,6 +59,14 @@ const table: Array<[string, Reason, FailureClass, string]> = [
   ['404, repository missing (NAME_UNKNOWN)', manifest(404, { repositoryExists: false }), 'repository-absent',
     'repository team/app does not exist on registry.lab:5000 (404): check the image name (registry host and path) in the workload, or push the image'],
   ['404, registry does not say which', manifest(404), 'manifest-absent', 'registry.lab:5000/team/app:v2 was not found (404): check the image name and tag'],
+  ['index without the nodes\' platform', platformReason(image, { kind: 'no-platform', wanted: ['linux/amd64'], offered: ['linux/arm64'] }), 'platform-missing',
+    "registry.lab:5000/team/app:v2 is a multi-platform image with no image for the nodes' platform linux/amd64 (it has linux/arm64)"],
+  ['index entry naming a deleted manifest', platformReason(image, { kind: 'entry-missing', platform: 'linux/amd64', digest: `sha256:${'1'.repeat(64)}` }), 'platform-manifest-absent',
+    `the linux/amd64 entry of registry.lab:5000/team/app:v2's index names manifest sha256:${'1'.repeat(64)}, which the registry does not have (404)`],
+  ['an artifact, not an image', contentsReason(image, { kind: 'not-an-image', layers: 1, imageLayers: 0, diffIds: 0, configType: 'application/vnd.cncf.helm.config.v1+json' }), 'not-an-image',
+    'registry.lab:5000/team/app:v2 is not a container image: its manifest has 1 layer(s), 0 of an image layer type, but its config (application/vnd.cncf.helm.config.v1+json) names 0: the kubelet\'s pull fails with "mismatched image rootfs and manifest layers": the reference names an artifact'],
+  ['config blob deleted', contentsReason(image, { kind: 'config-missing', digest: `sha256:${'2'.repeat(64)}` }), 'config-absent',
+    `the config blob sha256:${'2'.repeat(64)} of registry.lab:5000/team/app:v2 is not in the registry (404): the kubelet's pull fails with "not found": push the image again`],
   ['429', manifest(429, { retryAfterMs: 30_000 }), 'rate-limited',
     'registry.lab:5000 is rate-limiting requests anonymously (429, Retry-After 30s): checks of this registry pause for its Retry-After; if it lasts, use a pull secret (higher limits) or lower --registry-concurrency (chart: registryConcurrency)'],
   ['503', manifest(503), 'registry-error', "registry.lab:5000 failed with 503 for team/app:v2: a fault on the registry's side"],
@@ -79,7 +89,7 @@ describe('reasons: what happened, then what fixes it, in one line', () => {
 
   test('every failure class has a hint, and the table covers every class', () => {
     for (const failure of FAILURE_CLASSES) expect(hintFor(failure).length).toBeGreaterThan(20);
-    const elsewhere = ['no-v2-api', 'protocol', 'platform-missing', 'platform-manifest-absent'];
+    const elsewhere = ['no-v2-api', 'protocol'];
     expect(new Set(table.map(([, , failure]) => failure))).toEqual(new Set(FAILURE_CLASSES.filter((failure) => !elsewhere.includes(failure))));
   });
 
