@@ -341,7 +341,7 @@ export class RegistryClient {
   private failure(error: unknown, credential: Credential | undefined, secrets: string[]): CheckResult {
     const urlsIn = (text: string) => text.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/g, (url) => redact(url, secrets));
     if (error instanceof TokenRefused) {
-      const reply = { httpStatus: error.httpStatus, origin: urlsIn(error.origin), scope: error.scope, credentialsFrom: error.credentialsFrom };
+      const reply = { httpStatus: error.httpStatus, origin: urlsIn(error.origin), scope: error.scope, credentialsFrom: error.credentialsFrom, method: error.method };
       return this.result({ kind: 'reply', phase: 'token', httpStatus: error.httpStatus, presentedCredentials: !!credential }, tokenReason(reply));
     }
     if (error instanceof NetworkError) {
