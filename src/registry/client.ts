@@ -105,8 +105,9 @@ export class RegistryClient {
       const result = await this.checkWith(reference, credential, secrets);
       const rank = refusalRank(result);
       if (rank === 0) return result;
-      // All refused: the refusal that says most wins (credentials accepted beats credentials refused).
-      if (!kept || rank > refusalRank(kept)) kept = result;
+      // All refused: the refusal that says most wins (credentials accepted beats credentials refused);
+      // among equals the last, tried after every other credential (the kubelet reports every attempt's error).
+      if (!kept || rank >= refusalRank(kept)) kept = result;
     }
     return kept as CheckResult;
   }
