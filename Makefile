@@ -2,7 +2,7 @@
 IMAGE ?= k8s-image-availability-exporter
 VERSION ?= $(shell node -p "require('./package.json').version")
 
-.PHONY: help install build test lint audit chart-lint rules-test e2e bench image
+.PHONY: help install build test lint audit chart-lint manifests rules-test e2e bench image
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ lint: ## Type-check
 
 chart-lint: ## helm lint/template of chart/ with helm 3 and 4, schema and settings tests
 	npm test -- test/chart
+
+manifests: ## Render deploy/ (the chart's defaults, for kubectl apply without Helm) with the helm on PATH
+	scripts/render-manifests.sh
 
 rules-test: ## promtool check/test of monitoring/ alerts, scrape config and dashboard queries
 	npm test -- test/monitoring

@@ -140,6 +140,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const watch = new ClusterWatch(kubeConfig, index, log, {
     checkDisabled,
     namespaceLabel: settings.namespaceLabel || undefined,
+    ignoredNamespaces: new Set(settings.ignoredNamespaces),
     nodePlatforms,
     checkPods: settings.checkPods,
     checkJobs: settings.checkJobs,
@@ -162,6 +163,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
       notReadyReason: () => autoShard?.notReadyReason() ?? watch.notReadyReason(),
       notices: () => [watch.troubleNotice(), filterNotice(index.filterCounts, settings)].filter((notice): notice is string => notice !== undefined),
       givenWarnings: givenWarnings && ((imageKey) => givenWarnings.of(imageKey)),
+      statusPage: settings.statusPage,
       metricsRendered: (renderMs) => {
         const hint = slowRenderWarned ? undefined : slowRenderHint(renderMs, process.execArgv);
         if (!hint) return;
@@ -187,6 +189,7 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
             checkPods: settings.checkPods,
             checkJobs: settings.checkJobs,
             extraWorkloads,
+            ignoredNamespaces: new Set(settings.ignoredNamespaces),
           },
           givenWarnings,
         ),

@@ -128,6 +128,16 @@ convict.addFormat({
   },
 });
 
+// Namespace names are DNS labels (RFC 1123); a typo such as "kube_system" would exclude nothing.
+convict.addFormat({
+  name: 'namespace-names',
+  validate(value: unknown) {
+    const bad = (value as string[]).find((name) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name));
+    if (bad !== undefined) throw new Error(`"${bad.slice(0, 80)}" is not a namespace name (lower-case letters, digits and -, at most 63)`);
+  },
+  coerce: (value: unknown) => commaList(value),
+});
+
 convict.addFormat({
   name: 'positive-int',
   validate(value: unknown) {

@@ -12,6 +12,13 @@ export const schema = {
     arg: 'bind-address',
     env: 'IAE_BIND_ADDRESS',
   },
+  statusPage: {
+    doc: 'Serve the status page (/) and /api/images, which show every checked image with its workloads and pull-secret names to whoever reaches the port; off: only /metrics, /healthz and /readyz (docs/status-page.md).',
+    format: 'switch',
+    default: true,
+    arg: 'status-page',
+    env: 'IAE_STATUS_PAGE',
+  },
   checkInterval: {
     doc: 'How often every image is checked again (Go duration).',
     format: 'go-duration',
@@ -54,6 +61,13 @@ export const schema = {
     default: '',
     arg: 'namespace-label',
     env: 'IAE_NAMESPACE_LABEL',
+  },
+  ignoredNamespaces: {
+    doc: 'Namespaces whose workloads are not checked (comma-separated names), beside namespaceLabel; a workload annotated image-availability-exporter.io/check: "true" is checked all the same. Honoured by the exporter, the check command and the webhook.',
+    format: 'namespace-names',
+    default: [] as string[],
+    arg: 'ignored-namespaces',
+    env: 'IAE_IGNORED_NAMESPACES',
   },
   shard: {
     doc: 'This replica\'s shard, 0-based: with several replicas each checks the images whose name hashes to its shard.',
@@ -332,12 +346,14 @@ export const schema = {
 
 export type Settings = {
   bindAddress: string;
+  statusPage: boolean;
   checkInterval: number;
   ignoredImages: string[];
   allowedImages: string[];
   defaultRegistry: string;
   imageMirrors: string[];
   namespaceLabel: string;
+  ignoredNamespaces: string[];
   shard: number;
   recordEvents: boolean;
   checkPlatforms: boolean;

@@ -7,12 +7,14 @@ test/chart/settings.test.ts fails until all three exist and the value reaches th
 */}}
 {{- define "iae.settings" -}}
 bindAddress: IAE_BIND_ADDRESS
+statusPage: IAE_STATUS_PAGE
 checkInterval: IAE_CHECK_INTERVAL
 ignoredImages: IAE_IGNORED_IMAGES
 allowedImages: IAE_ALLOWED_IMAGES
 defaultRegistry: IAE_DEFAULT_REGISTRY
 imageMirrors: IAE_IMAGE_MIRRORS
 namespaceLabel: IAE_NAMESPACE_LABEL
+ignoredNamespaces: IAE_IGNORED_NAMESPACES
 shard: IAE_SHARD
 totalShards: IAE_TOTAL_SHARDS
 recordEvents: IAE_RECORD_EVENTS

@@ -8,6 +8,7 @@ import type { CheckResults } from '../checks/results.js';
 import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../index/image-index.js';
 import { extraWorkloadKind, type ExtraWorkload } from '../kube/extra-workloads.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
+import { leftOut } from '../kube/workload-selection.js';
 import type { CheckResult } from '../registry/client.js';
 import type { FailureClass } from '../registry/reasons.js';
 import type { Status } from '../status.js';
@@ -35,6 +36,8 @@ export type DecisionOptions = {
   checkJobs: boolean;
   /** --extra-workload resources, reviewed like the built-in kinds. */
   extraWorkloads: readonly ExtraWorkload[];
+  /** --ignored-namespaces: their workloads are not reviewed unless annotated to be checked. */
+  ignoredNamespaces?: ReadonlySet<string>;
 };
 
 export type Decision = AdmissionAnswer & { outcome: 'ignored' | 'available' | 'warned' | 'denied' };
@@ -58,7 +61,7 @@ export class AdmissionDecider {
     const kind = this.kindOf(request);
     const object = (request.object ?? {}) as KubeObject;
     const podSpec = kind && typeof object === 'object' ? kind.podSpec(object) : undefined;
-    if (!kind || !podSpec || typeof podSpec !== 'object' || this.notChecked(kind, object) || !inReviewNamespace(request, object)) return { allowed: true, warnings: [], outcome: 'ignored' };
+    if (!kind || !podSpec || typeof podSpec !== 'object' || this.notChecked(kind, object, request.namespace) || !inReviewNamespace(request, object)) return { allowed: true, warnings: [], outcome: 'ignored' };
     const name = request.name || object.metadata?.name || '(generated name)';
     const usages = this.index.usagesFor({ kind: kind.kind, namespace: request.namespace, name, podSpec });
     const answers = await this.answer(usages);
@@ -99,8 +102,9 @@ export class AdmissionDecider {
     return extra && request.kind ? extraWorkloadKind(extra, request.kind) : undefined;
   }
 
-  /** The exporter's rules for what it does not check: finished, disabled, or created by a controller (checked as its owner). */
-  private notChecked(kind: WorkloadKind, object: KubeObject): boolean {
+  /** The exporter's rules for what it does not check: left out by namespace or annotation, finished, disabled, or created by a controller (checked as its owner). */
+  private notChecked(kind: WorkloadKind, object: KubeObject, namespace: string): boolean {
+    if (leftOut(namespace, object.metadata?.annotations, { ignored: this.options.ignoredNamespaces ?? new Set() })) return true;
     if (object.metadata?.ownerReferences?.some?.((owner) => owner?.controller === true)) return true;
     if (kind.finished(object)) return true;
     return kind.disabled(object) && !this.options.checkDisabled.has(kind.kind);

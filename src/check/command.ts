@@ -12,6 +12,7 @@ import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';
 import { PullSecrets, type ReadSecret } from '../kube/pull-secrets.js';
 import { KIND_NAMES } from '../kube/workload-kinds.js';
+import { CHECK_ANNOTATION, leftOut } from '../kube/workload-selection.js';
 import { createLogger } from '../log.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
 import { cloudCredentialProviders } from '../registry/cloud/providers.js';
@@ -31,7 +32,8 @@ Checks every image used by the Kubernetes manifests in FILE ("-" reads stdin; mu
 YAML and Lists; Deployments, StatefulSets, DaemonSets, CronJobs, Jobs, Pods, ReplicaSets) with the
 exporter's rules: a workload's own imagePullSecrets, else those of its ServiceAccount, read from the
 Secrets and ServiceAccounts among the manifests; workloads scaled to zero and suspended CronJobs are
-skipped unless --force-check-disabled-controllers names their kind.
+skipped unless --force-check-disabled-controllers names their kind; so are workloads annotated
+image-availability-exporter.io/check: "false" and those in --ignored-namespaces (unless annotated "true").
 
 Exit status: 0 every image is available; 1 at least one is not; 2 nothing was checked: a usage
 error, a file that cannot be read, invalid YAML, or no images in the input (unless --allow-empty).
@@ -46,7 +48,7 @@ error, a file that cannot be read, invalid YAML, or no images in the input (unle
 
 Registry settings of the exporter apply too: --capath, --skip-registry-cert-verification,
 --allow-plain-http, --registry-request-timeout, --registry-concurrency, --default-registry,
---image-mirror, --ignored-images, --allowed-images, --force-check-disabled-controllers,
+--image-mirror, --ignored-images, --allowed-images, --ignored-namespaces, --force-check-disabled-controllers,
 --cloud-credentials, --cloud-credential-host,
 --cloud-credential-endpoint, --image-credential-provider-config, --image-credential-provider-bin-dir,
 --node-docker-config-root, --docker-config-credentials.`;
@@ -89,12 +91,19 @@ async function check(argv: string[], io: CheckIo): Promise<number> {
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver);
   const forced = new Set(settings.forceCheckDisabledControllers.includes('*') ? KIND_NAMES : settings.forceCheckDisabledControllers);
   const skipped = manifests.workloads.filter((workload) => workload.disabled && !forced.has(workload.watchedKind!));
-  const plan = planChecks(manifests, manifests.workloads.filter((workload) => !skipped.includes(workload)), resolver, filter);
+  const ignoredNamespaces = new Set(settings.ignoredNamespaces);
+  const leftOutHere = manifests.workloads.filter((workload) => leftOut(workload.namespace, workload.annotations, { ignored: ignoredNamespaces }));
+  const plan = planChecks(manifests, manifests.workloads.filter((workload) => !skipped.includes(workload) && !leftOutHere.includes(workload)), resolver, filter);
   if (skipped.length > 0) {
     const kinds = [...new Set(skipped.map((workload) => workload.watchedKind))].join(',');
     const named = skipped.slice(0, 20).map((w) => `${w.kind}/${w.namespace}/${w.name}`.slice(0, 200));
     const more = skipped.length > named.length ? ` and ${skipped.length - named.length} more` : '';
     io.stderr.write(`skipped ${skipped.length} workload(s) scaled to zero or suspended, as the exporter does: ${named.join(', ')}${more}; --force-check-disabled-controllers=${kinds} checks them\n`);
+  }
+  if (leftOutHere.length > 0) {
+    const named = leftOutHere.slice(0, 20).map((w) => `${w.kind}/${w.namespace}/${w.name}`.slice(0, 200));
+    const more = leftOutHere.length > named.length ? ` and ${leftOutHere.length - named.length} more` : '';
+    io.stderr.write(`left out ${leftOutHere.length} workload(s), as the exporter does: ${named.join(', ')}${more}; their namespace is in --ignored-namespaces or they are annotated ${CHECK_ANNOTATION}: "false" (annotate "true" to check one anyway)\n`);
   }
 
   const client = new RegistryClient({

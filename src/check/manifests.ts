@@ -16,6 +16,7 @@ export type ManifestWorkload = {
   watchedKind?: KindName;
   /** Scaled to zero or suspended: the exporter skips it unless forced. */
   disabled: boolean;
+  annotations?: unknown;
 };
 
 export type Manifests = {
@@ -91,7 +92,7 @@ function collect(value: unknown, into: Manifests, defaultNamespace: string, coun
   const podSpec = POD_SPEC_BY_KIND[kind.toLowerCase()]?.(object);
   if (!podSpec || typeof podSpec !== 'object') return;
   const watched = WORKLOAD_KINDS.find((entry) => entry.objectKind === kind);
-  into.workloads.push({ kind, namespace, name, podSpec, watchedKind: watched?.kind, disabled: watched?.disabled(object) ?? false });
+  into.workloads.push({ kind, namespace, name, podSpec, watchedKind: watched?.kind, disabled: watched?.disabled(object) ?? false, annotations: object.metadata?.annotations });
 }
 
 /** A Secret as the API server would store it: stringData merged into data, base64-encoded. */

@@ -5,7 +5,7 @@ import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults, StatusChange } from '../checks/results.js';
 import { imageKeyOf, type ImageIndex } from '../index/image-index.js';
 import { apiHost } from '../registry/client.js';
-import { hintFor } from '../registry/reasons.js';
+import { hintFor, type FailureClass } from '../registry/reasons.js';
 import type { Status } from '../status.js';
 import type { ImageQuery } from './image-query.js';
 
@@ -17,6 +17,8 @@ export type ImageReport = {
   reason: string;
   /** What to do about it, one line; absent when available or pending. */
   todo?: string;
+  /** The class of a failure the registry (or the way to it) gave; absent when the exporter refused to ask (a malformed pull secret, too many secrets). */
+  failure?: FailureClass;
   lastCheck?: string;
   /** When the image got its current status. */
   since?: string;
@@ -90,8 +92,9 @@ export function reportSnapshot(
             image: usage.unit.reference.normalized,
             registry: apiHost(usage.unit.reference.registry),
             status: record?.status ?? 'pending',
-            reason: record ? (hint && message.endsWith(`: ${hint}`) ? message.slice(0, -hint.length - 2) : message) : (results.waitingReason(usage.unit.key) ?? 'not checked yet'),
+            reason: record ? withoutHint(message, hint) : (results.waitingReason(usage.unit.key) ?? 'not checked yet'),
             todo: record && record.status !== 'available' ? hint : undefined,
+            failure: record && record.status !== 'available' ? record.failure : undefined,
             lastCheck: iso(record?.checkedAt),
             since: iso(history?.since),
             lastAvailable: iso(history?.lastAvailableAt),
@@ -171,7 +174,7 @@ function registryReports(reports: ImageReport[], pausedUntil?: (registry: string
     .map(([registry, group]) => {
       const durations = group.flatMap((r) => (r.durationMs === undefined ? [] : [r.durationMs])).sort((a, b) => a - b);
       const failing = group.filter((r) => isFailing(r.status));
-      const latest = failing.reduce<ImageReport | undefined>((best, r) => (!best || (r.lastCheck ?? '') > (best.lastCheck ?? '') ? r : best), undefined);
+      const latest = failing.filter(isRegistryError).reduce<ImageReport | undefined>((best, r) => (!best || (r.lastCheck ?? '') > (best.lastCheck ?? '') ? r : best), undefined);
       return {
         registry,
         images: group.length,
@@ -184,6 +187,22 @@ function registryReports(reports: ImageReport[], pausedUntil?: (registry: string
       };
     })
     .sort((a, b) => b.failing - a.failing || b.images - a.images || a.registry.localeCompare(b.registry));
+}
+
+/** The registry's own error: it was asked and failed; not a check the exporter refused to send, nor one cut short by its own stop. */
+function isRegistryError(report: ImageReport): boolean {
+  return report.failure !== undefined && report.failure !== 'stopping';
+}
+
+/**
+ * The message without its what-to-do line, which the page shows apart. The hint ends the message
+ * (explain() in reasons.ts), but notes may follow it in parentheses (pull secrets read earlier,
+ * credential providers that failed): cut it wherever it stands.
+ */
+function withoutHint(message: string, hint: string | undefined): string {
+  if (!hint) return message;
+  const at = message.lastIndexOf(`: ${hint}`);
+  return at < 0 ? message : message.slice(0, at) + message.slice(at + hint.length + 2);
 }
 
 function percentile(sorted: number[], p: number): number | undefined {

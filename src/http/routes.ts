@@ -38,6 +38,8 @@ export type RouteSources = {
   givenWarnings?(imageKey: string): readonly GivenWarning[];
   /** How long each /metrics render took, compression included. */
   metricsRendered?(renderMs: number): void;
+  /** False: no status page, no /api/images (--status-page=false). */
+  statusPage?: boolean;
 };
 
 export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
@@ -69,9 +71,9 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
     const content = Buffer.from(text);
     return { contentType, chunks: [content], length: content.length, headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' } };
   };
-  return {
+  const metricsRoutes = {
     metricsRender,
-    async metrics(acceptsGzip): Promise<Body> {
+    async metrics(acceptsGzip: boolean): Promise<Body> {
       const lease = await metricsRender.acquire();
       const body = lease.value;
       return acceptsGzip
@@ -79,6 +81,10 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
         : { contentType: metrics.contentType, chunks: gunzipped(body.gzipped), length: body.bytes, headers: { vary: 'accept-encoding' }, release: lease.release };
     },
     notReadyReason: () => sources.notReadyReason(),
+  };
+  if (sources.statusPage === false) return metricsRoutes;
+  return {
+    ...metricsRoutes,
     statusPage: (query) =>
       withSnapshot(
         (snapshot) => {

@@ -111,7 +111,11 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
     case '/':
     case '/api/images': {
       const page = path === '/' ? routes.statusPage : routes.imagesJson;
-      if (!page) break;
+      if (!page) {
+        response.writeHead(404, { 'content-type': 'text/plain' });
+        response.end(`not found: ${path} is turned off here (--status-page=false, chart: statusPage); the exporter serves /metrics, /healthz and /readyz\n`);
+        return;
+      }
       if (pages.bytes >= limits.pageBytesInFlight) {
         response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
         response.end('busy: too many pages are being sent right now; retry in a few seconds, or ask for fewer images per page (limit=)\n');
@@ -132,7 +136,7 @@ async function handle(routes: Routes, limits: ServerLimits, pages: { bytes: numb
   const asset = routes.assets?.get(path);
   if (asset) return send(response, asset, head, limits.idleTimeoutMs);
   response.writeHead(404, { 'content-type': 'text/plain' });
-  response.end('not found: the exporter serves /, /api/images, /metrics, /healthz and /readyz\n');
+  response.end(`not found: the exporter serves ${routes.statusPage ? '/, /api/images, ' : ''}/metrics, /healthz and /readyz\n`);
 }
 
 function send(response: ServerResponse, body: Body, head: boolean, idleTimeoutMs: number): Promise<void> | undefined {

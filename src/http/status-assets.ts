@@ -2,6 +2,9 @@
 // their own (/status.css, /status.js) so the Content-Security-Policy can forbid inline code and
 // any other origin. The page works without the script: it only adds copy-on-click for shortened
 // references, submits the filters when they change and focuses the search on "/".
+/** Characters a shortened value keeps whole at its end (status-page.ts). */
+export const MAX_TAIL = 24;
+
 export const STATUS_CSS = `
 *, *::before, *::after { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1rem 1.25rem; color: #1d1d1f; }
@@ -21,21 +24,29 @@ th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bot
 th { background: #f6f6f6; font-weight: 600; }
 col.status { width: 10rem; } col.image { width: 34%; } col.used { width: 20%; } col.checked { width: 9rem; }
 table.registries col.registry { width: 24%; } table.registries col.num { width: 6rem; } table.registries col.paused { width: 10rem; }
+/* The head gives way first (ellipsis in the middle of the value), the tail only once the head is down to its ellipsis.
+   Inline blocks, not flex items, so a selection copies the value on one line; tail-N says how many characters the tail has. */
 .ref { display: block; white-space: nowrap; overflow: hidden; font-family: ui-monospace, monospace; font-size: .85rem; cursor: copy; }
-.ref .head { display: inline-block; vertical-align: bottom; max-width: calc(100% - 24ch); overflow: hidden; text-overflow: ellipsis; }
+.ref .head, .ref .tail { display: inline-block; vertical-align: bottom; overflow: hidden; text-overflow: ellipsis; }
+.ref .head { max-width: max(2ch, 100% - var(--tail, 0ch)); }
+.ref .tail { max-width: calc(100% - 2ch); }
+${Array.from({ length: MAX_TAIL + 1 }, (_, n) => `.ref.tail-${n} { --tail: ${n}ch; }`).join('\n')}
+.status-name { overflow-wrap: normal; }
 .ref.copied { background: #d9f2dd; }
 .sub { color: #555; font-size: .8rem; }
 td ul, td ol { margin: 0; padding-left: 1rem; }
+td details ol { padding-left: 0; list-style: none; font-size: .8rem; }
 details summary { cursor: pointer; color: #555; font-size: .8rem; }
 .todo { margin: .25rem 0 0; padding-left: .5rem; border-left: 3px solid #c99a00; }
-.badge { display: inline-block; padding: .1rem .45rem; border-radius: .6rem; font-size: .8rem; background: #fff0c7; color: #6b4e00; white-space: nowrap; }
+.badge { display: inline-block; max-width: 100%; padding: .1rem .45rem; border-radius: .6rem; font-size: .8rem; background: #fff0c7; color: #6b4e00; }
 .status-available .badge { background: #d9f2dd; color: #0b5d1e; }
 .status-absent .badge, .status-bad_image_format .badge { background: #fbdada; color: #8a1010; }
 .status-pending .badge { background: #eef; color: #334; }
 .pager { display: flex; gap: 1rem; margin: .75rem 0; }
 @media (max-width: 1000px) {
   body { margin: .75rem; font-size: 13px; }
-  col.status { width: 7.5rem; } col.used { width: 18%; } col.checked { width: 6.5rem; }
+  col.status { width: 7.5rem; } col.used { width: 18%; } col.checked { width: 8rem; }
+  table.registries col.registry { width: 30%; } table.registries col.num { width: 4.5rem; } table.registries col.paused { width: 7rem; }
 }
 `;
 

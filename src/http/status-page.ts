@@ -5,6 +5,7 @@
 // HTML-escaped; no secret value is ever known here.
 import { STATUSES } from '../status.js';
 import { queryString, type ImageQuery } from './image-query.js';
+import { MAX_TAIL } from './status-assets.js';
 import { isFailing, type RegistryReport, type ReportPage, type ReportSnapshot } from './image-report.js';
 
 /** Workloads shown per image before the rest fold into "N more". */
@@ -75,10 +76,10 @@ function row(report: ReportPage['images'][number], platformColumn: boolean, now:
     `<ul>${workloads.slice(0, WORKLOADS_OPEN).join('')}</ul>` +
     (more > 0 ? `<details><summary>${more} more</summary><ul>${workloads.slice(WORKLOADS_OPEN).join('')}</ul>${report.workloadCount > report.workloads.length ? `<span class="sub">and ${report.workloadCount - report.workloads.length} not listed</span>` : ''}</details>` : '');
   const history = report.changes.length
-    ? `<details><summary>last changes</summary><ol>${report.changes.map((c) => `<li>${escapeHtml(c.status)} ${time(c.at, now)}</li>`).join('')}</ol></details>`
+    ? `<details><summary>last changes</summary><ol>${report.changes.map((c) => `<li>${statusName(c.status)} ${time(c.at, now)}</li>`).join('')}</ol></details>`
     : '';
   const checked = report.lastCheck
-    ? `${time(report.lastCheck, now)}${report.since ? `<div class="sub">${escapeHtml(report.status)} since ${time(report.since, now)}</div>` : ''}${report.status !== 'available' && report.lastAvailable ? `<div class="sub">last available ${time(report.lastAvailable, now)}</div>` : ''}${history}`
+    ? `${time(report.lastCheck, now)}${report.since ? `<div class="sub">${statusName(report.status)} since ${time(report.since, now)}</div>` : ''}${report.status !== 'available' && report.lastAvailable ? `<div class="sub">last available ${time(report.lastAvailable, now)}</div>` : ''}${history}`
     : `<span class="sub">${report.status === 'bad_image_format' ? 'not sent: the reference cannot be parsed' : 'not yet'}</span>`;
   const reason =
     (report.reason ? `<div>${escapeHtml(report.reason)}</div>` : '') +
@@ -86,7 +87,7 @@ function row(report: ReportPage['images'][number], platformColumn: boolean, now:
     (report.pullSecrets.length ? `<div class="sub">pull secrets: ${escapeHtml(report.pullSecrets.join(', '))}</div>` : '') +
     admissionWarnings(report, now);
   return `<tr class="status-${escapeHtml(report.status)}">
-  <td><span class="badge">${escapeHtml(report.status)}</span></td>
+  <td><span class="badge">${statusName(report.status)}</span></td>
   <td class="image">${shortened(report.image)}<div class="sub">${escapeHtml(report.registry)}</div>${report.digest ? shortened(report.digest) : ''}</td>
   <td>${used}</td>
   <td>${checked}</td>
@@ -114,10 +115,15 @@ function registryRow(registry: RegistryReport): string {
 </tr>`;
 }
 
+/** A status name that may wrap after its underscores and nowhere else (registry_v1_api_not_supported is wider than the column). */
+function statusName(status: string): string {
+  return `<span class="status-name">${escapeHtml(status).replaceAll('_', '_<wbr>')}</span>`;
+}
+
 /** The full value in the text (so a copy takes it) and the tooltip; CSS elides the middle. */
 function shortened(value: string): string {
-  const tail = Math.min(24, Math.floor(value.length / 2));
-  return `<span class="ref" title="${escapeHtml(value)}"><span class="head">${escapeHtml(value.slice(0, value.length - tail))}</span><span class="tail">${escapeHtml(value.slice(value.length - tail))}</span></span>`;
+  const tail = Math.min(MAX_TAIL, Math.floor(value.length / 2));
+  return `<span class="ref tail-${tail}" title="${escapeHtml(value)}"><span class="head">${escapeHtml(value.slice(0, value.length - tail))}</span><span class="tail">${escapeHtml(value.slice(value.length - tail))}</span></span>`;
 }
 
 function time(isoTime: string, now: number): string {

@@ -15,6 +15,7 @@ import { ownerProjection } from './object-projection.js';
 import { watchProblem, WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
 import { watchReportingAccepted, withAcceptHeader } from './watch-requests.js';
+import { leftOut, type NamespaceRule } from './workload-selection.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
 
 const PAGE_SIZE = 500;
@@ -31,6 +32,8 @@ export type ClusterWatchOptions = {
   checkDisabled: ReadonlySet<KindName>;
   /** Only namespaces with this label (`key` or `key=value`) are checked; undefined: all. */
   namespaceLabel?: string;
+  /** Namespaces whose workloads are not checked (--ignored-namespaces), unless a workload opts in. */
+  ignoredNamespaces?: ReadonlySet<string>;
   /** When given, nodes are watched and their platforms kept here. */
   nodePlatforms?: NodePlatforms;
   /** Pods no watched kind owns are checked as kind pod (--check-pods). */
@@ -55,6 +58,7 @@ export class ClusterWatch {
   private readonly selectedNamespaces = new Set<string>();
   private readonly api: KubeApi;
   private readonly trouble = new WatchTrouble();
+  private readonly namespaceRule: NamespaceRule;
   private stopped = false;
 
   constructor(
@@ -67,6 +71,10 @@ export class ClusterWatch {
     for (const kind of WORKLOAD_KINDS) this.covering.add(coveredBy(kind));
     if (options.checkJobs) this.covering.add(coveredBy(JOB_KIND));
     this.owners = new PodOwners(this.covering);
+    this.namespaceRule = {
+      ignored: options.ignoredNamespaces ?? new Set(),
+      selected: options.namespaceLabel ? (namespace) => this.selectedNamespaces.has(namespace) : undefined,
+    };
   }
 
   /**
@@ -250,7 +258,7 @@ export class ClusterWatch {
     // Asked first for every pod: it also keeps track of which pods a ReplicaSet or Job controls.
     if (kind === POD_KIND && this.owners.podCoverage(object) !== 'check') return true;
     if (kind === JOB_KIND && this.owners.jobCoverage(object) !== 'check') return true;
-    if (this.options.namespaceLabel && !this.selectedNamespaces.has(object.metadata?.namespace ?? '')) return true;
+    if (leftOut(object.metadata?.namespace ?? '', object.metadata?.annotations, this.namespaceRule)) return true;
     if (kind.finished(object)) return true;
     return kind.disabled(object) && !this.options.checkDisabled.has(kind.kind);
   }

@@ -4,6 +4,7 @@
 // checks: names, uid and controller, container names and images, pull secrets, service account,
 // phase.
 import type * as k8s from '@kubernetes/client-node';
+import { CHECK_ANNOTATION } from './workload-selection.js';
 import type { KubeObject, OwnerReference } from './workload-kinds.js';
 
 type Metadata = NonNullable<KubeObject['metadata']>;
@@ -20,6 +21,9 @@ function metadata(object: KubeObject): Metadata {
   const controller = controllerOf(object);
   const kept: Metadata = { name, namespace, uid, resourceVersion };
   if (controller) kept.ownerReferences = [{ apiVersion: controller.apiVersion, kind: controller.kind, name: controller.name, uid: controller.uid, controller: true }];
+  // Of the annotations, only the one that opts the workload out of checks (or in).
+  const check: unknown = object.metadata?.annotations?.[CHECK_ANNOTATION];
+  if (typeof check === 'string') kept.annotations = { [CHECK_ANNOTATION]: check.slice(0, 16) };
   return kept;
 }
 

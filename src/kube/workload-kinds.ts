@@ -15,7 +15,7 @@ export type KindName = string;
 export type OwnerReference = k8s.V1OwnerReference;
 
 export type KubeObject = {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; ownerReferences?: OwnerReference[] };
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; ownerReferences?: OwnerReference[]; annotations?: Record<string, string> };
   spec?: unknown;
   status?: unknown;
 };

@@ -1,10 +1,12 @@
 // The status page with a realistic cluster of 5 000 images in Debian's chromium (playwright-core):
-// the layout holds at 1 400 and 900 px with long references, digests and reasons; filters, search,
-// sort and paging work without the script; hostile text from workloads stays inert. Screenshots
-// of both widths are written next to this file (shown in docs/status-page.md).
+// the layout holds at 1 400 and 900 px with long references, digests and reasons, for every status
+// (nothing spills out of its cell, no status name breaks mid-word, nothing is cut without an
+// ellipsis); filters, search, sort and paging work without the script; hostile text from workloads
+// stays inert. Screenshots of both widths are written next to this file (shown in docs/status-page.md).
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { exporterRoutes } from '../../src/http/routes.js';
+import { STATUSES } from '../../src/status.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { clusterImages } from '../support/cluster-images.js';
@@ -60,6 +62,83 @@ describe('status page at scale', () => {
     });
   }
 
+  /**
+   * What a reader would see go wrong in the tables, every folded part opened: a box or text that
+   * spills out of its cell over the next one; a status name broken other than after an underscore;
+   * a clipped box whose cut shows no ellipsis (or is too narrow to show one).
+   */
+  async function layoutFaults(page: Page): Promise<string[]> {
+    await page.evaluate(() => document.querySelectorAll('details').forEach((details) => (details.open = true)));
+    return page.evaluate((statuses) => {
+      const faults: string[] = [];
+      const clips = (element: Element) => ['hidden', 'clip'].includes(getComputedStyle(element).overflowX);
+      const clippedWithin = (node: Node, cell: Element) => {
+        for (let e = node.parentElement; e && e !== cell; e = e.parentElement) if (clips(e)) return true;
+        return false;
+      };
+      for (const cell of document.querySelectorAll('table td')) {
+        const box = cell.getBoundingClientRect();
+        const where = `${cell.closest('table')!.className} row ${(cell.parentElement as HTMLTableRowElement).rowIndex} column ${(cell as HTMLTableCellElement).cellIndex + 1}`;
+        const texts: Array<{ node: Text; start: number }> = [];
+        let joined = '';
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node instanceof Text) {
+            texts.push({ node, start: joined.length });
+            joined += node.data;
+          }
+          if (node instanceof Element && clips(node) && node.scrollWidth > node.clientWidth + 1) {
+            const style = getComputedStyle(node);
+            if (style.textOverflow !== 'ellipsis' || node.clientWidth < parseFloat(style.fontSize) / 2) {
+              faults.push(`${where}: "${(node.textContent ?? '').slice(0, 40)}" is cut at ${node.clientWidth} of ${node.scrollWidth} px without an ellipsis`);
+            }
+          }
+          if (clippedWithin(node, cell)) continue;
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          const rects = node instanceof Element ? [node.getBoundingClientRect()] : [...range.getClientRects()];
+          for (const rect of rects) {
+            if (rect.width > 0 && (rect.left < box.left - 0.5 || rect.right > box.right + 0.5)) {
+              faults.push(`${where}: "${(node.textContent ?? '').slice(0, 40)}" spills out of its cell (${Math.round(rect.left)}–${Math.round(rect.right)} in ${Math.round(box.left)}–${Math.round(box.right)})`);
+            }
+          }
+        }
+        // A status name may break only after an underscore, never inside a word.
+        const charTop = (offset: number) => {
+          const at = texts.filter((t) => t.start <= offset).at(-1)!;
+          const range = document.createRange();
+          range.setStart(at.node, offset - at.start);
+          range.setEnd(at.node, offset - at.start + 1);
+          return range.getBoundingClientRect();
+        };
+        for (const status of statuses) {
+          for (let found = joined.indexOf(status); found >= 0; found = joined.indexOf(status, found + 1)) {
+            if (/\w/.test(joined[found - 1] ?? '') || /\w/.test(joined[found + status.length] ?? '')) continue;
+            for (let i = 1; i < status.length; i++) {
+              const before = charTop(found + i - 1);
+              const after = charTop(found + i);
+              if (before.height === 0 || after.height === 0) continue;
+              if (after.top > before.top + before.height / 2 && status[i - 1] !== '_') faults.push(`${where}: ${status} breaks between "${status.slice(0, i)}" and "${status.slice(i)}"`);
+            }
+          }
+        }
+      }
+      return faults;
+    }, [...STATUSES, 'pending']);
+  }
+
+  test.each([1400, 900])('at %i px, for every status: nothing spills over a neighbouring cell, no status name breaks mid-word, no cut without an ellipsis', async (width) => {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const faults: string[] = [];
+    for (const status of [...STATUSES, 'pending']) {
+      await page.goto(`${url}/?status=${status}&limit=30`);
+      expect(await page.locator(`table.images tbody tr.status-${status}`).count()).toBeGreaterThan(0);
+      faults.push(...(await layoutFaults(page)).map((fault) => `${status} page, ${fault}`));
+    }
+    await page.close();
+    expect(faults).toEqual([]);
+  }, 120_000);
+
   test.each([1400, 900])('at %i px: no horizontal overflow, no reference cell narrower than 24 characters, screenshot', async (width) => {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     const external: string[] = [];
@@ -70,6 +149,7 @@ describe('status page at scale', () => {
     expect(figures.scrollWidth).toBeLessThanOrEqual(figures.innerWidth);
     expect(figures.narrowestChars).toBeGreaterThanOrEqual(MIN_REFERENCE_CHARS);
     expect(external).toEqual([]);
+    expect(await page.locator('table.registries').innerText()).toContain('127.0.0.1:21002');
     // Failing first: the first row is not available.
     expect(await page.locator('table.images tbody tr').first().getAttribute('class')).not.toBe('status-available');
     await page.screenshot({ path: join(repoRoot, 'test', 'browser', `status-page-${width}.png`) });

@@ -63,8 +63,8 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const objects = render(binary, options);
     expect(objects.map((object) => object.kind).sort()).toEqual(
       options.valuesFiles
-        ? // values-everything adds the registries file, the dashboard, the ServiceMonitor and a Role + RoleBinding per secret namespace.
-          ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor']
+        ? // values-everything adds the registries file, the dashboard, the ServiceMonitor, the HTTP port's NetworkPolicy and a Role + RoleBinding per secret namespace.
+          ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodMonitor', 'PrometheusRule', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor']
         : ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'],
     );
     for (const object of objects) {

@@ -2,7 +2,7 @@
 // module proxy into test/.cache; skipped, saying why, where Go or the proxy is missing), its shape
 // checked (tag trigger, least permissions, multi-platform buildx push, helm push to OCI), and its
 // chart step run for real with helm: the packaged chart defaults to the pushed image.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -46,11 +46,11 @@ describe('release workflow', () => {
     });
   }
 
-  test('runs on a version tag only, after the tests, with write access to packages in the release job only', () => {
+  test('runs on a version tag only, after the tests, with write access to packages and releases in the release job only', () => {
     expect(workflow.on).toEqual({ push: { tags: ['v[0-9]+.[0-9]+.[0-9]+'] } });
     expect(workflow.permissions).toEqual({ contents: 'read' });
     expect(release.needs).toBe('test');
-    expect(release.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(release.permissions).toEqual({ contents: 'write', packages: 'write' });
     expect(workflow.jobs.test.permissions).toBeUndefined();
   });
 
@@ -82,6 +82,36 @@ describe('release workflow', () => {
       const refused = runWith('v99.0.0');
       expect(refused.status).toBe(1);
       expect(refused.stdout).toContain(`::error::tag v99.0.0 does not match package.json version ${version}`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test('its manifests step, run with the real helm after the chart step, attaches the chart rendered with the pushed image to the release', () => {
+    const packageStep = release.steps.find((entry) => entry.name === 'Package the chart with the published image')!;
+    const attachStep = release.steps.find((entry) => entry.name === 'Attach plain manifests to the release')!;
+    const work = mkdtempSync(join(tmpdir(), 'iae-release-'));
+    try {
+      cpSync(chartDir, join(work, 'chart'), { recursive: true, verbatimSymlinks: true });
+      cpSync(join(repoRoot, 'monitoring'), join(work, 'monitoring'), { recursive: true });
+      cpSync(join(repoRoot, 'scripts'), join(work, 'scripts'), { recursive: true });
+      // A stand-in for GitHub's CLI, which needs GitHub: it records its arguments, and knows no release yet.
+      mkdirSync(join(work, 'bin'));
+      writeFileSync(join(work, 'bin', 'gh'), '#!/bin/sh\necho "$*" >> "$GH_LOG"\n[ "$2" = view ] && exit 1\nexit 0\n', { mode: 0o755 });
+      const image = 'ghcr.io/acme/k8s-image-availability-exporter';
+      const env = { ...process.env, IMAGE: image, VERSION: '1.2.3', TAG: 'v1.2.3', CHART_REPOSITORY: 'oci://ghcr.io/acme/charts', GH_LOG: join(work, 'gh.log'), PATH: `${join(work, 'bin')}:${dirname(helm3)}:${process.env.PATH}`, HELM_CACHE_HOME: join(work, '.helm') };
+      for (const step of [packageStep, attachStep]) {
+        const result = run('bash', ['-c', step.run!], { cwd: work, env });
+        if (result.status !== 0) throw new Error(`${step.name}: ${result.stdout}\n${result.stderr}`);
+      }
+      const manifests = parseManifests(readFileSync(join(work, 'k8s-image-availability-exporter-1.2.3.yaml'), 'utf8'));
+      expect(manifests[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'k8s-image-availability-exporter' } });
+      const deployment = only(manifests, 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+      expect(deployment.spec.template.spec.containers[0].image).toBe(`${image}:1.2.3`);
+      const calls = readFileSync(join(work, 'gh.log'), 'utf8').trim().split('\n');
+      expect(calls[0]).toBe('release view v1.2.3');
+      expect(calls[1]).toMatch(/^release create v1\.2\.3 --verify-tag --title v1\.2\.3 --notes .*kubectl apply -f k8s-image-availability-exporter-1\.2\.3\.yaml$/);
+      expect(calls[2]).toBe('release upload v1.2.3 k8s-image-availability-exporter-1.2.3.yaml --clobber');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

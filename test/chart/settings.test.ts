@@ -42,6 +42,8 @@ const expected: Record<string, unknown> = {
   defaultRegistry: 'registry.example.com:5000',
   imageMirrors: ['docker.io=mirror.example.com/dockerhub', 'ghcr.io/acme=registry.example.com/acme'],
   namespaceLabel: 'image-checks=enabled',
+  ignoredNamespaces: ['kube-system', 'scratch'],
+  statusPage: false,
   shard: 1,
   recordEvents: true,
   checkPlatforms: true,

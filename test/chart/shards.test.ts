@@ -36,7 +36,10 @@ describe.each(helms)('$name', ({ path: binary }) => {
     expect(objects.filter((object) => object.kind === 'Deployment')).toEqual([]);
     const statefulSet = only(objects, 'StatefulSet') as unknown as WorkloadShape;
     expect(statefulSet.spec.replicas).toBe(3);
-    expect(statefulSet.spec.serviceName).toBe(statefulSet.metadata.name);
+    // The Service a StatefulSet names must be headless (kube-score: statefulset-has-servicename) and select its pods.
+    const governing = objects.find((object) => object.kind === 'Service' && object.metadata.name === statefulSet.spec.serviceName) as unknown as { spec: { clusterIP?: string; selector: Record<string, string> } } | undefined;
+    expect(governing?.spec.clusterIP).toBe('None');
+    expect(statefulSet.spec.template.metadata.labels).toMatchObject(governing!.spec.selector);
     const settings = loadSettings([], podEnv(statefulSet, `${statefulSet.metadata.name}-2`, 'monitoring'));
     expect(settings).toMatchObject({ autoShard: true, podNamespace: 'monitoring', shard: 0, totalShards: 1 });
     expect(statefulSetPod(settings.podName)).toEqual({ statefulSet: statefulSet.metadata.name, ordinal: 2 });

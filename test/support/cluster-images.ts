@@ -1,16 +1,20 @@
 // A realistic cluster's images for the status page: thousands of images over a few registries,
 // long references and digests, and the reasons the exporter's own reason module gives for a
 // missing tag, a missing digest, a registry that is down, refused credentials and a denied pull.
-// Results are set directly (the page does not care how a result was obtained). Used by the
-// browser tests and the status-page bench case.
+// Results are set directly (the page does not care how a result was obtained). Every status and
+// an image not checked yet appear, the long status names among them, and a registry on a loopback
+// port whose host name is all digits. Used by the browser tests and the status-page bench case.
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
-import { manifestReason, networkReason, tokenReason, type Reason } from '../../src/registry/reasons.js';
+import { explain, manifestReason, networkReason, tokenReason, type Reason } from '../../src/registry/reasons.js';
 import type { Status } from '../../src/status.js';
 
 export type ClusterImages = { index: ImageIndex; results: CheckResults };
+
+/** A registry that answers every way but "available": a v1-only host, an invalid manifest, an unknown reply, and one image not checked yet. */
+const LOOPBACK_REGISTRY = '127.0.0.1:21002';
 
 const REGISTRIES = ['registry.example.com', 'eu-west-1.registry.corp.example.net:5000', 'ghcr.io', 'quay.io', '123456789012.dkr.ecr.eu-central-1.amazonaws.com'];
 
@@ -31,6 +35,10 @@ export function clusterImages(count: number, extraWorkloads: Array<{ namespace: 
     index.upsertWorkload({ kind: KIND_NAMES[i % 4], namespace: team, name: `app-${i}-deployment-with-a-long-name`, podSpec: { containers: [{ name: 'app', image }], imagePullSecrets: secrets } });
     if (i % 3 === 0) index.upsertWorkload({ kind: 'cronjob', namespace: `${team}-jobs`, name: `nightly-${i}`, podSpec: { containers: [{ name: 'job', image }], imagePullSecrets: secrets } });
   }
+  for (const name of ['legacy-v1', 'bad-manifest', 'odd-reply', 'new-image']) {
+    index.upsertWorkload({ kind: 'deployment', namespace: 'loopback', name, podSpec: { containers: [{ name: 'app', image: `${LOOPBACK_REGISTRY}/loopback/${name}:v1` }] } });
+  }
+  index.upsertWorkload({ kind: 'deployment', namespace: 'loopback', name: 'typo', podSpec: { containers: [{ name: 'app', image: `${LOOPBACK_REGISTRY}/Loopback/Typo:v1` }] } });
   for (const extra of extraWorkloads) index.upsertWorkload({ kind: 'deployment', namespace: extra.namespace, name: extra.name, podSpec: { containers: [{ name: 'app', image: extra.image }] } });
   const now = Date.now();
   units.forEach((unit, i) => {
@@ -38,7 +46,16 @@ export function clusterImages(count: number, extraWorkloads: Array<{ namespace: 
     const ref = unit.reference.digest ?? unit.reference.tag ?? 'latest';
     let status: Status = 'available';
     let reason: Partial<Reason> & { message: string } = { message: '' };
-    if (host.startsWith('quay.io')) {
+    if (host === LOOPBACK_REGISTRY) {
+      const loopback: Partial<Record<string, [Status, Reason]>> = {
+        'loopback/legacy-v1': ['registry_v1_api_not_supported', explain('no-v2-api', `${host} has no /v2/ API (404)`)],
+        'loopback/bad-manifest': ['bad_image_format', explain('unexpected-reply', `${host} answered 400 for loopback/bad-manifest:v1 (MANIFEST_INVALID: manifest invalid)`)],
+        'loopback/odd-reply': ['unknown_error', explain('unexpected-reply', `${host} answered 418 for loopback/odd-reply:v1`)],
+      };
+      const answer = loopback[unit.reference.repository];
+      if (!answer) return;
+      [status, reason] = answer;
+    } else if (host.startsWith('quay.io')) {
       status = 'registry_unavailable';
       reason = networkReason({ code: 'ECONNREFUSED', host: `${host}:443`, server: 'registry', timeoutMs: 10_000 });
     } else if (i % 9 === 0) {
