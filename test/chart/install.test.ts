@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CHECK_HELP } from '../../src/check/command.js';
+import { CHECK_ANNOTATION } from '../../src/kube/workload-selection.js';
 import { helpText } from '../../src/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
@@ -208,6 +209,12 @@ describe('the chart in the real API server', () => {
           return { release, namespace: flagValue(command.words, '--namespace', '-n') ?? 'default' };
         }
         case 'kubectl': {
+          if (sub === 'annotate') {
+            // The reader's own workload: the annotation must be the one the exporter reads.
+            const annotation = command.words.find((word) => word.includes('='))?.split('=')[0];
+            expect({ command: where, annotation }).toEqual({ command: where, annotation: CHECK_ANNOTATION });
+            return undefined;
+          }
           const namespace = flagValue(command.words, '--namespace', '-n') ?? 'default';
           const target = command.words.find((word) => /^(deploy|deployment|deployments|svc|service)\//.test(word));
           if (!target) throw new Error(`${where}: no replay for a kubectl command without a deployment/ or service/ target`);
