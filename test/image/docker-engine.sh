@@ -17,6 +17,7 @@ chmod 777 "$download" # apt's download user writes there
   exit 1
 }
 rm -rf "$dir.partial"
+mkdir -p "$(dirname "$dir")"
 dpkg-deb -x "$download"/docker.io_*.deb "$dir.partial"
 rm -rf "$dir" && mv "$dir.partial" "$dir"
 echo "unpacked $("$dir/usr/bin/docker" --version) into $dir" >&2
