@@ -121,6 +121,13 @@ Chart name, and the full name used for every object.
 {{- end }}
 {{- end }}
 
+{{/*
+Namespace of every namespaced object: namespaceOverride, else the release's.
+*/}}
+{{- define "iae.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride }}
+{{- end }}
+
 {{- define "iae.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}

@@ -63,9 +63,10 @@ describe.each(helms)('$name', ({ path: binary, major }) => {
     const objects = render(binary, options);
     expect(objects.map((object) => object.kind).sort()).toEqual(
       options.valuesFiles
-        ? // values-everything adds the registries file, the dashboard, the ServiceMonitor, the HTTP port's NetworkPolicy and a Role + RoleBinding per secret namespace.
-          ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodMonitor', 'PrometheusRule', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor']
-        : ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'],
+        ? // values-everything adds the registries file, the dashboard, the ServiceMonitor, the HTTP port's NetworkPolicy, the PodDisruptionBudget and a Role + RoleBinding per secret namespace.
+          ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor']
+        : // Pod: the helm test hook, which helm template renders unless --skip-tests.
+          ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Pod', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount'],
     );
     for (const object of objects) {
       try {
