@@ -3,12 +3,12 @@
 // here. Then the image is pushed and the alert resolves. Once per metrics format, each with its
 // rules (monitoring/alerts.unified.rules.yaml for the unified gauges).
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { startAlertingStack, type AlertingStack } from '../support/alerting-stack.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { createShopWeb } from '../support/web-deployment.js';
 import { repoRoot } from '../support/tools.js';
 
 describe.each([
@@ -24,19 +24,10 @@ describe.each([
     [api, registry] = await Promise.all([startApiServer(), startRegistry({ auth: 'none' })]);
     await registry.pushImage('shop/web', 'v1');
 
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'shop' } } });
-    await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-      namespace: 'shop',
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: `${registry.host}/shop/web:v2` }, { name: 'sidecar', image: `${registry.host}/shop/web:v1` }] } },
-        },
-      },
-    });
+    await createShopWeb(api.kubeconfigPath, [
+      { name: 'app', image: `${registry.host}/shop/web:v2` },
+      { name: 'sidecar', image: `${registry.host}/shop/web:v1` },
+    ]);
 
     exporter = await startExporter({ kubeconfig: api.kubeconfigPath, checkInterval: 2000, plainHttpRegistries: [registry.host], metricsFormat: format });
 

@@ -4,12 +4,12 @@
 // stopped: ImageAvailabilityWatchFailing. The exporter stopped: ImageAvailabilityExporterDown,
 // and not ImageAvailabilityExporterAbsent (one outage, one alert).
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { startAlertingStack, type AlertingStack } from '../support/alerting-stack.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { createShopWeb } from '../support/web-deployment.js';
 import { repoRoot } from '../support/tools.js';
 
 const JOB = 'k8s-image-availability-exporter';
@@ -24,16 +24,7 @@ describe("alerts on the exporter's own health, end to end", () => {
   beforeAll(async () => {
     [api, registry] = await Promise.all([startApiServer(), startRegistry({ auth: 'none' })]);
     await registry.pushImage('shop/web', 'v1');
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'shop' } } });
-    await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-      namespace: 'shop',
-      body: {
-        metadata: { name: 'web' },
-        spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: `${registry.host}/shop/web:v1` }] } } },
-      },
-    });
+    await createShopWeb(api.kubeconfigPath, [{ name: 'app', image: `${registry.host}/shop/web:v1` }]);
     exporter = await startExporter({ kubeconfig: api.kubeconfigPath, checkInterval: 2000, plainHttpRegistries: [registry.host] });
     // `for:` shortened to 5s: long enough that a healthy start (the first scrape) fires nothing.
     alerting = await startAlertingStack({
