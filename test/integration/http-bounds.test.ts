@@ -5,16 +5,13 @@
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { connect } from 'node:net';
-import { CheckResults } from '../../src/checks/results.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/http/image-query.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { DEFAULT_LIMITS, startHttpServer } from '../../src/http/server.js';
-import { ImageFilter } from '../../src/index/image-filter.js';
-import { ImageIndex } from '../../src/index/image-index.js';
-import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { promtool, run } from '../support/tools.js';
+import { largeIndex } from '../support/large-index.js';
 
 const CONTAINERS = 12_500; // × 8 status gauges = 100 000 availability series, about 13 MB
 const IDLE_MS = 5000;
@@ -25,15 +22,7 @@ describe('HTTP under load', () => {
   let url: string;
 
   beforeAll(async () => {
-    const index = new ImageIndex(new ImageFilter([]), { unitAdded: () => {}, unitRemoved: () => {} });
-    const results = new CheckResults();
-    for (let i = 0; i < CONTAINERS; i++) {
-      const j = i % 6000;
-      const image = `registry.example.com/team-${j % 50}/service-${j}:v1.${j % 7}.0`;
-      index.upsertWorkload({ kind: KIND_NAMES[i % 4], namespace: `team-${i % 100}`, name: `app-${i}`, podSpec: { containers: [{ name: 'main', image }] } });
-      const absent = j % 10 === 0;
-      results.set(image, { status: absent ? 'absent' : 'available', message: absent ? `404 for HEAD /v2/team-${j % 50}/service-${j}/manifests/v1.${j % 7}.0 anonymously` : '', registry: 'registry.example.com', checkedAt: Date.now(), durationMs: 3, consecutiveFailures: 0 });
-    }
+    const { index, results } = largeIndex(CONTAINERS);
     const metrics = new ExporterMetrics('test', index, results);
     routes = exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined });
     server = await startHttpServer({ host: '127.0.0.1', port: 0 }, routes, { ...DEFAULT_LIMITS, idleTimeoutMs: IDLE_MS, responseDeadlineMs: 20_000 });

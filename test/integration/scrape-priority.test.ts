@@ -3,13 +3,10 @@
 // exporter's own routes over 100 000 availability series (results filled in directly, as in
 // http-bounds.test.ts); ten page clients in this process, never pausing.
 import { get } from 'node:http';
-import { CheckResults } from '../../src/checks/results.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { ImageFilter } from '../../src/index/image-filter.js';
-import { ImageIndex } from '../../src/index/image-index.js';
-import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
 import { ExporterMetrics } from '../../src/metrics.js';
+import { largeIndex } from '../support/large-index.js';
 
 const CONTAINERS = 12_500;
 const PAGE_CLIENTS = 10;
@@ -25,14 +22,7 @@ describe('/metrics while ten clients loop on / and /api/images', () => {
   const metricsRendered: number[] = [];
 
   beforeAll(async () => {
-    const index = new ImageIndex(new ImageFilter([]), { unitAdded: () => {}, unitRemoved: () => {} });
-    const results = new CheckResults();
-    for (let i = 0; i < CONTAINERS; i++) {
-      const j = i % 6000;
-      const image = `registry.example.com/team-${j % 50}/service-${j}:v1.${j % 7}.0`;
-      index.upsertWorkload({ kind: KIND_NAMES[i % 4], namespace: `team-${i % 100}`, name: `app-${i}`, podSpec: { containers: [{ name: 'main', image }] } });
-      results.set(image, { status: j % 10 === 0 ? 'absent' : 'available', message: '', registry: 'registry.example.com', checkedAt: Date.now(), durationMs: 3, consecutiveFailures: 0 });
-    }
+    const { index, results } = largeIndex(CONTAINERS);
     const metrics = new ExporterMetrics('test', index, results);
     const routes = exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined, metricsRendered: () => metricsRendered.push(performance.now()) });
     const counted = (page: NonNullable<typeof routes.statusPage>): typeof page => async (query) => {
