@@ -1,20 +1,10 @@
 // The dashboard's availability panels show the same numbers whichever --metrics-format the exporter
 // runs with: its queries evaluated by the real promtool over the series of each format, with the
 // same expected samples (per-kind, unified, and both at once without counting a container twice).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { STATUSES } from '../../src/status.js';
-import { promtool, repoRoot, run, scratchFile } from '../support/tools.js';
-
-type Panel = { id: number; title: string; targets?: Array<{ expr: string }>; panels?: Panel[] };
-const dashboard = JSON.parse(readFileSync(join(repoRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')) as { panels: Panel[] };
-const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
-const query = (title: string) => {
-  const panel = panels.find((entry) => entry.title === title);
-  if (!panel?.targets?.[0]) throw new Error(`no panel "${title}"`);
-  return panel.targets[0].expr.replaceAll('$namespace', '.*');
-};
+import { promtool, run, scratchFile } from '../support/tools.js';
+import { panelQuery as query } from '../support/dashboard-queries.js';
 
 const containers = [
   { kind: 'deployment', name: 'web', container: 'app', image: 'registry.example.com/shop/web:1', status: 'available' },

@@ -3,7 +3,6 @@
 // Jobs, Pods and an --extra-workload kind (two Rollouts whose containers share name and image),
 // in each --metrics-format. Every panel must count every container once.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,16 +15,8 @@ import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
 import { ExporterMetrics } from '../../src/metrics.js';
 import type { Status } from '../../src/status.js';
 import { freePort, startProcess, waitForHttp } from '../support/processes.js';
-import { repoRoot } from '../support/tools.js';
+import { panelQuery as query } from '../support/dashboard-queries.js';
 
-type Panel = { title: string; targets?: Array<{ expr: string }>; panels?: Panel[] };
-const dashboard = JSON.parse(readFileSync(join(repoRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')) as { panels: Panel[] };
-const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
-const query = (title: string) => {
-  const panel = panels.find((entry) => entry.title === title);
-  if (!panel?.targets?.[0]) throw new Error(`no panel "${title}"`);
-  return panel.targets[0].expr.replaceAll('$namespace', '.*');
-};
 
 /** One container per entry; the two Rollouts share container name and image. */
 const containers: Array<{ kind: string; name: string; image: string; status: Status }> = [
