@@ -14,6 +14,7 @@ import { kubectl } from '../support/kubectl.js';
 import { eventually } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { createTestCa, issueCert, type IssuedCert, type TestCa } from '../support/test-ca.js';
+import { registerWebhook } from '../support/webhook-registration.js';
 
 const REVIEW = JSON.stringify({
   apiVersion: 'admission.k8s.io/v1',
@@ -88,22 +89,7 @@ describe('admission webhook: only the API server with its client certificate is 
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
     await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'shop' } } });
-    await kc.makeApiClient(k8s.AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
-      body: {
-        metadata: { name: 'image-availability' },
-        webhooks: [
-          {
-            name: 'images.image-availability.example.com',
-            clientConfig: { url: `https://127.0.0.1:${exporter.admissionPort}/validate`, caBundle: Buffer.from(serverCa.caPem).toString('base64') },
-            rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }],
-            failurePolicy: 'Ignore',
-            sideEffects: 'None',
-            timeoutSeconds: 5,
-            admissionReviewVersions: ['v1'],
-          },
-        ],
-      },
-    });
+    await registerWebhook(kc, { port: exporter.admissionPort!, caPem: serverCa.caPem, rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }] });
   }, 180_000);
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { eventually } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { ROLLOUT_CRD } from '../support/rollout-crd.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
+import { registerWebhook } from '../support/webhook-registration.js';
 
 const NS = 'apps-team';
 const EXTRA_WORKLOAD = 'example.com/v1alpha1/rollouts:spec.template:replicas=spec.replicas';
@@ -68,22 +69,7 @@ describe('the webhook reviews every kind the exporter checks, with the rules the
 
     const rendered = render(helms[0].path, { values: { admission: { enabled: true }, checkPods: true, checkJobs: true, extraWorkloads: [EXTRA_WORKLOAD] } });
     rules = (only(rendered, 'ValidatingWebhookConfiguration') as unknown as { webhooks: Array<{ rules: Rule[] }> }).webhooks[0].rules;
-    await kc.makeApiClient(k8s.AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
-      body: {
-        metadata: { name: 'image-availability' },
-        webhooks: [
-          {
-            name: 'images.image-availability.example.com',
-            clientConfig: { url: `https://127.0.0.1:${exporter.admissionPort}/validate`, caBundle: Buffer.from(ca.caPem).toString('base64') },
-            rules,
-            failurePolicy: 'Ignore',
-            sideEffects: 'None',
-            timeoutSeconds: 5,
-            admissionReviewVersions: ['v1'],
-          },
-        ],
-      },
-    });
+    await registerWebhook(kc, { port: exporter.admissionPort!, caPem: ca.caPem, rules: rules });
     // The API server picks up a new webhook configuration a moment after it is stored.
     await eventually(() => apply(manifests.Deployment(`${registry.host}/team/app:probe`), '--dry-run=server'), (r) => r.stderr.includes('does not exist'), 30_000, 'the webhook to be called');
   }, 180_000);

@@ -15,6 +15,7 @@ import { kubectl } from '../support/kubectl.js';
 import { eventually } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
+import { registerWebhook } from '../support/webhook-registration.js';
 
 const CHECKED_NS = 'shop';
 const IGNORED_NS = 'scratch';
@@ -70,22 +71,7 @@ describe('workloads left out by namespace or annotation', () => {
       admissionTlsCertFile: cert.certFile,
       admissionTlsKeyFile: cert.keyFile,
     });
-    await kc.makeApiClient(k8s.AdmissionregistrationV1Api).createValidatingWebhookConfiguration({
-      body: {
-        metadata: { name: 'image-availability' },
-        webhooks: [
-          {
-            name: 'images.image-availability.example.com',
-            clientConfig: { url: `https://127.0.0.1:${exporter.admissionPort}/validate`, caBundle: Buffer.from(ca.caPem).toString('base64') },
-            rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'], scope: 'Namespaced' }],
-            failurePolicy: 'Ignore',
-            sideEffects: 'None',
-            timeoutSeconds: 5,
-            admissionReviewVersions: ['v1'],
-          },
-        ],
-      },
-    });
+    await registerWebhook(kc, { port: exporter.admissionPort!, caPem: ca.caPem, rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'], scope: 'Namespaced' }] });
     // The API server picks up a new webhook configuration a moment after it is stored.
     await eventually(() => apply(deployment(CHECKED_NS, 'probe', missing), '--dry-run=server'), (r) => r.stderr.includes('does not exist'), 30_000, 'the webhook to be called');
   }, 240_000);
