@@ -5,11 +5,12 @@
 // those workloads unknown_error with a reason that says what to do, and check the others as usual.
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from '../../bench/lib/image-node-flags.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { eventually, parseMetrics, statusOf } from '../support/metrics-text.js';
+import { processMemory } from '../support/processes.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const NS = 'large-secrets';
@@ -29,11 +30,6 @@ function largeDockerConfig(seed: number): string {
   const auths: Record<string, { auth: string }> = { [REGISTRY]: { auth: Buffer.from(`user:${seed}`).toString('base64') } };
   for (let i = 1; i < 29_000; i++) auths[`r${seed}-${i}.example`] = { auth: 'dTpw' };
   return JSON.stringify({ auths });
-}
-
-function peakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
 }
 
 describe('80 pull secrets of nearly 1 MiB each (real API server, bundled exporter under the chart heap limit)', () => {
@@ -121,7 +117,7 @@ describe('80 pull secrets of nearly 1 MiB each (real API server, bundled exporte
       expect(report?.reason).toMatch(/pull secret large-secrets\/large-\d+ is (\d+ KiB|larger than that), over the 256 KiB the exporter reads per secret/);
       expect(report?.reason).toContain('keep one entry per registry in a pull secret');
     }
-    const rss = peakRss(child.pid!);
+    const rss = processMemory(child.pid!).peak;
     process.stdout.write(`large pull secrets: exporter peak RSS ${(rss / 1048576).toFixed(0)} MiB\n`);
     expect(rss).toBeLessThan(MEMORY_LIMIT_BYTES);
   }, 240_000);

@@ -6,13 +6,14 @@
 // only counts, so nothing real exists to use instead.
 import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { eventually, parseMetrics, statusOf } from '../support/metrics-text.js';
+import { processMemory } from '../support/processes.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const NS = 'flood';
@@ -60,12 +61,6 @@ function startRelay(targetPort: number): Promise<Relay> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(Object.assign(relay, { port: (server.address() as { port: number }).port }))));
 }
 
-/** Peak resident set size of a process, from the kernel's own high-water mark. */
-function peakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-
 describe('a workload naming thousands of pull secrets (real API server, built exporter)', () => {
   let api: ApiServer;
   let relay: Relay;
@@ -106,7 +101,7 @@ describe('a workload naming thousands of pull secrets (real API server, built ex
     url = `http://127.0.0.1:${started[1]}`;
     await eventually(() => fetch(`${url}/readyz`).then((r) => r.status), (code) => code === 200, 30_000, '/readyz');
     // The same process with no workload yet: the baseline of the memory figure, in the same run.
-    idleRss = peakRss(child.pid!);
+    idleRss = processMemory(child.pid!).peak;
     await apps.createNamespacedDeployment({ namespace: NS, body: deployment('many', Array.from({ length: 3000 }, (_, i) => `secret-${i}`)) });
     for (let w = 0; w < SPREAD_WORKLOADS; w++) {
       await apps.createNamespacedDeployment({ namespace: NS, body: deployment(`spread-${w}`, Array.from({ length: SECRETS_EACH }, (_, i) => `spread-${w}-${i}`)) });
@@ -139,7 +134,7 @@ describe('a workload naming thousands of pull secrets (real API server, built ex
     const many = list.find((report) => report.workloads.some((w) => w.name === 'many'));
     expect(many?.reason).toContain('names 3000 pull secrets, more than the 32 the exporter reads per workload');
 
-    const rss = peakRss(child.pid!);
+    const rss = processMemory(child.pid!).peak;
     const lines = output.split('\n').filter((line) => line.includes('"workload":"deployment flood/many"'));
     const warnings = output.split('\n').filter((line) => line.includes('"level":"warn"'));
     const mib = (bytes: number) => (bytes / 1048576).toFixed(0);

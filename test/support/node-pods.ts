@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { kubectl } from './kubectl.js';
 import type { TestNode } from './node.js';
+import { processMemory } from './processes.js';
 
 export type PodView = {
   metadata: { name: string; namespace: string; uid: string };
@@ -72,7 +73,7 @@ export function processConfinement(pid: number): { uid: number; gid: number; rea
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
   const gid = Number(/^Gid:\s+(\d+)/m.exec(status)?.[1]);
-  const rssBytes = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
+  const rssBytes = processMemory(pid).rss;
   // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...; the process's own / is its root.
   const rootMount = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
     .split('\n')
