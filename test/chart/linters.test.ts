@@ -1,11 +1,12 @@
 // The field's linters on the chart rendered by the real helm (with its defaults, with everything on,
-// and sharded) and on monitoring/: kubeconform in strict mode against schemas generated from the
-// test bed's real kube-apiserver (prometheus-operator's CRDs applied to it); kube-score; and the
-// API server itself in a strict server-side dry run, whose deprecation warnings are what pluto
-// looks for. (promtool's rule linter runs in test/monitoring/rules-lint.test.ts.)
+// and more: `renders` below) and on monitoring/: kubeconform in strict mode against schemas
+// generated from the test bed's real kube-apiserver (prometheus-operator's and cert-manager's CRDs
+// applied to it); kube-score; and the API server itself in a strict server-side dry run, whose
+// deprecation warnings are what pluto looks for. (promtool's rule linter runs in
+// test/monitoring/rules-lint.test.ts, yamllint in test/chart/yamllint.test.ts.)
 // A finding fails the test unless test/chart/lint-findings-kept.yaml keeps it with its reason, and a
 // kept finding that no longer occurs fails it too, so the list stays true.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -13,14 +14,26 @@ import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { everythingNamespaces, helm3, operatorApiVersions, parseManifests, template, type K8sObject, type RenderOptions } from '../support/helm.js';
 import { schemaLocation, writeKubeSchemas } from '../support/kube-schemas.js';
 import { kubectl } from '../support/kubectl.js';
+import { goModuleDir } from '../support/go-module.js';
 import { kubeconform, kubeScore, serverDryRun, type Finding } from '../support/linters.js';
-import { repoRoot, run } from '../support/tools.js';
+import { repoRoot } from '../support/tools.js';
 import { prometheusOperatorCrdChart } from './prometheus-operator-crds.js';
 
 const everythingFile = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+
+/** The cert-manager release whose CRDs give the Certificate and Issuer of admission.certManager their schemas. */
+const CERT_MANAGER_VERSION = 'v1.19.2';
+function certManagerCrds(): string[] {
+  const dir = join(goModuleDir('github.com/cert-manager/cert-manager', CERT_MANAGER_VERSION, "cert-manager's CRD manifests"), 'deploy', 'crds');
+  return ['certificates', 'issuers'].map((plural) => join(dir, `cert-manager.io_${plural}.yaml`));
+}
 const keptFile = join(repoRoot, 'test', 'chart', 'lint-findings-kept.yaml');
 
-/** The renders linted: what a plain install gets, every value set with every optional part on, and the sharded StatefulSet. */
+/**
+ * The renders linted: what a plain install gets; every value set with every optional part on; the
+ * admission webhook with the certificate the chart generates, and with one from a self-signed
+ * cert-manager Issuer; and the sharded StatefulSet.
+ */
 const renders: Record<string, RenderOptions> = {
   defaults: {},
   everything: {
@@ -29,6 +42,8 @@ const renders: Record<string, RenderOptions> = {
     values: { admission: { enabled: true }, kubeletCredentials: { enabled: true } },
     apiVersions: operatorApiVersions,
   },
+  admission: { values: { admission: { enabled: true } } },
+  'admission-cert-manager': { values: { admission: { enabled: true, certManager: { enabled: true } } } },
   sharded: { values: { shards: 3 } },
 };
 
@@ -65,13 +80,13 @@ describe('the linters on the rendered chart and monitoring/', () => {
   beforeAll(async () => {
     api = await startApiServer();
     // The CRDs first, so /openapi/v3 serves their kinds too.
-    const crds = join(prometheusOperatorCrdChart(), 'crds');
-    const applied = await kubectl(api.kubeconfigPath, ['apply', '--server-side', '-f', crds], undefined, 60_000);
-    if (applied.code !== 0) throw new Error(`applying prometheus-operator's CRDs failed: ${applied.stderr}`);
-    await kubectl(api.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', '-f', crds], undefined, 70_000);
+    const crds = [join(prometheusOperatorCrdChart(), 'crds'), ...certManagerCrds()].flatMap((path) => ['-f', path]);
+    const applied = await kubectl(api.kubeconfigPath, ['apply', '--server-side', ...crds], undefined, 60_000);
+    if (applied.code !== 0) throw new Error(`applying the CRDs failed: ${applied.stderr}`);
+    await kubectl(api.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', ...crds], undefined, 70_000);
     for (const namespace of ['monitoring', ...everythingNamespaces()]) await kubectl(api.kubeconfigPath, ['create', 'namespace', namespace]);
     schemas = join(dir, 'schemas');
-    await waitForOperatorSchemas(api.kubeconfigPath, schemas);
+    await waitForCrdSchemas(api.kubeconfigPath, schemas);
   }, 240_000);
 
   afterAll(async () => {
@@ -120,14 +135,15 @@ describe('the linters on the rendered chart and monitoring/', () => {
   });
 });
 
-/** Writes the schemas once the API server's /openapi/v3 serves the operator's kinds (it publishes a new CRD's within seconds). */
-async function waitForOperatorSchemas(kubeconfig: string, target: string): Promise<void> {
+/** Writes the schemas once the API server's /openapi/v3 serves the CRDs' kinds (it publishes a new CRD's within seconds). */
+async function waitForCrdSchemas(kubeconfig: string, target: string): Promise<void> {
+  const expected = ['monitoring.coreos.com/podmonitor_v1.json', 'monitoring.coreos.com/prometheusrule_v1.json', 'cert-manager.io/certificate_v1.json'];
   const deadline = Date.now() + 60_000;
   for (;;) {
     await writeKubeSchemas(kubeconfig, target);
-    const served = run('ls', [join(target, 'monitoring.coreos.com')]).stdout;
-    if (served.includes('podmonitor_v1.json') && served.includes('prometheusrule_v1.json')) return;
-    if (Date.now() > deadline) throw new Error(`/openapi/v3 served no prometheus-operator kinds within 60 s of applying their CRDs (found: ${served || 'none'})`);
+    const missing = expected.filter((file) => !existsSync(join(target, file)));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`/openapi/v3 served no schema for ${missing.join(', ')} within 60 s of applying the CRDs`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
