@@ -30,8 +30,13 @@ type KubeconformResource = { kind: string; name: string; status: string; msg: st
  */
 export function kubeconform(file: string, schemaLocation: string): Finding[] {
   const result = run(linterBinary('kubeconform'), ['-strict', '-summary', '-output', 'json', '-schema-location', schemaLocation, file]);
-  const resources = (JSON.parse(result.stdout) as { resources: KubeconformResource[] | null }).resources ?? [];
-  if (result.status !== 0 && resources.length === 0) throw new Error(`${result.command} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  let resources: KubeconformResource[] = [];
+  try {
+    resources = (JSON.parse(result.stdout) as { resources: KubeconformResource[] | null }).resources ?? [];
+  } catch {
+    // Not its JSON report: the message below quotes what it printed instead.
+  }
+  if (result.status !== 0 && resources.length === 0) throw new Error(`${result.command} exited ${result.status} without a finding in its report\n${result.stdout}\n${result.stderr}`);
   return resources.map((resource) => ({ linter: 'kubeconform', object: `${resource.kind}/${resource.name}`, check: resource.status, message: resource.msg }));
 }
 
