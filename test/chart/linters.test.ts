@@ -20,6 +20,7 @@ import { repoRoot } from '../support/tools.js';
 import { prometheusOperatorCrdChart } from './prometheus-operator-crds.js';
 
 const everythingFile = join(repoRoot, 'test', 'chart', 'values-everything.yaml');
+const keptFile = join(repoRoot, 'test', 'chart', 'lint-findings-kept.yaml');
 
 /** The cert-manager release whose CRDs give the Certificate and Issuer of admission.certManager their schemas. */
 const CERT_MANAGER_VERSION = 'v1.19.2';
@@ -27,7 +28,6 @@ function certManagerCrds(): string[] {
   const dir = join(goModuleDir('github.com/cert-manager/cert-manager', CERT_MANAGER_VERSION, "cert-manager's CRD manifests"), 'deploy', 'crds');
   return ['certificates', 'issuers'].map((plural) => join(dir, `cert-manager.io_${plural}.yaml`));
 }
-const keptFile = join(repoRoot, 'test', 'chart', 'lint-findings-kept.yaml');
 
 /**
  * The renders linted: what a plain install gets; every value set with every optional part on; the
@@ -62,12 +62,18 @@ function unexplained(findings: Array<Finding & { render: string }>, linter: stri
     .concat(stale.map(({ entry, object }) => `kept but no longer found (remove it from lint-findings-kept.yaml): ${entry.linter} ${object} ${entry.check}`));
 }
 
+const renderCache = new Map<string, { file: string; objects: K8sObject[] }>();
+
+/** The render's objects, and a file holding them for the linters; helm runs once per render. */
 function rendered(name: string): { file: string; objects: K8sObject[] } {
+  const cached = renderCache.get(name);
+  if (cached) return cached;
   const result = template(helm3, { namespace: 'monitoring', release: 'iae', ...renders[name] });
   if (result.status !== 0) throw new Error(`${result.command} exited ${result.status}\n${result.stderr}`);
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, result.stdout);
-  return { file, objects: parseManifests(result.stdout) };
+  renderCache.set(name, { file, objects: parseManifests(result.stdout) });
+  return renderCache.get(name)!;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'iae-linters-'));
@@ -102,7 +108,7 @@ describe('the linters on the rendered chart and monitoring/', () => {
 
   test('kubeconform catches a misspelt optional field, so a clean run means something', () => {
     const file = join(dir, 'misspelt.yaml');
-    const deployment = rendered('defaults').objects.find((object) => object.kind === 'Deployment')!;
+    const deployment = structuredClone(rendered('defaults').objects.find((object) => object.kind === 'Deployment')!);
     const spec = (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec;
     spec.priorityClasName = 'monitoring';
     writeFileSync(file, stringify(deployment));
