@@ -24,7 +24,7 @@ audit: ## Fail on a known high or critical vulnerability in production dependenc
 lint: ## Type-check
 	npm run lint
 
-chart-lint: ## helm lint/template of chart/ with helm 3 and 4, schema and settings tests
+chart-lint: ## helm lint/template of chart/ with helm 3 and 4, kubeconform, kube-score, schema and settings tests
 	npm test -- test/chart
 
 manifests: ## Render deploy/ (the chart's defaults, for kubectl apply without Helm) with the helm on PATH

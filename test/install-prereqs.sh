@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the test suite runs for real on a Debian 12 machine: the CNCF distribution
-# registry, htpasswd, openssl, Prometheus + promtool, Alertmanager, Chromium, containerd + runc +
+# Installs what the test suite runs for real on a Debian 12 machine: the CNCF distribution registry,
+# htpasswd, openssl, yamllint, Prometheus + promtool, Alertmanager, Chromium, containerd + runc +
 # busybox (a real node's runtime), Debian's Docker engine unpacked into test/.cache (to build the
-# image from the Dockerfile; installing the package would start a service), the kube-apiserver
-# test bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules,
-# the kubelet's ECR credential provider plugin built from its Go module, and a Prometheus with
+# image from the Dockerfile; installing the package would start a service), the kube-apiserver test
+# bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules, the
+# kubelet's ECR credential provider plugin built from its Go module, and a Prometheus with
 # Kubernetes service discovery (Debian's has none) built from its Go module, and the registry
-# implementations the differential suite compares (go-containerregistry's, distribution v3) built
-# from theirs. Idempotent: a second run only checks.
+# implementations the differential suite compares (go-containerregistry's, distribution v3) and the
+# manifest linters the chart tests run (kubeconform, kube-score) built from theirs. Idempotent: a
+# second run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(docker-registry apache2-utils openssl prometheus prometheus-alertmanager chromium
-  containerd runc busybox-static iproute2 util-linux libdevmapper1.02.1)
+  containerd runc busybox-static iproute2 util-linux libdevmapper1.02.1 yamllint)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -30,3 +31,4 @@ bash test/apiserver/build.sh
 bash test/ecr-credential-provider/build.sh
 bash test/prometheus/build.sh
 bash test/registries/build.sh
+bash test/linters/build.sh

@@ -72,7 +72,7 @@ describe.each(helms)('$name', ({ path: binary }) => {
     expect(only(webhook, 'Secret').metadata.namespace).toBe('observability');
   });
 
-  test('podDisruptionBudget: none by default; enabled, maxUnavailable over the pods of the Deployment or the shards\' StatefulSet', () => {
+  test('podDisruptionBudget: none by default for one pod; enabled, maxUnavailable over the pods of the Deployment or the shards\' StatefulSet', () => {
     expect(render(binary, {}).filter((object) => object.kind === 'PodDisruptionBudget')).toEqual([]);
     for (const [values, kind] of [[{}, 'Deployment'], [{ shards: 3 }, 'StatefulSet']] as const) {
       const objects = render(binary, { values: { ...values, podDisruptionBudget: { enabled: true } } });

@@ -57,6 +57,25 @@ describe.each(helms)('$name', ({ path: binary }) => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: statefulSet.spec.template.spec.serviceAccountName, namespace: 'monitoring' }]);
   });
 
+  test('shards: 3 → a PodDisruptionBudget (maxUnavailable 1) over the StatefulSet unless podDisruptionBudget.enabled is false (kube-score: statefulset-has-poddisruptionbudget)', () => {
+    const objects = render(binary, { values: { shards: 3 } });
+    const budget = only(objects, 'PodDisruptionBudget') as unknown as { spec: { maxUnavailable: number; selector: unknown } };
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: (only(objects, 'StatefulSet') as unknown as { spec: { selector: unknown } }).spec.selector });
+    expect(render(binary, { values: { shards: 3, podDisruptionBudget: { enabled: false } } }).filter((object) => object.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('shards: 3 → the shards prefer different nodes unless affinity is set (kube-score: statefulset-has-host-podantiaffinity)', () => {
+    type Affinity = { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution: Array<{ podAffinityTerm: { topologyKey: string; labelSelector: unknown } }> } };
+    const podSpecOf = (objects: ReturnType<typeof render>, kind: string) => (only(objects, kind) as unknown as { spec: { selector: unknown; template: { spec: { affinity?: Affinity } } } }).spec;
+    const sharded = podSpecOf(render(binary, { values: { shards: 3 } }), 'StatefulSet');
+    expect(sharded.template.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: sharded.selector } },
+    ]);
+    const own = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['monitoring'] }] }] } } };
+    expect(podSpecOf(render(binary, { values: { shards: 3, affinity: own } }), 'StatefulSet').template.spec.affinity).toEqual(own);
+    expect(podSpecOf(render(binary, {}), 'Deployment').template.spec.affinity).toBeUndefined();
+  });
+
   test('shards: 3 → the PodMonitor selects every pod of the StatefulSet', () => {
     const objects = render(binary, { values: { shards: 3 }, apiVersions: ['monitoring.coreos.com/v1/PodMonitor'] });
     const statefulSet = only(objects, 'StatefulSet') as unknown as WorkloadShape;
