@@ -135,7 +135,8 @@ function row(figure: Figure): string {
   const ratio = figure.ours / figure.peer;
   const cap = figure.capMs ?? NaN;
   const shown = (value: number) => (Number.isFinite(value) ? figure.show(value) : `> ${ms(cap)}`);
-  const ratioText = Number.isFinite(ratio) ? ratio.toFixed(2) : Number.isFinite(figure.ours) && Number.isFinite(cap) ? `< ${(figure.ours / cap).toFixed(3)}` : '—';
+  // A peer figure that never came within the cap bounds the ratio from above.
+  const ratioText = Number.isFinite(figure.peer) ? ratio.toFixed(2) : Number.isFinite(figure.ours) ? `< ${(figure.ours / cap).toFixed(3)}` : '—';
   let goal = '';
   let met = 'info';
   if (figure.goal?.ratio !== undefined) {
