@@ -20,7 +20,7 @@ import { DockerConfigProvider, type CredentialProvider } from '../registry/crede
 import { credentialSources } from '../registry/credential-sources.js';
 import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
 import { DockerConfigFileError } from '../registry/own-docker-config.js';
-import { ReferenceError } from '../registry/reference.js';
+import { ReferenceError } from '../registry/references/reference.js';
 import { registryOverrides } from '../registry/registry-overrides.js';
 import type { Status } from '../status.js';
 import { packageVersion } from '../version.js';

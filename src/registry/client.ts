@@ -11,7 +11,7 @@ import { classify, type Outcome } from './classify.js';
 import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
 import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';

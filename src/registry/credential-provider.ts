@@ -3,9 +3,9 @@
 // asks every provider, in order, and tries what they give as the kubelet would.
 import type { CheckResult, RegistryClient } from './client.js';
 import { matchCredentials, type Credential, type KeyringEntry } from './credentials.js';
-import type { ImageReference } from './reference.js';
+import type { ImageReference } from './references/reference.js';
 import { MAX_REASON, registryText } from './registry-text.js';
-import { repositoryName } from './reference.js';
+import { repositoryName } from './references/reference.js';
 
 export interface CredentialProvider {
   /** Credentials to try for this image, most specific first; empty when the provider has none. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { credentialsFromSecret, matchCredentials, SecretFormatError, type Credential } from './credentials.js';
-import { repositoryName, type ImageReference } from './reference.js';
+import { repositoryName, type ImageReference } from './references/reference.js';
 import { canonicalHost } from './registry-settings.js';
 
 const RELOAD_MS = 30_000;

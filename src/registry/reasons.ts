@@ -4,7 +4,7 @@
 import { formatDuration } from '../duration.js';
 import type { IndexVerdict } from './index-platforms.js';
 import type { ContentsVerdict } from './image-contents.js';
-import type { ImageReference } from './reference.js';
+import type { ImageReference } from './references/reference.js';
 
 export const FAILURE_CLASSES = [
   'plain-http',

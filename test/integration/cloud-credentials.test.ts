@@ -19,7 +19,7 @@ import { ACR_USERNAME } from '../../src/registry/cloud/acr.js';
 import { GCP_USERNAME } from '../../src/registry/cloud/gcp.js';
 import { cloudCredentialProviders, type CloudSettings } from '../../src/registry/cloud/providers.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { runCheck } from '../support/check-run.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { capturedLogs } from '../support/captured-logs.js';

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { CheckRow } from '../../src/check/command.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { runCheck } from '../support/check-run.js';
 import { eventually, parseMetrics } from '../support/metrics-text.js';

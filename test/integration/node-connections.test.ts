@@ -8,7 +8,7 @@ import { discardBody } from '../../src/bounded-body.js';
 import { proxyInEnvironment, type RequestInit } from '../../src/registry/connections.js';
 import { NodeConnections } from '../../src/registry/node-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { startRegistry } from '../support/registry.js';
 

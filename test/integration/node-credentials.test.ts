@@ -21,7 +21,7 @@ import { createLogger } from '../../src/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { credentialSources, type CredentialSourceSettings } from '../../src/registry/credential-sources.js';
 import { credentialsFromSecret } from '../../src/registry/credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { runCheck } from '../support/check-run.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';

@@ -8,7 +8,7 @@ import { NodePlatforms } from '../../src/kube/node-platforms.js';
 import { platformMissingLines } from '../../src/metrics.js';
 import { reportSnapshot } from '../../src/http/image-report.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { startRegistry } from '../support/registry.js';
 

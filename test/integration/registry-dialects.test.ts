@@ -3,7 +3,7 @@
 // (test/support/dialect-servers.ts, each answer cited there) where only another product gives it.
 import { RegistryClient } from '../../src/registry/client.js';
 import type { Credential } from '../../src/registry/credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import type { Exchange } from '../../src/registry/transport.js';
 import { startEcrExpired, startGiteaLike, startHeadNotAllowed } from '../support/dialect-servers.js';
 import type { HostileServer } from '../support/hostile-server.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadSettings } from '../../src/config.js';
 import { MountedCredentialProvider } from '../../src/registry/mounted-credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { canonicalHost, parseRegistrySettings } from '../../src/registry/registry-settings.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

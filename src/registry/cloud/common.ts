@@ -4,7 +4,7 @@
 import { printable } from '../../printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
-import type { ImageReference } from '../reference.js';
+import type { ImageReference } from '../references/reference.js';
 import { readBoundedBody } from '../../bounded-body.js';
 import { ExpiringCache } from '../expiring-cache.js';
 import { poolOptions } from '../connections.js';
