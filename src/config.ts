@@ -7,7 +7,7 @@ import { FlagSyntaxError, refuseUnreadArguments, withDoubleDashes, type FlagKind
 import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { schema, type Settings } from './settings-schema.js';
-import { readCaFile } from './registry/ca-file.js';
+import { readCaFile } from './registry/transport/ca-file.js';
 import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
 

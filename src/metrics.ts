@@ -13,7 +13,7 @@ import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import type { Status } from './status.js';
 import { apiHost } from './registry/client.js';
 import { RegistryLabels } from './registry-labels.js';
-import type { Exchange } from './registry/transport.js';
+import type { Exchange } from './registry/transport/transport.js';
 
 export { METRIC_PREFIX, perKindFamily as availabilityFamily } from './availability-families.js';
 

@@ -8,7 +8,7 @@ import type { CheckUnit } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import type { CredentialProvider } from '../../src/registry/credential-provider.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 
 export const EXPORTER_USER_AGENT = 'k8s-image-availability-exporter/bench';
 

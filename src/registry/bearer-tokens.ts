@@ -6,7 +6,7 @@ import { ExpiringCache, type Fetched } from './expiring-cache.js';
 import { credentialId, type HostAuth } from './host-auth.js';
 import { RecentScopes } from './recent-scopes.js';
 import { basicAuthorization, fetchToken, TokenRefused } from './token-fetch.js';
-import { ProtocolError, type Transport } from './transport.js';
+import { ProtocolError, type Transport } from './transport/transport.js';
 
 const TOKEN_RENEWAL_MARGIN_MS = 30_000;
 

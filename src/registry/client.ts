@@ -13,8 +13,8 @@ import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
 import { AbsenceProbes } from './absence-probes.js';
-import { plainHttpFallback } from './plain-http.js';
-import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
+import { plainHttpFallback } from './transport/plain-http.js';
+import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport/transport.js';
 import { IndexPlatforms, ownPlatform } from './index-platforms.js';
 import { ImageContents } from './image-contents.js';
 import { TokenRefused } from './token-fetch.js';

@@ -4,7 +4,7 @@ import type { Settings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { MountedCredentialProvider } from './mounted-credentials.js';
-import { EVERY_REGISTRY } from './plain-http.js';
+import { EVERY_REGISTRY } from './transport/plain-http.js';
 import { canonicalHost, loadRegistrySettings, referenceHost } from './registry-settings.js';
 
 export type RegistryOverrides = {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RegistryClient } from '../../src/registry/client.js';
 import type { Credential } from '../../src/registry/credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
-import { MAX_BODY_BYTES } from '../../src/registry/transport.js';
+import { MAX_BODY_BYTES } from '../../src/registry/transport/transport.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { schema } from '../../src/config.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/tools.js';
 

@@ -2,7 +2,7 @@
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
 import type { Credential } from '../../src/registry/credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 function clientFor(registry: TestRegistry, overrides: Partial<RegistryClientOptions> = {}) {

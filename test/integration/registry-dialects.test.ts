@@ -4,7 +4,7 @@
 import { RegistryClient } from '../../src/registry/client.js';
 import type { Credential } from '../../src/registry/credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startEcrExpired, startGiteaLike, startHeadNotAllowed } from '../support/dialect-servers.js';
 import type { HostileServer } from '../support/hostile-server.js';
 import { startRegistry, type RegistryOptions, type TestRegistry } from '../support/registry.js';

@@ -7,8 +7,8 @@ import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../references/reference.js';
 import { readBoundedBody } from '../../bounded-body.js';
 import { ExpiringCache } from '../expiring-cache.js';
-import { poolOptions } from '../connections.js';
-import { NodeConnections } from '../node-connections.js';
+import { poolOptions } from '../transport/connections.js';
+import { NodeConnections } from '../transport/node-connections.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
