@@ -1,12 +1,12 @@
 // Bearer tokens for the registries' token servers: asked for as containerd asks (token-fetch.ts),
 // kept until shortly before they expire, and asked for several repositories at once when the
 // repositories of one token server and credential are checked in turn (recent-scopes.ts).
-import type { Credential } from './credentials.js';
-import { ExpiringCache, type Fetched } from './expiring-cache.js';
+import type { Credential } from '../credentials.js';
+import { ExpiringCache, type Fetched } from '../expiring-cache.js';
 import { credentialId, type HostAuth } from './host-auth.js';
 import { RecentScopes } from './recent-scopes.js';
 import { basicAuthorization, fetchToken, TokenRefused } from './token-fetch.js';
-import { ProtocolError, type Transport } from './transport/transport.js';
+import { ProtocolError, type Transport } from '../transport/transport.js';
 
 const TOKEN_RENEWAL_MARGIN_MS = 30_000;
 
