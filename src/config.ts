@@ -8,7 +8,7 @@ import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { schema, type Settings } from './settings-schema.js';
 import { readCaFile } from './registry/transport/ca-file.js';
-import { loadPluginConfig } from './registry/kubelet/plugin-config.js';
+import { loadPluginConfig } from './registry/credentials/kubelet/plugin-config.js';
 import { loadRegistrySettings } from './registry/registry-settings.js';
 
 export { schema, type Settings } from './settings-schema.js';

@@ -29,9 +29,9 @@ import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
 import { droppedLogLines, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics.js';
-import { cloudCredentialProviders } from './registry/cloud/providers.js';
+import { cloudCredentialProviders } from './registry/credentials/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';
-import { credentialSources } from './registry/credential-sources.js';
+import { credentialSources } from './registry/credentials/credential-sources.js';
 import { registryOverrides } from './registry/registry-overrides.js';
 import { packageVersion } from './version.js';
 

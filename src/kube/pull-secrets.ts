@@ -8,7 +8,7 @@
 // cost is bounded in bytes too (per secret, per workload, in all: secret-budget.ts): a workload
 // whose secrets are over a bound gets unknown_error with a reason, and the exporter stays up.
 import type * as k8s from '@kubernetes/client-node';
-import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
+import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials/credentials.js';
 import type { Logger } from '../log.js';
 import { printable } from '../printable.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';

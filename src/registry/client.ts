@@ -10,7 +10,7 @@ import { ProvenAccess } from './auth/proven-access.js';
 import { classify, type Outcome } from './classify.js';
 import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
-import type { Credential } from './credentials.js';
+import type { Credential } from './credentials/credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
 import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './transport/plain-http.js';

@@ -2,8 +2,8 @@
 // scheduler and the checker take: one place, so the exporter and the check command agree.
 import type { Settings } from '../config.js';
 import type { Logger } from '../log.js';
-import type { CredentialProvider } from './credential-provider.js';
-import { MountedCredentialProvider } from './mounted-credentials.js';
+import type { CredentialProvider } from './credentials/credential-provider.js';
+import { MountedCredentialProvider } from './credentials/mounted-credentials.js';
 import { EVERY_REGISTRY } from './transport/plain-http.js';
 import { canonicalHost, loadRegistrySettings, referenceHost } from './registry-settings.js';
 

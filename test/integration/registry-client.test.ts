@@ -1,6 +1,6 @@
 // The registry client against the real CNCF distribution registry, in each auth mode.
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
-import type { Credential } from '../../src/registry/credentials.js';
+import type { Credential } from '../../src/registry/credentials/credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';

@@ -1,7 +1,7 @@
 // Bearer tokens for the registries' token servers: asked for as containerd asks (token-fetch.ts),
 // kept until shortly before they expire, and asked for several repositories at once when the
 // repositories of one token server and credential are checked in turn (recent-scopes.ts).
-import type { Credential } from '../credentials.js';
+import type { Credential } from '../credentials/credentials.js';
 import { ExpiringCache, type Fetched } from '../expiring-cache.js';
 import { credentialId, type HostAuth } from './host-auth.js';
 import { RecentScopes } from './recent-scopes.js';

@@ -2,7 +2,7 @@
 // the pieces of cache keys that name a credential without holding it.
 import { createHash } from 'node:crypto';
 import { parseChallenges, type Challenge } from './challenge.js';
-import type { Credential } from '../credentials.js';
+import type { Credential } from '../credentials/credentials.js';
 
 export type HostAuth = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string };
 

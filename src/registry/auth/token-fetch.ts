@@ -4,7 +4,7 @@
 // (core/remotes/docker/auth/fetch.go). A token server that answers containerd differently from
 // other clients (a POST refused with 403, a POST reply without access_token) fails the pull, so
 // it fails the check too. CRI-O only GETs tokens; see docs/registries.md.
-import type { Credential } from '../credentials.js';
+import type { Credential } from '../credentials/credentials.js';
 import { ProtocolError, type Reply, type Transport } from '../transport/transport.js';
 
 /** The spec's default when the token server gives no expires_in. */

@@ -4,7 +4,7 @@
 // asks it after the pull secrets, as the kubelet looks up pull secrets first.
 import type { CredentialProvider } from '../credential-provider.js';
 import { matchCredentials, type Credential } from '../credentials.js';
-import { repositoryName, type ImageReference } from '../references/reference.js';
+import { repositoryName, type ImageReference } from '../../references/reference.js';
 import { NodeDockerConfig } from './node-docker-config.js';
 import { loadPluginConfig } from './plugin-config.js';
 import { PluginProvider, type PluginLog } from './plugin-provider.js';

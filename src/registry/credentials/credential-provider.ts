@@ -1,11 +1,11 @@
 // Where credentials for a registry come from. Pull secrets (Docker config JSON) are one source;
 // cloud registries (ECR, Artifact Registry/GCR, ACR) are others that need no secret. The checker
 // asks every provider, in order, and tries what they give as the kubelet would.
-import type { CheckResult, RegistryClient } from './client.js';
+import type { CheckResult, RegistryClient } from '../client.js';
 import { matchCredentials, type Credential, type KeyringEntry } from './credentials.js';
-import type { ImageReference } from './references/reference.js';
-import { MAX_REASON, registryText } from './registry-text.js';
-import { repositoryName } from './references/reference.js';
+import type { ImageReference } from '../references/reference.js';
+import { MAX_REASON, registryText } from '../registry-text.js';
+import { repositoryName } from '../references/reference.js';
 
 export interface CredentialProvider {
   /** Credentials to try for this image, most specific first; empty when the provider has none. */

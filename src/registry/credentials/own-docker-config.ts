@@ -11,7 +11,7 @@ import type { ExecLimits } from './bounded-exec.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { credentialsFromHelper, CredentialHelperError } from './credential-helper.js';
 import { credentialsFromSecret, matchCredentials, SecretFormatError, type Credential, type KeyringEntry } from './credentials.js';
-import { DOCKER_HUB, repositoryName, type ImageReference } from './references/reference.js';
+import { DOCKER_HUB, repositoryName, type ImageReference } from '../references/reference.js';
 
 const RELOAD_MS = 5 * 60_000;
 const FAILURE_MS = 60_000;

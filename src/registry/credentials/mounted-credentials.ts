@@ -4,11 +4,11 @@
 // rotated Secret is picked up without a restart.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { credentialsFromSecret, matchCredentials, SecretFormatError, type Credential } from './credentials.js';
-import { repositoryName, type ImageReference } from './references/reference.js';
-import { canonicalHost } from './registry-settings.js';
+import { repositoryName, type ImageReference } from '../references/reference.js';
+import { canonicalHost } from '../registry-settings.js';
 
 const RELOAD_MS = 30_000;
 
