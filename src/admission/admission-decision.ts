@@ -10,7 +10,7 @@ import { extraWorkloadKind, type ExtraWorkload } from '../kube/extra-workloads.j
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
 import { leftOut } from '../kube/workload-selection.js';
 import type { CheckResult } from '../registry/client.js';
-import type { FailureClass } from '../registry/reasons.js';
+import type { FailureClass } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 import type { AdmissionAnswer, AdmissionRequest } from './admission-review.js';
 import type { GivenWarnings } from './given-warnings.js';

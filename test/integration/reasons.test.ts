@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
-import { hintFor } from '../../src/registry/reasons.js';
+import { hintFor } from '../../src/registry/verdicts/reasons.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { freePort } from '../support/processes.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';

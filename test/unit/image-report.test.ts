@@ -10,7 +10,7 @@ import { reportSnapshot } from '../../src/http/image-report.js';
 import { PullSecrets } from '../../src/kube/pull-secrets.js';
 import { createLogger } from '../../src/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { hintFor } from '../../src/registry/reasons.js';
+import { hintFor } from '../../src/registry/verdicts/reasons.js';
 
 async function closedPort(): Promise<number> {
   const server = createServer();

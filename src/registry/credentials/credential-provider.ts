@@ -4,7 +4,7 @@
 import type { CheckResult, RegistryClient } from '../client.js';
 import { matchCredentials, type Credential, type KeyringEntry } from './credentials.js';
 import type { ImageReference } from '../references/reference.js';
-import { MAX_REASON, registryText } from '../registry-text.js';
+import { MAX_REASON, registryText } from '../verdicts/registry-text.js';
 import { repositoryName } from '../references/reference.js';
 
 export interface CredentialProvider {

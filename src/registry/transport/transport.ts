@@ -3,7 +3,7 @@
 // body size limits, redirects and instrumentation.
 import { readCaFile } from './ca-file.js';
 import { createRequire } from 'node:module';
-import type { Phase } from '../classify.js';
+import type { Phase } from '../verdicts/classify.js';
 import { discardBody, readBoundedBody } from '../../bounded-body.js';
 import { openConnections, poolOptions, type Connections } from './connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';

@@ -1,5 +1,5 @@
 // Reply or error → one of the eight statuses. Pure, so the whole decision table is one test.
-import type { Status } from '../status.js';
+import type { Status } from '../../status.js';
 
 /**
  * manifest: the HEAD that decides; ping: GET /v2/; token: the token server; index: GET of a

@@ -2,8 +2,8 @@
 // registry is a pull-through cache that answered 404 only because it cannot reach its upstream.
 // Each answer only words the reason (the status stands without it), and each is remembered a
 // while: an absent image is checked every interval.
-import { ExpiringCache } from './expiring-cache.js';
-import type { Reply } from './transport/transport.js';
+import { ExpiringCache } from '../expiring-cache.js';
+import type { Reply } from '../transport/transport.js';
 
 const REPOSITORY_ANSWER_MS = 10 * 60_000;
 /** An upstream outage ends on its own: asked again after a minute. */
