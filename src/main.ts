@@ -21,7 +21,7 @@ import { ClusterWatch } from './kube/cluster-watch.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { KubeApi } from './kube/kube-api.js';
 import { NodePlatforms } from './kube/node-platforms.js';
-import { ownPlatform } from './registry/index-platforms.js';
+import { ownPlatform } from './registry/contents/index-platforms.js';
 import { loadKubeConfig } from './kube/kubeconfig.js';
 import { apiSecretReader, PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';

@@ -15,8 +15,8 @@ import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference
 import { AbsenceProbes } from './verdicts/absence-probes.js';
 import { plainHttpFallback } from './transport/plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport/transport.js';
-import { IndexPlatforms, ownPlatform } from './index-platforms.js';
-import { ImageContents } from './image-contents.js';
+import { IndexPlatforms, ownPlatform } from './contents/index-platforms.js';
+import { ImageContents } from './contents/image-contents.js';
 import { TokenRefused } from './auth/token-fetch.js';
 
 export const MANIFEST_MEDIA_TYPES = [

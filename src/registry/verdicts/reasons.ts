@@ -2,8 +2,8 @@
 // fixes it. The status decides the alert; this decides whether the person paged knows what to do.
 // Pure, so the whole table is one test; the status page reuses hintFor() per failure class.
 import { formatDuration } from '../../duration.js';
-import type { IndexVerdict } from '../index-platforms.js';
-import type { ContentsVerdict } from '../image-contents.js';
+import type { IndexVerdict } from '../contents/index-platforms.js';
+import type { ContentsVerdict } from '../contents/image-contents.js';
 import type { ImageReference } from '../references/reference.js';
 
 export const FAILURE_CLASSES = [

@@ -4,7 +4,7 @@
 // fails the pull with "no match for platform in manifest" when none does, or "not found" when the
 // entry's manifest is gone. This reads the index once per digest (an index is immutable) and gives
 // the verdict for the platforms the cluster's nodes run.
-import type { Reply } from './transport/transport.js';
+import type { Reply } from '../transport/transport.js';
 
 export type IndexEntry = { digest: string; platform?: string };
 

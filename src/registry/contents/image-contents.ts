@@ -7,7 +7,7 @@
 // config blob the registry lost fails the pull with "not found". This reads the manifest and its
 // config once per digest (both are immutable; a GET of a manifest counts as a pull on Docker Hub)
 // and asks again whether the config blob still exists after an hour.
-import type { Reply } from './transport/transport.js';
+import type { Reply } from '../transport/transport.js';
 
 export type ContentsVerdict = { kind: 'not-an-image'; layers: number; imageLayers: number; diffIds: number; configType: string } | { kind: 'config-missing'; digest: string } | undefined;
 
