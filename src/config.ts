@@ -9,7 +9,7 @@ import { describeSource, settingSource } from './setting-source.js';
 import { schema, type Settings } from './settings-schema.js';
 import { readCaFile } from './registry/transport/ca-file.js';
 import { loadPluginConfig } from './registry/credentials/kubelet/plugin-config.js';
-import { loadRegistrySettings } from './registry/registry-settings.js';
+import { loadRegistrySettings } from './registry/settings/registry-settings.js';
 
 export { schema, type Settings } from './settings-schema.js';
 

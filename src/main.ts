@@ -32,7 +32,7 @@ import { ExporterMetrics } from './metrics.js';
 import { cloudCredentialProviders } from './registry/credentials/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';
 import { credentialSources } from './registry/credentials/credential-sources.js';
-import { registryOverrides } from './registry/registry-overrides.js';
+import { registryOverrides } from './registry/settings/registry-overrides.js';
 import { packageVersion } from './version.js';
 
 const SECRET_CACHE_MS = 60_000;

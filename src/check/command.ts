@@ -21,7 +21,7 @@ import { credentialSources } from '../registry/credentials/credential-sources.js
 import { credentialsFromSecret, SecretFormatError, type KeyringEntry } from '../registry/credentials/credentials.js';
 import { DockerConfigFileError } from '../registry/credentials/own-docker-config.js';
 import { ReferenceError } from '../registry/references/reference.js';
-import { registryOverrides } from '../registry/registry-overrides.js';
+import { registryOverrides } from '../registry/settings/registry-overrides.js';
 import type { Status } from '../status.js';
 import { packageVersion } from '../version.js';
 import { emptyManifests, ManifestError, readManifests, type Manifests, type ManifestWorkload } from './manifests.js';

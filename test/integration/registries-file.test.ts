@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { runCheckCommand } from '../../src/check/command.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { registryOverrides } from '../../src/registry/registry-overrides.js';
+import { registryOverrides } from '../../src/registry/settings/registry-overrides.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const quiet = { warn: () => {} };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, loadSettings } from '../../src/config.js';
 import { MountedCredentialProvider } from '../../src/registry/credentials/mounted-credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
-import { canonicalHost, parseRegistrySettings } from '../../src/registry/registry-settings.js';
+import { canonicalHost, parseRegistrySettings } from '../../src/registry/settings/registry-settings.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const dir = mkdtempSync(join(tmpdir(), 'iae-registry-settings-'));

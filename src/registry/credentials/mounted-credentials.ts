@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { credentialsFromSecret, matchCredentials, SecretFormatError, type Credential } from './credentials.js';
 import { repositoryName, type ImageReference } from '../references/reference.js';
-import { canonicalHost } from '../registry-settings.js';
+import { canonicalHost } from '../settings/registry-settings.js';
 
 const RELOAD_MS = 30_000;
 
