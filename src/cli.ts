@@ -2,7 +2,7 @@
 // Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
 import { readFileSync } from 'node:fs';
 import { CHECK_HELP, runCheckCommand } from './check/command.js';
-import { ConfigError, helpText, loadSettings } from './config.js';
+import { ConfigError, helpText, loadSettings } from './settings/config.js';
 import { createLogger } from './log.js';
 import { runExporter } from './main.js';
 

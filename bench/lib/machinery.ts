@@ -3,7 +3,7 @@
 import { imageChecker, type SecretsSource } from '../../src/checks/image-checker.js';
 import { CheckResults, type CheckRecord } from '../../src/checks/results.js';
 import { CheckScheduler } from '../../src/checks/scheduler.js';
-import { loadSettings, type Settings } from '../../src/config.js';
+import { loadSettings, type Settings } from '../../src/settings/config.js';
 import type { CheckUnit } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';

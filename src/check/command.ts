@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { imageChecker } from '../checks/image-checker.js';
-import { ConfigError, loadSettings } from '../config.js';
+import { ConfigError, loadSettings } from '../settings/config.js';
 import { unitFor, podPullSecretNames, MAX_PULL_SECRETS, type CheckUnit } from '../index/image-index.js';
 import { ImageFilter } from '../index/image-filter.js';
 import { ImageResolver } from '../index/image-resolver.js';

@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CHECK_HELP } from '../../src/check/command.js';
 import { CHECK_ANNOTATION } from '../../src/kube/workload-selection.js';
-import { helpText } from '../../src/config.js';
+import { helpText } from '../../src/settings/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { chartDir, everythingNamespaces, helm, helm3, helm4, helms, template } from '../support/helm.js';

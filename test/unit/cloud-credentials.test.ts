@@ -4,7 +4,7 @@ import { ExpiringCache } from '../../src/registry/expiring-cache.js';
 import { ecrRegistry } from '../../src/registry/credentials/cloud/ecr.js';
 import { gcpMetadataUrl, isGcpRegistry } from '../../src/registry/credentials/cloud/gcp.js';
 import { parseCloudEndpoints, parseCloudHosts } from '../../src/registry/credentials/cloud/providers.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 
 describe('which registry hosts each cloud provider serves', () => {
   test.each([

@@ -1,4 +1,4 @@
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { filterNotice, FilterNoticeLog } from '../../src/index/filter-notice.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';

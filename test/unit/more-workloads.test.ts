@@ -1,6 +1,6 @@
 // The pieces of --check-pods, --check-jobs and --extra-workload that decide without an API server:
 // which controller covers a Pod or Job, how an extra workload is written, and what is kept of a pod.
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { fieldAt, parseExtraWorkloads } from '../../src/kube/extra-workloads.js';
 import { podProjection } from '../../src/kube/object-projection.js';
 import { PodOwners } from '../../src/kube/pod-owners.js';

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings } from '../../src/config.js';
+import { ConfigError, loadSettings } from '../../src/settings/config.js';
 import { MountedCredentialProvider } from '../../src/registry/credentials/mounted-credentials.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { canonicalHost, parseRegistrySettings } from '../../src/registry/settings/registry-settings.js';

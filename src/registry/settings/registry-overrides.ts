@@ -1,6 +1,6 @@
 // The flags and the per-registry settings file folded into what the registry client, the
 // scheduler and the checker take: one place, so the exporter and the check command agree.
-import type { Settings } from '../../config.js';
+import type { Settings } from '../../settings/config.js';
 import type { Logger } from '../../log.js';
 import type { CredentialProvider } from '../credentials/credential-provider.js';
 import { MountedCredentialProvider } from '../credentials/mounted-credentials.js';

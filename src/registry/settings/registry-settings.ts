@@ -13,7 +13,7 @@
 //
 // The flags still apply; the file adds to them, and its concurrency overrides --registry-concurrency.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseFile } from '../../config-file.js';
+import { parseFile } from '../../settings/config-file.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../references/reference.js';
 
 export type RegistrySettings = {

@@ -1,7 +1,7 @@
 // Why a check failed, in one line a user can act on: what happened, then what setting or action
 // fixes it. The status decides the alert; this decides whether the person paged knows what to do.
 // Pure, so the whole table is one test; the status page reuses hintFor() per failure class.
-import { formatDuration } from '../../duration.js';
+import { formatDuration } from '../../settings/duration.js';
 import type { IndexVerdict } from '../contents/index-platforms.js';
 import type { ContentsVerdict } from '../contents/image-contents.js';
 import type { ImageReference } from '../references/reference.js';

@@ -4,7 +4,7 @@
 // (later entries win, as the kubelet appends them). The answer is checked as strictly as the
 // kubelet's decoder does; what is wrong is named, never what the plugin printed, which may hold
 // a password.
-import { parseGoDuration } from '../../../duration.js';
+import { parseGoDuration } from '../../../settings/duration.js';
 import { printable } from '../../../printable.js';
 import { ExecError, runBounded } from '../bounded-exec.js';
 import type { PluginProviderConfig } from './plugin-config.js';

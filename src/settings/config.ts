@@ -4,12 +4,12 @@ import convict from 'convict';
 import { parseFile } from './config-file.js';
 import { formatDuration } from './duration.js';
 import { FlagSyntaxError, refuseUnreadArguments, withDoubleDashes, type FlagKind } from './flag-syntax.js';
-import { statefulSetPod } from './kube/stateful-set-pod.js';
+import { statefulSetPod } from '../kube/stateful-set-pod.js';
 import { describeSource, settingSource } from './setting-source.js';
 import { schema, type Settings } from './settings-schema.js';
-import { readCaFile } from './registry/transport/ca-file.js';
-import { loadPluginConfig } from './registry/credentials/kubelet/plugin-config.js';
-import { loadRegistrySettings } from './registry/settings/registry-settings.js';
+import { readCaFile } from '../registry/transport/ca-file.js';
+import { loadPluginConfig } from '../registry/credentials/kubelet/plugin-config.js';
+import { loadRegistrySettings } from '../registry/settings/registry-settings.js';
 
 export { schema, type Settings } from './settings-schema.js';
 

@@ -4,10 +4,10 @@
 import convict from 'convict';
 import { parseGoDuration } from './duration.js';
 import { goBoolean } from './flag-syntax.js';
-import { isRegexList, regexItems } from './index/image-regex.js';
-import { parseExtraWorkloads } from './kube/extra-workloads.js';
-import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from './registry/credentials/cloud/providers.js';
-import { Mirrors } from './registry/references/mirrors.js';
+import { isRegexList, regexItems } from '../index/image-regex.js';
+import { parseExtraWorkloads } from '../kube/extra-workloads.js';
+import { CLOUD_NAMES, parseCloudEndpoints, parseCloudHosts } from '../registry/credentials/cloud/providers.js';
+import { Mirrors } from '../registry/references/mirrors.js';
 
 /** A list setting from a flag or env var ("a, b,c") or a config file (an array): trimmed, empty items dropped. */
 function commaList(value: unknown): string[] {
