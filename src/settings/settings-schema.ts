@@ -1,7 +1,7 @@
 // The one schema of every setting: flag, environment variable, config file key, default, validation.
 // The Helm chart's values map onto these keys (chart/README.md), so adding a setting here is the
 // only place a new knob starts.
-import { METRICS_FORMATS, type MetricsFormat } from '../availability-families.js';
+import { METRICS_FORMATS, type MetricsFormat } from '../metrics/availability-families.js';
 import './setting-formats.js';
 
 export const schema = {

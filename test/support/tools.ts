@@ -91,7 +91,7 @@ export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob
 
 /**
  * The metric names the exporter exports (histograms as their _bucket/_sum/_count series): the
- * per-kind status gauges, and the prom-client families declared in src/metrics.ts.
+ * per-kind status gauges, and the prom-client families declared in src/metrics/metrics.ts.
  */
 export function exporterMetricNames(statuses: readonly string[]): Set<string> {
   const source = readFileSync(join(repoRoot, 'src', 'metrics.ts'), 'utf8');

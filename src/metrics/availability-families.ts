@@ -5,8 +5,8 @@
 // v0.7), or both at once for a migration window. Pods, Jobs and --extra-workload kinds follow the
 // same patterns (`..._pod_absent{namespace,pod,...}`, `..._job_absent{namespace,job_name,...}`,
 // `..._absent{kind="rollout",...}`). Only naming lives here; metrics.ts renders.
-import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
-import { STATUSES, type Status } from './status.js';
+import { KIND_NAMES, type KindName } from '../kube/workload-kinds.js';
+import { STATUSES, type Status } from '../status.js';
 
 export const METRIC_PREFIX = 'k8s_image_availability_exporter';
 

@@ -5,10 +5,10 @@
 // to keep blocks of that size in its heap instead of returning them: the resident set would grow
 // by megabytes per scrape until a full collection.
 import type { AvailabilityRow, LabelSet } from './availability-families.js';
-import type { Usage } from './index/image-index.js';
-import type { KindName } from './kube/workload-kinds.js';
-import type { Status } from './status.js';
-import { boundedLabelValue, MAX_BAD_IMAGE_LABEL_LENGTH } from './label-value.js';
+import type { Usage } from '../index/image-index.js';
+import type { KindName } from '../kube/workload-kinds.js';
+import type { Status } from '../status.js';
+import { boundedLabelValue, MAX_BAD_IMAGE_LABEL_LENGTH } from '../label-value.js';
 
 /** Row i's labels are bytes[ends[i - 1]] (0 for the first) up to bytes[ends[i]]. */
 export type LabelTable = { bytes: Buffer; ends: Uint32Array };

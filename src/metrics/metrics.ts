@@ -5,15 +5,15 @@
 // most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
-import type { CheckRecord, CheckResults } from './checks/results.js';
-import { ChunkWriter } from './http/packed-text.js';
+import type { CheckRecord, CheckResults } from '../checks/results.js';
+import { ChunkWriter } from '../http/packed-text.js';
 import { escapeLabelValue, LabelTables, usageLabels, type LabelTable } from './label-tables.js';
-import type { CheckUnit, ImageIndex, Usage } from './index/image-index.js';
-import { KIND_NAMES, type KindName } from './kube/workload-kinds.js';
-import type { Status } from './status.js';
-import { apiHost } from './registry/client.js';
+import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
+import { KIND_NAMES, type KindName } from '../kube/workload-kinds.js';
+import type { Status } from '../status.js';
+import { apiHost } from '../registry/client.js';
 import { RegistryLabels } from './registry-labels.js';
-import type { Exchange } from './registry/transport/transport.js';
+import type { Exchange } from '../registry/transport/transport.js';
 
 export { METRIC_PREFIX, perKindFamily as availabilityFamily } from './availability-families.js';
 
