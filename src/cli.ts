@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { CHECK_HELP, runCheckCommand } from './check/command.js';
 import { ConfigError, helpText, loadSettings } from './settings/config.js';
-import { createLogger } from './log.js';
+import { createLogger } from './log/log.js';
 import { runExporter } from './main.js';
 
 /** How long a stop may take: in-flight registry requests are aborted, so this is only a backstop. */

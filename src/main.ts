@@ -27,7 +27,7 @@ import { apiSecretReader, PullSecrets } from './kube/pull-secrets.js';
 import { parseExtraWorkloads } from './kube/extra-workloads.js';
 import { statefulSetPod } from './kube/stateful-set-pod.js';
 import { JOB_KIND, KIND_NAMES, type KindName } from './kube/workload-kinds.js';
-import { droppedLogLines, type Logger } from './log.js';
+import { droppedLogLines, type Logger } from './log/log.js';
 import { ExporterMetrics } from './metrics/metrics.js';
 import { cloudCredentialProviders } from './registry/credentials/cloud/providers.js';
 import { RegistryClient } from './registry/client.js';

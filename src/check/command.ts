@@ -13,7 +13,7 @@ import { ImageResolver } from '../index/image-resolver.js';
 import { PullSecrets, type ReadSecret } from '../kube/pull-secrets.js';
 import { KIND_NAMES } from '../kube/workload-kinds.js';
 import { CHECK_ANNOTATION, leftOut } from '../kube/workload-selection.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../log/log.js';
 import { RegistryClient, type CheckResult } from '../registry/client.js';
 import { cloudCredentialProviders } from '../registry/credentials/cloud/providers.js';
 import { DockerConfigProvider, type CredentialProvider } from '../registry/credentials/credential-provider.js';

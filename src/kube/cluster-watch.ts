@@ -6,7 +6,7 @@
 // accepts a watch again, so a second outage is retried as quickly as the first.
 import type * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { NodePlatforms } from './node-platforms.js';
 import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client-library.js';
 import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';

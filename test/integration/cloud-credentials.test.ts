@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import type { CheckRow } from '../../src/check/command.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { loadSettings } from '../../src/settings/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { ACR_USERNAME } from '../../src/registry/credentials/cloud/acr.js';
 import { GCP_USERNAME } from '../../src/registry/credentials/cloud/gcp.js';
 import { cloudCredentialProviders, type CloudSettings } from '../../src/registry/credentials/cloud/providers.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { imageChecker } from '../../src/checks/image-checker.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { credentialSources, type CredentialSourceSettings } from '../../src/registry/credentials/credential-sources.js';
 import { credentialsFromSecret } from '../../src/registry/credentials/credentials.js';

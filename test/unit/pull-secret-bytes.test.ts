@@ -8,7 +8,7 @@ import { unitFor } from '../../src/index/image-index.js';
 import { AnswerTooLargeError } from '../../src/kube/kube-api.js';
 import { PullSecrets, type ReadSecret } from '../../src/kube/pull-secrets.js';
 import { SecretBudget } from '../../src/kube/secret-budget.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { Writable } from 'node:stream';
 

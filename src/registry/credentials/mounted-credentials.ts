@@ -4,7 +4,7 @@
 // rotated Secret is picked up without a restart.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../log/log.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { credentialsFromSecret, matchCredentials, SecretFormatError, type Credential } from './credentials.js';
 import { repositoryName, type ImageReference } from '../references/reference.js';

@@ -1,7 +1,7 @@
 // The flags and the per-registry settings file folded into what the registry client, the
 // scheduler and the checker take: one place, so the exporter and the check command agree.
 import type { Settings } from '../../settings/config.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../log/log.js';
 import type { CredentialProvider } from '../credentials/credential-provider.js';
 import { MountedCredentialProvider } from '../credentials/mounted-credentials.js';
 import { EVERY_REGISTRY } from '../transport/plain-http.js';
