@@ -10,7 +10,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials/credentials.js';
 import type { Logger } from '../log/log.js';
-import { printable } from '../printable.js';
+import { printable } from '../bounds/printable.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { AnswerTooLargeError, type KubeApi } from './kube-api.js';
 import { BYTES_PER_ENTRY, defaultSecretBytesTotal, SecretBudget } from './secret-budget.js';

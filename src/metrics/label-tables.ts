@@ -8,7 +8,7 @@ import type { AvailabilityRow, LabelSet } from './availability-families.js';
 import type { Usage } from '../index/image-index.js';
 import type { KindName } from '../kube/workload-kinds.js';
 import type { Status } from '../status.js';
-import { boundedLabelValue, MAX_BAD_IMAGE_LABEL_LENGTH } from '../label-value.js';
+import { boundedLabelValue, MAX_BAD_IMAGE_LABEL_LENGTH } from '../bounds/label-value.js';
 
 /** Row i's labels are bytes[ends[i - 1]] (0 for the first) up to bytes[ends[i]]. */
 export type LabelTable = { bytes: Buffer; ends: Uint32Array };

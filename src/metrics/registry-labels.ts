@@ -4,7 +4,7 @@
 // host can be called that: a host needs a dot, a port or to be `localhost`). A registry no
 // tracked image uses any more gives its value back and its series are removed. A host the
 // reference parser accepts may be thousands of characters long: its value is cut (label-value.ts).
-import { boundedLabelValue } from '../label-value.js';
+import { boundedLabelValue } from '../bounds/label-value.js';
 
 export const OTHER_REGISTRIES = 'other';
 

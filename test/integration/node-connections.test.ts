@@ -4,7 +4,7 @@
 // server of test/support/hostile-server.ts.
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { discardBody } from '../../src/bounded-body.js';
+import { discardBody } from '../../src/bounds/bounded-body.js';
 import { proxyInEnvironment, type RequestInit } from '../../src/registry/transport/connections.js';
 import { NodeConnections } from '../../src/registry/transport/node-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';

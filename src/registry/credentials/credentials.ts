@@ -5,7 +5,7 @@
 // letter case significant; the most specific key is tried first. Docker Hub images fall back to
 // keys naming index.docker.io when no key matches them.
 import { globMatches, parseGoUrl, splitHostPort, toBytes } from './go-url.js';
-import { printable } from '../../printable.js';
+import { printable } from '../../bounds/printable.js';
 
 export type Credential = {
   /** Empty: the runtime pulls anonymously with this entry (containerd reads an empty username so). */

@@ -4,7 +4,7 @@
 import { readCaFile } from './ca-file.js';
 import { createRequire } from 'node:module';
 import type { Phase } from '../verdicts/classify.js';
-import { discardBody, readBoundedBody } from '../../bounded-body.js';
+import { discardBody, readBoundedBody } from '../../bounds/bounded-body.js';
 import { openConnections, poolOptions, type Connections } from './connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
 import { RequestDeadline } from './request-deadline.js';

@@ -3,7 +3,7 @@
 // kubelet identity), exchanged at the registry's /oauth2/exchange for an ACR refresh token, which
 // the registry accepts as the password of the all-zero user.
 import type { Credential } from '../credentials.js';
-import { printable } from '../../../printable.js';
+import { printable } from '../../../bounds/printable.js';
 import { ExpiringCache } from '../../expiring-cache.js';
 import { CLOUD_RENEWAL_MARGIN_MS, CloudCredentialError, CloudProvider, secondsField, type MetadataHttp, type ProviderLog } from './common.js';
 

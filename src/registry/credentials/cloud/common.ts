@@ -1,11 +1,11 @@
 // What the cloud credential providers share: a cache of their credentials, the memory of why a
 // provider has nothing (told once in the log, and in the reason of the checks it affects), and the
 // GET of a metadata endpoint.
-import { printable } from '../../../printable.js';
+import { printable } from '../../../bounds/printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../../references/reference.js';
-import { readBoundedBody } from '../../../bounded-body.js';
+import { readBoundedBody } from '../../../bounds/bounded-body.js';
 import { ExpiringCache } from '../../expiring-cache.js';
 import { poolOptions } from '../../transport/connections.js';
 import { NodeConnections } from '../../transport/node-connections.js';

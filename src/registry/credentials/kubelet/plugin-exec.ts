@@ -5,7 +5,7 @@
 // kubelet's decoder does; what is wrong is named, never what the plugin printed, which may hold
 // a password.
 import { parseGoDuration } from '../../../settings/duration.js';
-import { printable } from '../../../printable.js';
+import { printable } from '../../../bounds/printable.js';
 import { ExecError, runBounded } from '../bounded-exec.js';
 import type { PluginProviderConfig } from './plugin-config.js';
 
