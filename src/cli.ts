@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
 import { readFileSync } from 'node:fs';
-import { CHECK_HELP, runCheckCommand } from './check/command.js';
+import { CHECK_HELP, runCheckCommand } from './check-command/command.js';
 import { ConfigError, helpText, loadSettings } from './settings/config.js';
 import { createLogger } from './log/log.js';
 import { runExporter } from './main.js';

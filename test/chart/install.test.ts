@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CHECK_HELP } from '../../src/check/command.js';
+import { CHECK_HELP } from '../../src/check-command/command.js';
 import { CHECK_ANNOTATION } from '../../src/kube/workload-selection.js';
 import { helpText } from '../../src/settings/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
-import type { CheckRow } from '../../src/check/command.js';
+import type { CheckRow } from '../../src/check-command/command.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
 import { loadSettings } from '../../src/settings/config.js';
 import { createLogger } from '../../src/log/log.js';

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import type { CheckRow } from '../../src/check/command.js';
+import type { CheckRow } from '../../src/check-command/command.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
