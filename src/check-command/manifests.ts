@@ -4,7 +4,8 @@
 // watches with, including when a workload counts as disabled.
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { WORKLOAD_KINDS, type KindName, type KubeObject } from '../kube/workload-kinds.js';
+import { WORKLOAD_KINDS, type KindName } from '../kube/workload-kinds.js';
+import type { KubeObject } from '../kube/kube-object.js';
 
 export type ManifestWorkload = {
   /** The object's kind as written (Deployment, Job, Pod, ...). */

@@ -4,7 +4,7 @@ import { loadSettings } from '../../src/settings/config.js';
 import { fieldAt, parseExtraWorkloads } from '../../src/kube/extra-workloads.js';
 import { podProjection } from '../../src/kube/object-projection.js';
 import { PodOwners } from '../../src/kube/pod-owners.js';
-import type { KubeObject } from '../../src/kube/workload-kinds.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 
 const COVERING = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/CronJob', 'argoproj.io/Rollout']);
 const ref = (apiVersion: string, kind: string, uid: string, controller = true) => ({ apiVersion, kind, name: `${kind.toLowerCase()}-1`, uid, controller });
