@@ -94,7 +94,7 @@ export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob
  * per-kind status gauges, and the prom-client families declared in src/metrics/metrics.ts.
  */
 export function exporterMetricNames(statuses: readonly string[]): Set<string> {
-  const source = readFileSync(join(repoRoot, 'src', 'metrics.ts'), 'utf8');
+  const source = readFileSync(join(repoRoot, 'src', 'metrics', 'metrics.ts'), 'utf8');
   const names = new Set(workloadKinds.flatMap((kind) => statuses.map((status) => `k8s_image_availability_exporter_${kind}_${status}`)));
   for (const match of source.matchAll(/new (Gauge|Counter|Histogram)\(\{\s*name: `\$\{METRIC_PREFIX\}_(\w+)`/g)) {
     const name = `k8s_image_availability_exporter_${match[2]}`;

@@ -47,7 +47,7 @@ export function parseCloudEndpoints(items: string[]): Map<CloudName, string> {
   return endpoints;
 }
 
-/** The settings the providers are built from (src/config.ts). */
+/** The settings the providers are built from (src/settings/config.ts). */
 export type CloudSettings = {
   cloudCredentials: string[];
   cloudCredentialHosts: string[];

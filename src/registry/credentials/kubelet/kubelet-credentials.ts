@@ -9,7 +9,7 @@ import { NodeDockerConfig } from './node-docker-config.js';
 import { loadPluginConfig } from './plugin-config.js';
 import { PluginProvider, type PluginLog } from './plugin-provider.js';
 
-/** The settings the kubelet's credential sources are built from (src/config.ts). */
+/** The settings the kubelet's credential sources are built from (src/settings/config.ts). */
 export type KubeletCredentialSettings = {
   imageCredentialProviderConfig: string;
   imageCredentialProviderBinDir: string;
