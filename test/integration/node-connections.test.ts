@@ -5,7 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { discardBody } from '../../src/bounds/bounded-body.js';
-import { proxyInEnvironment, type RequestInit } from '../../src/registry/transport/connections.js';
+import type { RequestInit } from '../../src/registry/transport/connections.js';
+import { proxyInEnvironment } from '../../src/registry/transport/open-connections.js';
 import { NodeConnections } from '../../src/registry/transport/node-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';

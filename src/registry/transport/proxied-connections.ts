@@ -1,6 +1,6 @@
 // Connections through the proxy the environment names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), with
 // undici's proxy agent: CONNECT tunnels for HTTPS, NO_PROXY as curl reads it. Loaded only when a
-// proxy is set (connections.ts).
+// proxy is set (open-connections.ts).
 //
 // undici 7 has one failure mode we contain here: when the proxy closes a CONNECT without
 // answering, it reconnects in a tight loop (thousands of connections a second) and the request

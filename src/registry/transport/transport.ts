@@ -1,11 +1,12 @@
 // Every HTTP exchange with registries and token servers goes through here: one place for
-// connection pools (per-host TLS, proxies from the environment: connections.ts), time limits,
+// connection pools (per-host TLS, proxies from the environment: open-connections.ts), time limits,
 // body size limits, redirects and instrumentation.
 import { readCaFile } from './ca-file.js';
 import { createRequire } from 'node:module';
 import type { Phase } from '../verdicts/classify.js';
 import { discardBody, readBoundedBody } from '../../bounds/bounded-body.js';
-import { openConnections, poolOptions, type Connections } from './connections.js';
+import { poolOptions, type Connections } from './connections.js';
+import { openConnections } from './open-connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
 import { RequestDeadline } from './request-deadline.js';
 
