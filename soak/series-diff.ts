@@ -4,7 +4,8 @@
 // exporter lost), an unexpected one a false alarm (or a deleted workload's leftover).
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeApi } from '../src/kube/kube-api.js';
-import { WORKLOAD_KINDS, type KubeObject } from '../src/kube/workload-kinds.js';
+import { WORKLOAD_KINDS } from '../src/kube/workload-kinds.js';
+import type { KubeObject } from '../src/kube/kube-object.js';
 import { parseMetrics } from '../test/support/metrics-text.js';
 
 const PAGE = 500;

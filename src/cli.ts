@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Entry point: settings, logger, run, and a clean stop on SIGTERM/SIGINT.
 import { readFileSync } from 'node:fs';
-import { CHECK_HELP, runCheckCommand } from './check/command.js';
-import { ConfigError, helpText, loadSettings } from './config.js';
-import { createLogger } from './log.js';
+import { CHECK_HELP, runCheckCommand } from './check-command/command.js';
+import { ConfigError, helpText, loadSettings } from './settings/config.js';
+import { createLogger } from './log/log.js';
 import { runExporter } from './main.js';
 
 /** How long a stop may take: in-flight registry requests are aborted, so this is only a backstop. */

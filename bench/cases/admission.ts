@@ -16,7 +16,7 @@ import { startAdmissionServer } from '../../src/admission/admission-server.js';
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { createTestCa, issueCert } from '../../test/support/test-ca.js';
 import type { Row } from '../lib/report.js';
 import { log, ms, percentile } from '../lib/stats.js';

@@ -10,8 +10,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CredentialProvider } from '../../src/registry/credential-provider.js';
-import { credentialSources } from '../../src/registry/credential-sources.js';
+import type { CredentialProvider } from '../../src/registry/credentials/credential-provider.js';
+import { credentialSources } from '../../src/registry/credentials/credential-sources.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import { defaults } from '../lib/machinery.js';
 import type { Row } from '../lib/report.js';

@@ -9,7 +9,7 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
 import { collect } from '../../src/http/packed-text.js';
-import { availabilityFamily, ExporterMetrics } from '../../src/metrics.js';
+import { availabilityFamily, ExporterMetrics } from '../../src/metrics/metrics.js';
 import { STATUSES } from '../../src/status.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, median, ms } from '../lib/stats.js';

@@ -6,7 +6,7 @@
 import { chromium, type Page } from 'playwright-core';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { clusterImages } from '../../test/support/cluster-images.js';
 import type { Row } from '../lib/report.js';
 import { log, median, ms, sleep } from '../lib/stats.js';

@@ -3,7 +3,7 @@
 // HEAD loop at the same concurrency, on the same registry, in the same run. The registry is the
 // limit of the bare loop, so the ratio is the share of the registry's rate the exporter gets.
 // A third loop, the same HEADs on a new connection each, tells how much of a gap is reconnecting.
-import type { CredentialProvider } from '../../src/registry/credential-provider.js';
+import type { CredentialProvider } from '../../src/registry/credentials/credential-provider.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import { bareHeadLoop, type LoopFigures } from '../lib/bare.js';
 import { connectionsOpened } from '../lib/connections.js';

@@ -12,7 +12,7 @@ import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seeded-names.js';
 import { sleep, waitFor } from './stats.js';

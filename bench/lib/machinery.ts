@@ -3,12 +3,12 @@
 import { imageChecker, type SecretsSource } from '../../src/checks/image-checker.js';
 import { CheckResults, type CheckRecord } from '../../src/checks/results.js';
 import { CheckScheduler } from '../../src/checks/scheduler.js';
-import { loadSettings, type Settings } from '../../src/config.js';
+import { loadSettings, type Settings } from '../../src/settings/config.js';
 import type { CheckUnit } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import type { CredentialProvider } from '../../src/registry/credential-provider.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { CredentialProvider } from '../../src/registry/credentials/credential-provider.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 
 export const EXPORTER_USER_AGENT = 'k8s-image-availability-exporter/bench';
 
@@ -28,7 +28,7 @@ export function machinery(options: {
   plainHttpHosts: string[];
   settings?: Partial<Settings>;
   secrets?: SecretsSource;
-  /** Credential sources after the pull secrets, as src/registry/credential-sources.ts builds them. */
+  /** Credential sources after the pull secrets, as src/registry/credentials/credential-sources.ts builds them. */
   providers?: CredentialProvider[];
   onChecked?: (unit: CheckUnit, record: CheckRecord) => void;
   onExchange?: (exchange: Exchange) => void;

@@ -11,7 +11,7 @@
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { gzipChunks } from '../../src/http/gzip-body.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seeded-names.js';
 import { median, sleep, waitFor } from './stats.js';

@@ -13,7 +13,8 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { podProjection } from '../../src/kube/object-projection.js';
 import { PodOwners } from '../../src/kube/pod-owners.js';
-import { POD_KIND, type KubeObject } from '../../src/kube/workload-kinds.js';
+import { POD_KIND } from '../../src/kube/workload-kinds.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 import { sleep } from './stats.js';
 
 export type PodMemoryFigures = { heapUsed: number; pods: number };

@@ -1,6 +1,6 @@
 {{/*
 Exporter settings: chart value -> environment variable, one line each. Every key is a key of the
-exporter's settings schema (src/config.ts) and a top-level chart value of the same name. To add a
+exporter's settings schema (src/settings/config.ts) and a top-level chart value of the same name. To add a
 setting, add its line here, its value in values.yaml and its property in values.schema.json;
 test/chart/settings.test.ts fails until all three exist and the value reaches the exporter.
 `kubeconfig` is left out on purpose: in a pod the exporter uses its service account.

@@ -7,10 +7,11 @@
 import type { CheckResults } from '../checks/results.js';
 import { imageKeyOf, type CheckUnit, type ImageIndex, type Usage } from '../index/image-index.js';
 import { extraWorkloadKind, type ExtraWorkload } from '../kube/extra-workloads.js';
-import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from '../kube/workload-kinds.js';
+import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type WorkloadKind } from '../kube/workload-kinds.js';
+import type { KubeObject } from '../kube/kube-object.js';
 import { leftOut } from '../kube/workload-selection.js';
 import type { CheckResult } from '../registry/client.js';
-import type { FailureClass } from '../registry/reasons.js';
+import type { FailureClass } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 import type { AdmissionAnswer, AdmissionRequest } from './admission-review.js';
 import type { GivenWarnings } from './given-warnings.js';

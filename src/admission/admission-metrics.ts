@@ -1,7 +1,7 @@
 // The webhook's own families, on the exporter's registry: requests by outcome and how long the
 // answers took (a cached image should answer in milliseconds; live checks show as the slow tail).
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { METRIC_PREFIX } from '../availability-families.js';
+import { METRIC_PREFIX } from '../metrics/availability-families.js';
 
 /** ignored: not a checked kind or not checked by the exporter's rules; invalid: not an AdmissionReview. */
 export type AdmissionOutcome = 'ignored' | 'available' | 'warned' | 'denied' | 'invalid' | 'error';

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../http/server.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { AdmissionDecider } from './admission-decision.js';
 import type { AdmissionMetrics } from './admission-metrics.js';
 import { parseReview, reviewResponse, ReviewError } from './admission-review.js';

@@ -3,7 +3,7 @@
 import { MAX_PULL_SECRETS, type CheckUnit } from '../index/image-index.js';
 import type { PullSecrets } from '../kube/pull-secrets.js';
 import type { CheckResult, RegistryClient } from '../registry/client.js';
-import { checkWithProviders, DockerConfigProvider, type CredentialProvider } from '../registry/credential-provider.js';
+import { checkWithProviders, DockerConfigProvider, type CredentialProvider } from '../registry/credentials/credential-provider.js';
 
 export type SecretsSource = Pick<PullSecrets, 'keyring'>;
 

@@ -1,7 +1,7 @@
 // The latest outcome per check unit: what metrics, logs and the status page read; and per unit a
 // short history for the status page (since when it has its status, when it was last available,
 // its last few changes), bounded to HISTORY_LENGTH changes per unit.
-import type { FailureClass } from '../registry/reasons.js';
+import type { FailureClass } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 
 export type CheckRecord = {

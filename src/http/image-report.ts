@@ -5,7 +5,7 @@ import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults, StatusChange } from '../checks/results.js';
 import { imageKeyOf, type ImageIndex } from '../index/image-index.js';
 import { apiHost } from '../registry/client.js';
-import { hintFor, type FailureClass } from '../registry/reasons.js';
+import { hintFor, type FailureClass } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 import type { ImageQuery } from './image-query.js';
 

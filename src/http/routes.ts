@@ -4,7 +4,7 @@
 import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
-import type { ExporterMetrics } from '../metrics.js';
+import type { ExporterMetrics } from '../metrics/metrics.js';
 import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';

@@ -2,7 +2,7 @@
 // are said on the log and the status page with the setting that does it: a Go-style value such
 // as `a~b` is two regular expressions matched anywhere in the image, and so ignores nearly every
 // image without any other sign.
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { FilterCounts } from './image-index.js';
 import { REGEX_PREFIX } from './image-regex.js';
 

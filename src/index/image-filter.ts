@@ -6,7 +6,7 @@
 // characters, all else is literal ("registry.internal/*" ignores a whole registry). A pattern
 // `regex:<expression>` is one of the Go exporter's regular expressions (image-regex.ts), matched
 // anywhere in the image as written, as there.
-import { repositoryName, type ImageReference } from '../registry/reference.js';
+import { repositoryName, type ImageReference } from '../registry/references/reference.js';
 import { compileImageRegex, MAX_MATCHED_IMAGE_LENGTH, REGEX_PREFIX } from './image-regex.js';
 import { ImageResolver } from './image-resolver.js';
 

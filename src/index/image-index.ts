@@ -8,10 +8,10 @@
 // else the ServiceAccount's. Never both.
 import type * as k8s from '@kubernetes/client-node';
 import type { KindName } from '../kube/workload-kinds.js';
-import { ReferenceError, type ImageReference } from '../registry/reference.js';
+import { ReferenceError, type ImageReference } from '../registry/references/reference.js';
 import type { FilteredBy, ImageFilter } from './image-filter.js';
 import { ImageResolver, type ResolvedImage } from './image-resolver.js';
-import { boundedLabelValue, shownImage } from '../label-value.js';
+import { boundedLabelValue, shownImage } from '../bounds/label-value.js';
 
 export type CheckUnit = {
   key: string;

@@ -1,7 +1,7 @@
 // Image as written → the reference the runtime would pull (default registry applied) and the
 // reference to check (after mirrors). Filters look at the former, the registry at the latter.
-import { Mirrors } from '../registry/mirrors.js';
-import { DOCKER_HUB, parseReference, type ImageReference } from '../registry/reference.js';
+import { Mirrors } from '../registry/references/mirrors.js';
+import { DOCKER_HUB, parseReference, type ImageReference } from '../registry/references/reference.js';
 
 export type ResolvedImage = { pulled: ImageReference; checked: ImageReference };
 

@@ -4,7 +4,7 @@
 // pod within a watch event, without a restart. A pod whose ordinal is at or beyond the replicas is
 // being scaled away: it checks and exports nothing, so no image is reported twice meanwhile.
 import type { Shard } from '../index/image-filter.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { Watch, type KubeConfig } from './client-library.js';
 import type { StatefulSetPod } from './stateful-set-pod.js';
 

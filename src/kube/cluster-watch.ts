@@ -6,7 +6,7 @@
 // accepts a watch again, so a second outage is retried as quickly as the first.
 import type * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { NodePlatforms } from './node-platforms.js';
 import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client-library.js';
 import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';
@@ -16,7 +16,8 @@ import { watchProblem, WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
 import { watchReportingAccepted, withAcceptHeader } from './watch-requests.js';
 import { leftOut, type NamespaceRule } from './workload-selection.js';
-import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type KubeObject, type WorkloadKind } from './workload-kinds.js';
+import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type WorkloadKind } from './workload-kinds.js';
+import type { KubeObject } from './kube-object.js';
 
 const PAGE_SIZE = 500;
 const MAX_RESTART_DELAY_MS = 30_000;

@@ -4,7 +4,7 @@
 // more than a few per second in all.
 import type { CheckRecord } from '../checks/results.js';
 import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Status } from '../status.js';
 import type { KubeApi } from './kube-api.js';
 import type { KindName, WorkloadKind } from './workload-kinds.js';

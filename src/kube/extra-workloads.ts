@@ -5,7 +5,7 @@
 // is true. The kind's name in metric families is the resource's Kind in lowercase (Rollout →
 // rollout), learnt from the API server's discovery document, as kubectl names it.
 import type * as k8s from '@kubernetes/client-node';
-import { printable } from '../printable.js';
+import { printable } from '../bounds/printable.js';
 import type { KubeApi } from './kube-api.js';
 import type { WorkloadKind } from './workload-kinds.js';
 

@@ -5,8 +5,8 @@
 // bounded answer; an error carries the HTTP status as `code`, as the library's errors do.
 import http from 'node:http';
 import https from 'node:https';
-import { readBoundedBody } from '../bounded-body.js';
-import { printable } from '../printable.js';
+import { readBoundedBody } from '../bounds/bounded-body.js';
+import { printable } from '../bounds/printable.js';
 import type { KubeConfig } from './client-library.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;

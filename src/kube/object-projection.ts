@@ -5,7 +5,7 @@
 // phase.
 import type * as k8s from '@kubernetes/client-node';
 import { CHECK_ANNOTATION } from './workload-selection.js';
-import type { KubeObject, OwnerReference } from './workload-kinds.js';
+import type { KubeObject, OwnerReference } from './kube-object.js';
 
 type Metadata = NonNullable<KubeObject['metadata']>;
 

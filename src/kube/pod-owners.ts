@@ -5,7 +5,7 @@
 // checked as its own kind: bare Pods and Jobs, and those of controllers the exporter does not know.
 // ReplicaSets (and Jobs, when not checked themselves) are known by their controller reference
 // alone: uid → controller, a few dozen bytes each.
-import type { KubeObject, OwnerReference } from './workload-kinds.js';
+import type { KubeObject, OwnerReference } from './kube-object.js';
 import { controllerOf } from './object-projection.js';
 
 export type Coverage = 'check' | 'skip' | 'unknown';

@@ -8,9 +8,9 @@
 // cost is bounded in bytes too (per secret, per workload, in all: secret-budget.ts): a workload
 // whose secrets are over a bound gets unknown_error with a reason, and the exporter stays up.
 import type * as k8s from '@kubernetes/client-node';
-import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials.js';
-import type { Logger } from '../log.js';
-import { printable } from '../printable.js';
+import { credentialsFromSecret, ignoredSecretReason, SecretFormatError, type KeyringEntry } from '../registry/credentials/credentials.js';
+import type { Logger } from '../log/log.js';
+import { printable } from '../bounds/printable.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { AnswerTooLargeError, type KubeApi } from './kube-api.js';
 import { BYTES_PER_ENTRY, defaultSecretBytesTotal, SecretBudget } from './secret-budget.js';

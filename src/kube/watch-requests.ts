@@ -1,7 +1,7 @@
 // The watch requests of the cluster watch: one that tells when the API server accepted it, one
 // with an Accept header of its own (metadata-only watches).
 import { Watch, type KubeConfig } from './client-library.js';
-import type { KubeObject } from './workload-kinds.js';
+import type { KubeObject } from './kube-object.js';
 
 /**
  * A Watch that calls `onAccepted` when the API server answers a watch request with 200: the watch

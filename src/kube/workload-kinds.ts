@@ -5,20 +5,13 @@
 // watched kind owns (pod-owners.ts); kinds from --extra-workload are rows built at start
 // (extra-workloads.ts).
 import type * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from './kube-object.js';
 import { cronJobProjection, jobProjection, podProjection, templatedProjection } from './object-projection.js';
 
 /** The four controller kinds every exporter watches, in the order their families are rendered. */
 export const KIND_NAMES = ['deployment', 'statefulset', 'daemonset', 'cronjob'] as const;
 /** A kind's name in metric families and labels: lowercase, [a-z0-9_]. */
 export type KindName = string;
-
-export type OwnerReference = k8s.V1OwnerReference;
-
-export type KubeObject = {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; ownerReferences?: OwnerReference[]; annotations?: Record<string, string> };
-  spec?: unknown;
-  status?: unknown;
-};
 
 
 export type WorkloadKind = {

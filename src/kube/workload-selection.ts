@@ -2,7 +2,7 @@
 // image-availability-exporter.io/check: "false"; a workload in a namespace on --ignored-namespaces
 // or outside --namespace-label, unless it is annotated "true". One rule for the exporter's watch,
 // the check command and the admission webhook, so the three never disagree about a workload.
-import { goBoolean } from '../flag-syntax.js';
+import { goBoolean } from '../settings/flag-syntax.js';
 
 export const CHECK_ANNOTATION = 'image-availability-exporter.io/check';
 

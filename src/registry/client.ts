@@ -3,21 +3,21 @@
 // the kubelet would use, and remembering what each registry wants so a steady-state check is one
 // request.
 import type { Status } from '../status.js';
-import { credentialId, hostAuthFrom, pickChallenge, sameAuth, type HostAuth } from './host-auth.js';
-import { BearerTokens, type Authorization } from './bearer-tokens.js';
-import { errorBodyOf, saysCredentialsExpired } from './error-body.js';
-import { ProvenAccess } from './proven-access.js';
-import { classify, type Outcome } from './classify.js';
-import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
-import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
-import type { Credential } from './credentials.js';
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
-import { AbsenceProbes } from './absence-probes.js';
-import { plainHttpFallback } from './plain-http.js';
-import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
-import { IndexPlatforms, ownPlatform } from './index-platforms.js';
-import { ImageContents } from './image-contents.js';
-import { TokenRefused } from './token-fetch.js';
+import { credentialId, hostAuthFrom, pickChallenge, sameAuth, type HostAuth } from './auth/host-auth.js';
+import { BearerTokens, type Authorization } from './auth/bearer-tokens.js';
+import { errorBodyOf, saysCredentialsExpired } from './verdicts/error-body.js';
+import { ProvenAccess } from './auth/proven-access.js';
+import { classify, type Outcome } from './verdicts/classify.js';
+import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
+import { credentialSecrets, MAX_REASON, redact, registryText } from './verdicts/registry-text.js';
+import type { Credential } from './credentials/credentials.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
+import { AbsenceProbes } from './verdicts/absence-probes.js';
+import { plainHttpFallback } from './transport/plain-http.js';
+import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport/transport.js';
+import { IndexPlatforms, ownPlatform } from './contents/index-platforms.js';
+import { ImageContents } from './contents/image-contents.js';
+import { TokenRefused } from './auth/token-fetch.js';
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',

@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { STATUSES } from '../../src/status.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { clusterImages } from '../support/cluster-images.js';
 import { repoRoot } from '../support/tools.js';
 

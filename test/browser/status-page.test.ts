@@ -11,7 +11,7 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/tools.js';

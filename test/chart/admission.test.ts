@@ -5,7 +5,7 @@
 // stores them and keeps the same generated CA across the upgrade.
 import { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { chartDir, helm, helms, only, render, template, type K8sObject } from '../support/helm.js';
 

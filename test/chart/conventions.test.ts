@@ -2,7 +2,7 @@
 // with the same names and meaning: commonLabels on every object, topologySpreadConstraints on the
 // pod, extraArgs after the container's command, namespaceOverride, a PodDisruptionBudget.
 import { join } from 'node:path';
-import { helpText, loadSettings } from '../../src/config.js';
+import { helpText, loadSettings } from '../../src/settings/config.js';
 import { everythingNamespaces, helms, only, operatorApiVersions, render, template, validateObject, type K8sObject } from '../support/helm.js';
 import { repoRoot } from '../support/tools.js';
 

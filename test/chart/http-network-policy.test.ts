@@ -3,7 +3,7 @@
 // to all would undo it); statusPage: false reaches the exporter. Rendered with the real helm 3 and
 // 4, and the policy stored by the real API server.
 import * as k8s from '@kubernetes/client-node';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { chartDir, helm, helms, only, render, template, validateObject, type K8sObject } from '../support/helm.js';
 

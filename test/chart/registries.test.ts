@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseRegistrySettings } from '../../src/registry/registry-settings.js';
+import { parseRegistrySettings } from '../../src/registry/settings/registry-settings.js';
 import { helms, only, render, template, type K8sObject } from '../support/helm.js';
 import { createTestCa } from '../support/test-ca.js';
 

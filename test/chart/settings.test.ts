@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadSettings, schema, Settings } from '../../src/config.js';
+import { loadSettings, schema, Settings } from '../../src/settings/config.js';
 import { chartDir, helms, K8sObject, only, render } from '../support/helm.js';
 import { repoRoot } from '../support/tools.js';
 

@@ -2,7 +2,7 @@
 // StatefulSet, and env that the exporter's own loadSettings turns into its shard; installed with
 // the real helm 3 and 4 into the real API server, which stores them as rendered.
 import * as k8s from '@kubernetes/client-node';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { statefulSetPod } from '../../src/kube/stateful-set-pod.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { chartDir, helm, helms, only, render, validateObject } from '../support/helm.js';

@@ -14,7 +14,7 @@ import { MAX_REVIEW_BYTES, startAdmissionServer, type AdmissionServer } from '..
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log/log.js';
 import type { CheckResult } from '../../src/registry/client.js';
 import { createTestCa, issueCert, type TestCa } from '../support/test-ca.js';
 

@@ -18,7 +18,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { runCheckCommand, type CheckRow } from '../../src/check/command.js';
+import { runCheckCommand, type CheckRow } from '../../src/check-command/command.js';
 import { runCheck } from '../support/check-run.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';

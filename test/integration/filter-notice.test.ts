@@ -2,7 +2,7 @@
 // so nearly every image is ignored. Against the real API server, the log and the status page say
 // so and name the setting, instead of "0 images" and nothing else.
 import * as k8s from '@kubernetes/client-node';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually } from '../support/metrics-text.js';

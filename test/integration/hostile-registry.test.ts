@@ -6,9 +6,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '../../src/registry/client.js';
-import type { Credential } from '../../src/registry/credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
-import { MAX_BODY_BYTES } from '../../src/registry/transport.js';
+import type { Credential } from '../../src/registry/credentials/credentials.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import { MAX_BODY_BYTES } from '../../src/registry/transport/transport.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
 

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/http/image-query.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { DEFAULT_LIMITS, startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { promtool, run } from '../support/tools.js';
 import { largeIndex } from '../support/large-index.js';

@@ -4,7 +4,7 @@
 // with "not found" (both seen on the test bed's kubelet, test/oracle).
 import { deleteBlob, pushManifest } from '../support/image-push.js';
 import { buildImage } from '../support/image-content.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { Agent } from 'undici';

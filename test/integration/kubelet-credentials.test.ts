@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { KubeApi } from '../../src/kube/kube-api.js';
 import { apiSecretReader, PullSecrets } from '../../src/kube/pull-secrets.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually, statusOf, type Series } from '../support/metrics-text.js';

@@ -1,5 +1,5 @@
 // stdout is a pipe that nobody reads (a stalled log collector): the built logger must not block
-// the event loop. A child process logs steadily through the exporter's logger (dist/src/log.js)
+// the event loop. A child process logs steadily through the exporter's logger (dist/src/log/log.js)
 // and answers /healthz and SIGTERM as the exporter does; this test never reads its stdout, then
 // reads it, then stops reading again and sends SIGTERM.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-const logModule = new URL('../../dist/src/log.js', import.meta.url).href;
+const logModule = new URL('../../dist/src/log/log.js', import.meta.url).href;
 
 /** About 3 MB of log lines a second: a 64 KiB pipe is full within a few milliseconds. */
 const CHILD = `

@@ -1,14 +1,15 @@
-// Connections through Node's own http/https (src/registry/node-connections.ts): keep-alive reuse
+// Connections through Node's own http/https (src/registry/transport/node-connections.ts): keep-alive reuse
 // against the real registry, and the cases a real registry does not produce on demand (a
 // connection closed as it is reused, long idles, repeated headers) against the hand-written
 // server of test/support/hostile-server.ts.
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { discardBody } from '../../src/bounded-body.js';
-import { proxyInEnvironment, type RequestInit } from '../../src/registry/connections.js';
-import { NodeConnections } from '../../src/registry/node-connections.js';
+import { discardBody } from '../../src/bounds/bounded-body.js';
+import type { RequestInit } from '../../src/registry/transport/connections.js';
+import { proxyInEnvironment } from '../../src/registry/transport/open-connections.js';
+import { NodeConnections } from '../../src/registry/transport/node-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { startRegistry } from '../support/registry.js';
 

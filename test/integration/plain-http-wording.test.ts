@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { schema } from '../../src/config.js';
+import { schema } from '../../src/settings/config.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/tools.js';
 

@@ -5,10 +5,10 @@ import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { NodePlatforms } from '../../src/kube/node-platforms.js';
-import { platformMissingLines } from '../../src/metrics.js';
+import { platformMissingLines } from '../../src/metrics/metrics.js';
 import { reportSnapshot } from '../../src/http/image-report.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { startRegistry } from '../support/registry.js';
 

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 describe('proxies from the environment', () => {
@@ -77,7 +77,7 @@ describe('proxies from the environment', () => {
 
   test('a proxy that closes the CONNECT without answering → registry_unavailable at the time limit, and its connection storm stops', async () => {
     // undici 7 reconnects to such a proxy in a tight loop and ignores the request's deadline
-    // (src/registry/proxied-connections.ts replaces the agent once the deadline has passed).
+    // (src/registry/transport/proxied-connections.ts replaces the agent once the deadline has passed).
     let connections = 0;
     const silent = createServer();
     silent.on('connection', (socket: Socket) => {

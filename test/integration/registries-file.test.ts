@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
-import { runCheckCommand } from '../../src/check/command.js';
+import { runCheckCommand } from '../../src/check-command/command.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { registryOverrides } from '../../src/registry/registry-overrides.js';
+import { registryOverrides } from '../../src/registry/settings/registry-overrides.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const quiet = { warn: () => {} };

@@ -1,8 +1,8 @@
 // The registry client against the real CNCF distribution registry, in each auth mode.
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
-import type { Credential } from '../../src/registry/credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Credential } from '../../src/registry/credentials/credentials.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 function clientFor(registry: TestRegistry, overrides: Partial<RegistryClientOptions> = {}) {

@@ -2,9 +2,9 @@
 // the real distribution registry and token server where they can play the answer, stand-ins
 // (test/support/dialect-servers.ts, each answer cited there) where only another product gives it.
 import { RegistryClient } from '../../src/registry/client.js';
-import type { Credential } from '../../src/registry/credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
-import type { Exchange } from '../../src/registry/transport.js';
+import type { Credential } from '../../src/registry/credentials/credentials.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import type { Exchange } from '../../src/registry/transport/transport.js';
 import { startEcrExpired, startGiteaLike, startHeadNotAllowed } from '../support/dialect-servers.js';
 import type { HostileServer } from '../support/hostile-server.js';
 import { startRegistry, type RegistryOptions, type TestRegistry } from '../support/registry.js';

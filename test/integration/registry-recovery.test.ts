@@ -4,7 +4,7 @@ import { imageChecker } from '../../src/checks/image-checker.js';
 import { CheckResults } from '../../src/checks/results.js';
 import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { eventually } from '../support/metrics-text.js';
 import { startRegistry } from '../support/registry.js';
 

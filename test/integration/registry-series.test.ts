@@ -2,7 +2,7 @@
 // the label values are capped, and a registry no workload uses any more leaves no series behind.
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { MAX_REGISTRY_LABELS } from '../../src/metrics.js';
+import { MAX_REGISTRY_LABELS } from '../../src/metrics/metrics.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { startExporter, type TestExporter } from '../support/exporter.js';
 import { eventually, type Series } from '../support/metrics-text.js';

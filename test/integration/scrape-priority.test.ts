@@ -5,7 +5,7 @@
 import { get } from 'node:http';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { largeIndex } from '../support/large-index.js';
 
 const CONTAINERS = 12_500;

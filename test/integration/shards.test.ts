@@ -6,7 +6,7 @@ import { CheckScheduler } from '../../src/checks/scheduler.js';
 import { ImageFilter, type Shard } from '../../src/index/image-filter.js';
 import { ImageIndex, type WorkloadInput } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
-import { availabilityChunks } from '../../src/metrics.js';
+import { availabilityChunks } from '../../src/metrics/metrics.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseMetrics } from '../support/metrics-text.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';

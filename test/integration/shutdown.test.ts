@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));

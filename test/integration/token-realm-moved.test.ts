@@ -1,7 +1,7 @@
 // A registry moves its token server (new realm in its challenge): the realm learnt from the first
 // challenge must not be trusted forever. Real distribution registry and token server.
 import { RegistryClient } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 describe('token server moved to another port', () => {

@@ -32,7 +32,7 @@ const targets = queryPanels.flatMap((panel) => (panel.targets ?? []).map((target
 
 /** The exporter's metric names, from its sources: a renamed metric fails here. */
 const metrics = exporterMetricNames(STATUSES);
-// Sanity: the parse of src/metrics.ts found the families the dashboard is about.
+// Sanity: the parse of src/metrics/metrics.ts found the families the dashboard is about.
 test.each([
   'k8s_image_availability_exporter_checks_total',
   'k8s_image_availability_exporter_check_duration_seconds_bucket',

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { availabilityFamilies } from '../../src/availability-families.js';
+import { availabilityFamilies } from '../../src/metrics/availability-families.js';
 import { STATUSES } from '../../src/status.js';
 import { exporterMetricNames, promtool, repoRoot, run } from '../support/tools.js';
 

@@ -1,6 +1,6 @@
 // Runs the `check` command in-process with captured stdout and stderr.
 import { PassThrough } from 'node:stream';
-import { runCheckCommand } from '../../src/check/command.js';
+import { runCheckCommand } from '../../src/check-command/command.js';
 
 export async function runCheck(args: string[], stdin: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();

@@ -8,7 +8,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
-import { explain, manifestReason, networkReason, tokenReason, type Reason } from '../../src/registry/reasons.js';
+import { explain, manifestReason, networkReason, tokenReason, type Reason } from '../../src/registry/verdicts/reasons.js';
 import type { Status } from '../../src/status.js';
 
 export type ClusterImages = { index: ImageIndex; results: CheckResults };

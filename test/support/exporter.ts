@@ -1,6 +1,6 @@
 // Runs the exporter in the test process with settings from the real schema and captured logs.
-import { loadSettings, type Settings } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadSettings, type Settings } from '../../src/settings/config.js';
+import { createLogger } from '../../src/log/log.js';
 import { runExporter } from '../../src/main.js';
 import { parseMetrics, type Series } from './metrics-text.js';
 import { capturedLogs } from './captured-logs.js';

@@ -1,5 +1,5 @@
 // Reads Prometheus text exposition into series → value, for assertions on /metrics.
-import { workloadLabel } from '../../src/availability-families.js';
+import { workloadLabel } from '../../src/metrics/availability-families.js';
 export type Series = { name: string; labels: Record<string, string>; value: number };
 
 export function parseMetrics(text: string): Series[] {

@@ -91,10 +91,10 @@ export const workloadKinds = ['deployment', 'statefulset', 'daemonset', 'cronjob
 
 /**
  * The metric names the exporter exports (histograms as their _bucket/_sum/_count series): the
- * per-kind status gauges, and the prom-client families declared in src/metrics.ts.
+ * per-kind status gauges, and the prom-client families declared in src/metrics/metrics.ts.
  */
 export function exporterMetricNames(statuses: readonly string[]): Set<string> {
-  const source = readFileSync(join(repoRoot, 'src', 'metrics.ts'), 'utf8');
+  const source = readFileSync(join(repoRoot, 'src', 'metrics', 'metrics.ts'), 'utf8');
   const names = new Set(workloadKinds.flatMap((kind) => statuses.map((status) => `k8s_image_availability_exporter_${kind}_${status}`)));
   for (const match of source.matchAll(/new (Gauge|Counter|Histogram)\(\{\s*name: `\$\{METRIC_PREFIX\}_(\w+)`/g)) {
     const name = `k8s_image_availability_exporter_${match[2]}`;

@@ -1,4 +1,4 @@
-import { upstreamOf } from '../../src/registry/absence-probes.js';
+import { upstreamOf } from '../../src/registry/verdicts/absence-probes.js';
 
 describe('the upstream a pull-through cache failed to reach, from its error body', () => {
   test("distribution's proxy mode with its upstream down (500 UNKNOWN, Go's url.Error as detail) → the upstream's origin", () => {

@@ -47,7 +47,7 @@ test("bundled exporter → undici without its cookie helpers, which would load N
 });
 
 test('bundled exporter → undici only in a chunk of its own, read when a proxy is configured; the entry uses Node\'s http', () => {
-  expect(entryInputs.some((input) => input.endsWith('src/registry/node-connections.ts'))).toBe(true);
+  expect(entryInputs.some((input) => input.endsWith('src/registry/transport/node-connections.ts'))).toBe(true);
   expect(entryInputs.filter((input) => input.includes('node_modules/undici/'))).toEqual([]);
 });
 

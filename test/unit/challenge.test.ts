@@ -1,4 +1,4 @@
-import { parseChallenges } from '../../src/registry/challenge.js';
+import { parseChallenges } from '../../src/registry/auth/challenge.js';
 
 describe('WWW-Authenticate parsing', () => {
   test('Docker Hub style bearer challenge', () => {

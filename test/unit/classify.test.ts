@@ -1,4 +1,4 @@
-import { classify, type Outcome } from '../../src/registry/classify.js';
+import { classify, type Outcome } from '../../src/registry/verdicts/classify.js';
 import type { Status } from '../../src/status.js';
 
 const manifest = (httpStatus: number, extra: Partial<Extract<Outcome, { kind: 'reply' }>> = {}): Outcome => ({

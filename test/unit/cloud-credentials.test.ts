@@ -1,10 +1,10 @@
-import { acrResource, jwtExpiry } from '../../src/registry/cloud/acr.js';
-import { CLOUD_RENEWAL_MARGIN_MS, describeFailure } from '../../src/registry/cloud/common.js';
+import { acrResource, jwtExpiry } from '../../src/registry/credentials/cloud/acr.js';
+import { CLOUD_RENEWAL_MARGIN_MS, describeFailure } from '../../src/registry/credentials/cloud/common.js';
 import { ExpiringCache } from '../../src/registry/expiring-cache.js';
-import { ecrRegistry } from '../../src/registry/cloud/ecr.js';
-import { gcpMetadataUrl, isGcpRegistry } from '../../src/registry/cloud/gcp.js';
-import { parseCloudEndpoints, parseCloudHosts } from '../../src/registry/cloud/providers.js';
-import { loadSettings } from '../../src/config.js';
+import { ecrRegistry } from '../../src/registry/credentials/cloud/ecr.js';
+import { gcpMetadataUrl, isGcpRegistry } from '../../src/registry/credentials/cloud/gcp.js';
+import { parseCloudEndpoints, parseCloudHosts } from '../../src/registry/credentials/cloud/providers.js';
+import { loadSettings } from '../../src/settings/config.js';
 
 describe('which registry hosts each cloud provider serves', () => {
   test.each([

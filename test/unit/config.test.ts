@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings, schema } from '../../src/config.js';
+import { ConfigError, loadSettings, schema } from '../../src/settings/config.js';
 
 describe('settings: flags, environment and config file through one schema', () => {
   test('defaults match the Go exporter', () => {

@@ -2,7 +2,7 @@
 // secrets/secrets_test.go), ported as data: inputs and expected outputs are the upstream ones.
 // Rows marked "ours" are further facts of the same code (Go's url.Parse, filepath.Match) that the
 // upstream tables do not spell out; each says why it holds.
-import { credentialsFromSecret, ignoredSecretReason, isDockerHubImage, keyMatches, keyringKey, matchCredentials, SecretFormatError } from '../../src/registry/credentials.js';
+import { credentialsFromSecret, ignoredSecretReason, isDockerHubImage, keyMatches, keyringKey, matchCredentials, SecretFormatError } from '../../src/registry/credentials/credentials.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const auth = (user: string, pass = 'bar') => ({ auth: b64(`${user}:${pass}`), email: 'foo@bar.baz' });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { minimumText, schema } from '../../src/config.js';
+import { minimumText, schema } from '../../src/settings/config.js';
 
 describe('docs/settings.md settings table', () => {
   const readme = readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8');

@@ -1,8 +1,8 @@
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { filterNotice, FilterNoticeLog } from '../../src/index/filter-notice.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log/log.js';
 
 // Each holds an a or a b, as most image names do.
 const IMAGES = ['bitnami/redis:7', 'quay.io/prometheus/node-exporter:v1.8.0', 'ghcr.io/shop/api:2.3.1', 'registry.k8s.io/kube-apiserver:v1.31.0', 'docker.io/library/nginx:1.25'];

@@ -3,8 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings, type Settings } from '../../src/config.js';
-import { withDoubleDashes } from '../../src/flag-syntax.js';
+import { ConfigError, loadSettings, type Settings } from '../../src/settings/config.js';
+import { withDoubleDashes } from '../../src/settings/flag-syntax.js';
 import { createTestCa } from '../support/test-ca.js';
 
 function refusal(args: string[], env: NodeJS.ProcessEnv = {}): string {

@@ -1,6 +1,6 @@
 // Go's path/filepath.Match and net.SplitHostPort, as the kubelet's keyring uses them: rows from Go's
 // match_test.go and ipsock tests (ASCII ones: host labels are ASCII), and a hostile pattern.
-import { globMatches, parseGoUrl, splitHostPort } from '../../src/registry/go-url.js';
+import { globMatches, parseGoUrl, splitHostPort } from '../../src/registry/credentials/go-url.js';
 
 describe('filepath.Match on one host label', () => {
   test.each([

@@ -1,6 +1,6 @@
 // The Go exporter's ~-separated regular expressions for --ignored-images / --allowed-images:
 // recognised, matched as there (anywhere in the image as written), refused when they cannot compile.
-import { ConfigError, loadSettings } from '../../src/config.js';
+import { ConfigError, loadSettings } from '../../src/settings/config.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { compileImageRegex, isRegexList, MAX_MATCHED_IMAGE_LENGTH } from '../../src/index/image-regex.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';

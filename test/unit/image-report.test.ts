@@ -8,9 +8,9 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex, type CheckUnit } from '../../src/index/image-index.js';
 import { reportSnapshot } from '../../src/http/image-report.js';
 import { PullSecrets } from '../../src/kube/pull-secrets.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { hintFor } from '../../src/registry/reasons.js';
+import { hintFor } from '../../src/registry/verdicts/reasons.js';
 
 async function closedPort(): Promise<number> {
   const server = createServer();

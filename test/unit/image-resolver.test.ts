@@ -1,7 +1,7 @@
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
-import { Mirrors, MirrorError } from '../../src/registry/mirrors.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { Mirrors, MirrorError } from '../../src/registry/references/mirrors.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 
 describe('default registry', () => {
   test('names without a host go to it, without library/', () => {

@@ -1,6 +1,6 @@
 // Platform matching as containerd does it (platforms.Normalize and the default matcher): the table
 // follows containerd's platforms tests for the aliases and arm variants.
-import { ownPlatform, platformMatches } from '../../src/registry/index-platforms.js';
+import { ownPlatform, platformMatches } from '../../src/registry/contents/index-platforms.js';
 
 test.each([
   ['linux/amd64', 'linux/amd64', true],

@@ -5,10 +5,10 @@ import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError, loadSettings } from '../../src/config.js';
-import { loadPluginConfig, parsePluginConfig, PluginConfigError, type PluginProviderConfig } from '../../src/registry/kubelet/plugin-config.js';
-import { parseResponse, PluginError, type PluginResponse } from '../../src/registry/kubelet/plugin-exec.js';
-import { PluginProvider } from '../../src/registry/kubelet/plugin-provider.js';
+import { ConfigError, loadSettings } from '../../src/settings/config.js';
+import { loadPluginConfig, parsePluginConfig, PluginConfigError, type PluginProviderConfig } from '../../src/registry/credentials/kubelet/plugin-config.js';
+import { parseResponse, PluginError, type PluginResponse } from '../../src/registry/credentials/kubelet/plugin-exec.js';
+import { PluginProvider } from '../../src/registry/credentials/kubelet/plugin-provider.js';
 
 const provider = (overrides: Record<string, unknown> = {}) => ({
   name: 'test-plugin',

@@ -6,9 +6,9 @@ import { reportSnapshot } from '../../src/http/image-report.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
-import { MAX_BAD_IMAGE_LABEL_LENGTH, MAX_LABEL_VALUE_LENGTH } from '../../src/label-value.js';
-import { ExporterMetrics, platformMissingLines } from '../../src/metrics.js';
-import { RegistryLabels } from '../../src/registry-labels.js';
+import { MAX_BAD_IMAGE_LABEL_LENGTH, MAX_LABEL_VALUE_LENGTH } from '../../src/bounds/label-value.js';
+import { ExporterMetrics, platformMissingLines } from '../../src/metrics/metrics.js';
+import { RegistryLabels } from '../../src/metrics/registry-labels.js';
 
 function setup() {
   const results = new CheckResults();

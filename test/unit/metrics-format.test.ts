@@ -4,7 +4,7 @@
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { availabilityChunks } from '../../src/metrics.js';
+import { availabilityChunks } from '../../src/metrics/metrics.js';
 import { parseMetrics, type Series } from '../support/metrics-text.js';
 
 /** The Go exporter's README, v0.7.0 to v0.15.0, "Metrics": names, labels and the values of `kind`. */

@@ -3,7 +3,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
-import { availabilityChunks, ExporterMetrics } from '../../src/metrics.js';
+import { availabilityChunks, ExporterMetrics } from '../../src/metrics/metrics.js';
 import type { Status } from '../../src/status.js';
 import { promtool, run } from '../support/tools.js';
 

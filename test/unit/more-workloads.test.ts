@@ -1,10 +1,10 @@
 // The pieces of --check-pods, --check-jobs and --extra-workload that decide without an API server:
 // which controller covers a Pod or Job, how an extra workload is written, and what is kept of a pod.
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings/config.js';
 import { fieldAt, parseExtraWorkloads } from '../../src/kube/extra-workloads.js';
 import { podProjection } from '../../src/kube/object-projection.js';
 import { PodOwners } from '../../src/kube/pod-owners.js';
-import type { KubeObject } from '../../src/kube/workload-kinds.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 
 const COVERING = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/CronJob', 'argoproj.io/Rollout']);
 const ref = (apiVersion: string, kind: string, uid: string, controller = true) => ({ apiVersion, kind, name: `${kind.toLowerCase()}-1`, uid, controller });

@@ -1,6 +1,6 @@
 // When a registry may be asked over plain HTTP after HTTPS failed: named hosts, every host ("*",
 // the Go exporter's bare switch), and loopback registries unnamed, as Docker and containerd do.
-import { isLoopbackRegistry, plainHttpFallback } from '../../src/registry/plain-http.js';
+import { isLoopbackRegistry, plainHttpFallback } from '../../src/registry/transport/plain-http.js';
 
 describe('loopback registries', () => {
   test.each([

@@ -1,5 +1,5 @@
-import { errorBodyOf, saysCredentialsExpired } from '../../src/registry/error-body.js';
-import { ProvenAccess } from '../../src/registry/proven-access.js';
+import { errorBodyOf, saysCredentialsExpired } from '../../src/registry/verdicts/error-body.js';
+import { ProvenAccess } from '../../src/registry/auth/proven-access.js';
 
 describe('proven access: which credentials pull other repositories of a registry', () => {
   const clock = { now: 0 };

@@ -8,8 +8,8 @@ import { unitFor } from '../../src/index/image-index.js';
 import { AnswerTooLargeError } from '../../src/kube/kube-api.js';
 import { PullSecrets, type ReadSecret } from '../../src/kube/pull-secrets.js';
 import { SecretBudget } from '../../src/kube/secret-budget.js';
-import { createLogger } from '../../src/log.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { createLogger } from '../../src/log/log.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 import { Writable } from 'node:stream';
 
 const KiB = 1024;

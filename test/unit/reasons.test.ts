@@ -1,6 +1,6 @@
-import { contentsReason, FAILURE_CLASSES, hintFor, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/reasons.js';
-import { parseReference } from '../../src/registry/reference.js';
-import { credentialSecrets, redact, registryText } from '../../src/registry/registry-text.js';
+import { contentsReason, FAILURE_CLASSES, hintFor, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from '../../src/registry/verdicts/reasons.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import { credentialSecrets, redact, registryText } from '../../src/registry/verdicts/registry-text.js';
 
 const net = (code: string, server: 'registry' | 'token server' = 'registry') => networkReason({ code, host: 'registry.lab:5000', server, timeoutMs: 10_000 });
 const manifest = (httpStatus: number, extra: Partial<Parameters<typeof manifestReason>[0]> = {}) =>

@@ -1,4 +1,4 @@
-import { MAX_SCOPE_CHARS, MAX_SCOPES_PER_TOKEN, RecentScopes } from '../../src/registry/recent-scopes.js';
+import { MAX_SCOPE_CHARS, MAX_SCOPES_PER_TOKEN, RecentScopes } from '../../src/registry/auth/recent-scopes.js';
 
 const scope = (i: number) => `repository:team/app${i}:pull`;
 

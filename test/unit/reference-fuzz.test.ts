@@ -1,7 +1,7 @@
 // Property tests of the reference parser: nothing but a ReferenceError ever escapes, and
 // references built from the grammar always parse and round-trip.
 import fc from 'fast-check';
-import { parseReference, ReferenceError } from '../../src/registry/reference.js';
+import { parseReference, ReferenceError } from '../../src/registry/references/reference.js';
 
 const lower = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 const alnum = fc.string({ unit: lower, minLength: 1, maxLength: 8 });

@@ -3,7 +3,7 @@
 // way: reference_test.go's Parse rows (no normalisation) are given here with the registry and path
 // the normalised parse yields, and say so. Rows where the exporter deliberately answers otherwise
 // say why.
-import { manifestReference, parseReference } from '../../src/registry/reference.js';
+import { manifestReference, parseReference } from '../../src/registry/references/reference.js';
 
 const F64 = 'f'.repeat(64);
 const HEX = '1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a';

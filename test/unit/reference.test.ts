@@ -1,4 +1,4 @@
-import { manifestReference, parseReference } from '../../src/registry/reference.js';
+import { manifestReference, parseReference } from '../../src/registry/references/reference.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 

@@ -3,10 +3,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings } from '../../src/config.js';
-import { MountedCredentialProvider } from '../../src/registry/mounted-credentials.js';
-import { parseReference } from '../../src/registry/reference.js';
-import { canonicalHost, parseRegistrySettings } from '../../src/registry/registry-settings.js';
+import { ConfigError, loadSettings } from '../../src/settings/config.js';
+import { MountedCredentialProvider } from '../../src/registry/credentials/mounted-credentials.js';
+import { parseReference } from '../../src/registry/references/reference.js';
+import { canonicalHost, parseRegistrySettings } from '../../src/registry/settings/registry-settings.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const dir = mkdtempSync(join(tmpdir(), 'iae-registry-settings-'));

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RequestDeadline } from '../../src/registry/request-deadline.js';
+import { RequestDeadline } from '../../src/registry/transport/request-deadline.js';
 
 test('the time limit passes → the signal fires with a TimeoutError, and the deadline says it expired', async () => {
   const deadline = new RequestDeadline(20, new AbortController().signal);

@@ -3,7 +3,7 @@ import { CheckResults } from '../../src/checks/results.js';
 import { CheckScheduler, type SchedulerOptions } from '../../src/checks/scheduler.js';
 import type { CheckUnit } from '../../src/index/image-index.js';
 import type { CheckResult } from '../../src/registry/client.js';
-import { parseReference } from '../../src/registry/reference.js';
+import { parseReference } from '../../src/registry/references/reference.js';
 
 const unit = (image: string): CheckUnit => {
   const reference = parseReference(image);

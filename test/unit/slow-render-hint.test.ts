@@ -5,7 +5,7 @@ import { exporterRoutes } from '../../src/http/routes.js';
 import { optimizingCompilerOffBy, SLOW_RENDER_MS, slowRenderHint } from '../../src/http/slow-render-hint.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { ExporterMetrics } from '../../src/metrics.js';
+import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { optimizesHotCode } from '../support/hot-code.js';
 
 test.each<[string[], string | undefined]>([

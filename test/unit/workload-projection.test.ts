@@ -1,7 +1,8 @@
 // The four workload kinds keep, of each watched object, only what decides their checks: the
 // answers of podSpec() and disabled() are the same on the kept copy as on the object the API
 // server sent, which is several times larger.
-import { WORKLOAD_KINDS, type KubeObject } from '../../src/kube/workload-kinds.js';
+import { WORKLOAD_KINDS } from '../../src/kube/workload-kinds.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 
 const podSpec = {
   serviceAccountName: 'builder',
