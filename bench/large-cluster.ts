@@ -12,23 +12,20 @@ import { loadavg, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
-import { KubeConfig } from '../src/kube/client-library.js';
-import { KIND_NAMES } from '../src/kube/workload-kinds.js';
+import { request } from 'undici';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { processMemory, stopChild } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
+import { apiWriter, createWorkloads, NAMESPACES } from './lib/api-workloads.js';
 import { imageNode } from './lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages } from './lib/seeded-names.js';
 import { seedTags } from './lib/seed.js';
-import { log, mb, ms, pool, sleep } from './lib/stats.js';
+import { log, mb, ms, sleep } from './lib/stats.js';
 
 const REPOS = 200;
-const NAMESPACES = 100;
 const EXPORTER_NAMESPACE = 'iae-system';
 const STATEFUL_SET = 'iae';
-const CREATE_CONCURRENCY = 16;
 const FULL_RESULT_TIMEOUT_MS = 30 * 60_000;
 const QUIET_MS = 60_000;
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -53,58 +50,6 @@ function parseOptions(args: string[]): Options {
     options[name] = value;
   }
   return options;
-}
-
-/** POSTs to the API server over kept-alive connections, with the admin kubeconfig's credentials. */
-async function apiWriter(api: ApiServer) {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(api.kubeconfigPath);
-  const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};
-  await kubeConfig.applyToHTTPSOptions(tls);
-  const agent = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key }, connections: CREATE_CONCURRENCY });
-  const post = async (path: string, body: unknown) => {
-    const response = await request(`${api.url}${path}`, { method: 'POST', dispatcher: agent, headers: { ...tls.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await response.body.text();
-    if (response.statusCode !== 201 && response.statusCode !== 409) throw new Error(`POST ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
-  };
-  return { post, close: () => agent.close() };
-}
-
-function workloadObject(kind: string, name: string, image: string): { path: string; body: unknown } {
-  const labels = { app: name };
-  const template = (restartPolicy: string) => ({ metadata: { labels }, spec: { restartPolicy, containers: [{ name: 'main', image }] } });
-  switch (kind) {
-    case 'deployment':
-      return { path: 'apis/apps/v1', body: { kind: 'deployments', metadata: { name }, spec: { selector: { matchLabels: labels }, template: template('Always') } } };
-    case 'statefulset':
-      return { path: 'apis/apps/v1', body: { kind: 'statefulsets', metadata: { name }, spec: { serviceName: name, selector: { matchLabels: labels }, template: template('Always') } } };
-    case 'daemonset':
-      return { path: 'apis/apps/v1', body: { kind: 'daemonsets', metadata: { name }, spec: { selector: { matchLabels: labels }, template: template('Always') } } };
-    default:
-      return { path: 'apis/batch/v1', body: { kind: 'cronjobs', metadata: { name }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: template('OnFailure') } } } } };
-  }
-}
-
-/** The four kinds in turn over the namespaces, one container each, images round-robin (as bench/lib/workloads.ts). */
-async function createWorkloads(api: ApiServer, count: number, images: string[]): Promise<void> {
-  const writer = await apiWriter(api);
-  try {
-    await pool(Array.from({ length: NAMESPACES }, (_, i) => i), CREATE_CONCURRENCY, (i) => writer.post('/api/v1/namespaces', { metadata: { name: namespaceName(i) } }));
-    await writer.post('/api/v1/namespaces', { metadata: { name: EXPORTER_NAMESPACE } });
-    let done = 0;
-    await pool(Array.from({ length: count }, (_, i) => i), CREATE_CONCURRENCY, async (i) => {
-      const { path, body } = workloadObject(KIND_NAMES[i % KIND_NAMES.length], `app-${i}`, images[i % images.length]);
-      const { kind, ...object } = body as { kind: string };
-      await writer.post(`/${path}/namespaces/${namespaceName(i % NAMESPACES)}/${kind}`, object);
-      if (++done % 10_000 === 0) log(`created ${done} workloads`);
-    });
-  } finally {
-    await writer.close();
-  }
-}
-
-function namespaceName(i: number): string {
-  return `team-${String(i).padStart(2, '0')}`;
 }
 
 type Replica = {
@@ -224,7 +169,7 @@ try {
   const images = seededImages(registry.host, REPOS, options.images);
   log(`seeded ${options.images} images in ${REPOS} repositories in ${ms(performance.now() - phase)}`);
   phase = performance.now();
-  await createWorkloads(api, options.workloads, images);
+  await createWorkloads(api, options.workloads, images, [EXPORTER_NAMESPACE]);
   const createMs = performance.now() - phase;
   log(`created ${options.workloads} workloads in ${NAMESPACES} namespaces in ${ms(createMs)}`);
 
