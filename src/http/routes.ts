@@ -13,7 +13,7 @@ import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
 import { renderStatusPage } from './status-page.js';
 
-/** How old a shared rendering may be when a request arrives: far below any scrape or check interval. */
+/** How old a shared rendering may be when a request arrives and nothing it shows has changed: far below any scrape or check interval. */
 export const FRESH_MS = 1000;
 
 /** Scripts and styles from this origin only, nothing inline, no other requests. */
@@ -55,6 +55,9 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
         return body;
       }),
     FRESH_MS,
+    Date.now,
+    // Both only grow, so their sum changes whenever either does.
+    () => index.version + results.statusVersion,
   );
   const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
   const withSnapshot = (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>

@@ -1,12 +1,17 @@
-// One rendering shared by every request that arrives while it is being made or within a short
-// freshness window after: sixteen scrapers cost one render and one copy of the body, not sixteen.
+// One rendering shared by every request that arrives while it is being made or, as long as what it
+// shows has not changed (the content version), within a short freshness window after: sixteen
+// scrapers cost one render and one copy of the body, not sixteen. A change (a new image's first
+// result, a status change, a workload come or gone) is rendered by the next request, so it shows
+// at once rather than up to a window later; while changes keep coming, renders are still at
+// least one render's duration apart, so they take at most half of the process's time.
 // A client that reads slowly (or never) keeps the body it got until the write timeouts close it;
 // while such an older body is still held, newcomers get the current one instead of a new render,
 // so at most two bodies are alive whatever the clients do, and a body is never older than the
 // freshness window plus the longest a response may take.
 export type Lease<T> = { value: T; release(): void };
 
-type Entry<T> = { value: T; renderedAt: number; holders: number };
+/** `version`: the content version when the render began; `renderMs`: how long it took. */
+type Entry<T> = { value: T; renderedAt: number; holders: number; version: number; renderMs: number };
 
 export class SharedRender<T> {
   private current: Entry<T> | undefined;
@@ -19,6 +24,8 @@ export class SharedRender<T> {
     private readonly render: () => Promise<T> | T,
     private readonly freshMs: number,
     private readonly now: () => number = Date.now,
+    /** Changes whenever what a render shows changes; constant when only the window should decide. */
+    private readonly version: () => number = () => 0,
   ) {}
 
   async acquire(): Promise<Lease<T>> {
@@ -40,6 +47,11 @@ export class SharedRender<T> {
     return this.renderCount;
   }
 
+  /** From when (on the clock given) a change is rendered by the next request: one render's duration after the last. */
+  get changesRenderedFrom(): number {
+    return this.current ? this.current.renderedAt + this.current.renderMs : 0;
+  }
+
   /** Bodies alive: the current one and replaced ones still being sent. */
   get alive(): number {
     return (this.current ? 1 : 0) + this.retired.size;
@@ -48,12 +60,15 @@ export class SharedRender<T> {
   private entry(): Promise<Entry<T>> {
     if (this.rendering) return this.rendering;
     const current = this.current;
-    if (current && (this.now() - current.renderedAt < this.freshMs || this.retired.size > 0)) return Promise.resolve(current);
+    if (current && (this.retired.size > 0 || this.stillCurrent(current))) return Promise.resolve(current);
     this.renderCount++;
+    const version = this.version();
+    const started = this.now();
     const rendering = Promise.resolve()
       .then(() => this.render())
       .then((value) => {
-        const entry: Entry<T> = { value, renderedAt: this.now(), holders: 0 };
+        const renderedAt = this.now();
+        const entry: Entry<T> = { value, renderedAt, holders: 0, version, renderMs: renderedAt - started };
         if (this.current && this.current.holders > 0) this.retired.add(this.current);
         this.current = entry;
         return entry;
@@ -64,5 +79,11 @@ export class SharedRender<T> {
     rendering.then(settled, settled);
     this.rendering = rendering;
     return this.rendering;
+  }
+
+  /** Whether `entry` may still be served: unchanged and within the window, or too recent for another render yet. */
+  private stillCurrent(entry: Entry<T>): boolean {
+    const age = this.now() - entry.renderedAt;
+    return age < entry.renderMs || (age < this.freshMs && entry.version === this.version());
   }
 }
