@@ -1,11 +1,12 @@
 // What each path serves, built from the exporter's parts: /metrics from one shared rendering, kept
-// compressed (gzip-body.ts); the status page and /api/images from one shared snapshot of the image
-// reports, one page at a time.
+// compressed (gzip-body.ts); the status page and /api/images one page at a time from one shared
+// view of the images (image-view.ts), rebuilt only when a workload or an image's status changed.
 import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics.js';
-import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
+import { registryReports, selectReports, type LiveDetails } from './image-report.js';
+import { buildImageView, type ImageView } from './image-view.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';
 import { PageGate } from './page-gate.js';
@@ -46,6 +47,8 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   const { index, results, metrics, version } = sources;
   // Scrapes first: pages wait while /metrics renders, and render one at a time (page-gate.ts).
   const gate = new PageGate();
+  // Both only grow, so their sum changes whenever either does: a workload, or an image's status.
+  const contentVersion = () => index.version + results.statusVersion;
   const metricsRender = new SharedRender(
     () =>
       gate.metrics(async () => {
@@ -54,15 +57,14 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
         sources.metricsRendered?.(performance.now() - started);
         return body;
       }),
-    FRESH_MS,
-    Date.now,
-    // Both only grow, so their sum changes whenever either does.
-    () => index.version + results.statusVersion,
+    { keepUnchangedMs: FRESH_MS, version: contentVersion },
   );
-  const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
-  const withSnapshot = (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
+  // The view has nothing that ages: kept while nothing changes; after a change, rebuilt at most once per FRESH_MS.
+  const views = new SharedRender<ImageView>(() => buildImageView(index, results), { keepUnchangedMs: Infinity, keepChangedMs: FRESH_MS, version: contentVersion });
+  const live = (): LiveDetails => ({ results, clusterPlatforms: sources.clusterPlatforms(), givenWarnings: sources.givenWarnings });
+  const withView = (render: (view: ImageView) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
     gate.page(async () => {
-      const lease = await snapshots.acquire();
+      const lease = await views.acquire();
       try {
         const page = render(lease.value);
         return { contentType, chunks: [page], length: page.length, headers };
@@ -89,15 +91,15 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   return {
     ...metricsRoutes,
     statusPage: (query) =>
-      withSnapshot(
-        (snapshot) => {
-          const namespaces = [...new Set(snapshot.reports.flatMap((report) => report.workloads.map((w) => w.namespace)))].sort();
-          return Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version, sources.notices?.()));
+      withView(
+        (view) => {
+          const registries = registryReports(view, results, sources.pausedUntil);
+          return Buffer.from(renderStatusPage(view, registries, selectReports(view, query, live()), query, version, sources.notices?.()));
         },
         'text/html; charset=utf-8',
         PAGE_HEADERS,
       ),
-    imagesJson: (query) => withSnapshot((snapshot) => Buffer.from(JSON.stringify(selectReports(snapshot, query), null, 2)), 'application/json'),
+    imagesJson: (query) => withView((view) => Buffer.from(JSON.stringify(selectReports(view, query, live()), null, 2)), 'application/json'),
     assets: new Map([
       ['/status.css', asset('text/css; charset=utf-8', STATUS_CSS)],
       ['/status.js', asset('text/javascript; charset=utf-8', STATUS_JS)],

@@ -10,6 +10,16 @@
 // freshness window plus the longest a response may take.
 export type Lease<T> = { value: T; release(): void };
 
+export type SharedRenderOptions = {
+  /** How long a render is served while its content version stays the same. */
+  keepUnchangedMs: number;
+  /** How long a render is served after a change at least (0: the next request renders the change). */
+  keepChangedMs?: number;
+  now?: () => number;
+  /** Changes whenever what a render shows changes; without it only keepUnchangedMs decides. */
+  version?: () => number;
+};
+
 /** `version`: the content version when the render began; `renderMs`: how long it took. */
 type Entry<T> = { value: T; renderedAt: number; holders: number; version: number; renderMs: number };
 
@@ -20,13 +30,20 @@ export class SharedRender<T> {
   private readonly retired = new Set<Entry<T>>();
   private renderCount = 0;
 
+  private readonly keepUnchangedMs: number;
+  private readonly keepChangedMs: number;
+  private readonly now: () => number;
+  private readonly version: () => number;
+
   constructor(
     private readonly render: () => Promise<T> | T,
-    private readonly freshMs: number,
-    private readonly now: () => number = Date.now,
-    /** Changes whenever what a render shows changes; constant when only the window should decide. */
-    private readonly version: () => number = () => 0,
-  ) {}
+    options: SharedRenderOptions,
+  ) {
+    this.keepUnchangedMs = options.keepUnchangedMs;
+    this.keepChangedMs = options.keepChangedMs ?? 0;
+    this.now = options.now ?? Date.now;
+    this.version = options.version ?? (() => 0);
+  }
 
   async acquire(): Promise<Lease<T>> {
     const entry = await this.entry();
@@ -47,9 +64,9 @@ export class SharedRender<T> {
     return this.renderCount;
   }
 
-  /** From when (on the clock given) a change is rendered by the next request: one render's duration after the last. */
+  /** From when (on the clock given) a change is rendered by the next request: one render's duration (or keepChangedMs) after the last. */
   get changesRenderedFrom(): number {
-    return this.current ? this.current.renderedAt + this.current.renderMs : 0;
+    return this.current ? this.current.renderedAt + Math.max(this.current.renderMs, this.keepChangedMs) : 0;
   }
 
   /** Bodies alive: the current one and replaced ones still being sent. */
@@ -81,9 +98,9 @@ export class SharedRender<T> {
     return this.rendering;
   }
 
-  /** Whether `entry` may still be served: unchanged and within the window, or too recent for another render yet. */
+  /** Whether `entry` may still be served: unchanged and within its window, or too recent for another render yet. */
   private stillCurrent(entry: Entry<T>): boolean {
     const age = this.now() - entry.renderedAt;
-    return age < entry.renderMs || (age < this.freshMs && entry.version === this.version());
+    return age < Math.max(entry.renderMs, this.keepChangedMs) || (age < this.keepUnchangedMs && entry.version === this.version());
   }
 }

@@ -10,9 +10,7 @@ function counter(renderMs = 0) {
       clock += renderMs;
       return `body ${++renders}`;
     },
-    1000,
-    () => clock,
-    () => version,
+    { keepUnchangedMs: 1000, now: () => clock, version: () => version },
   );
   return { shared, advance: (ms: number) => (clock += ms), change: () => version++ };
 }
@@ -62,9 +60,7 @@ describe('shared rendering', () => {
         version++; // the content changes while this render reads it
         return `body ${version}`;
       },
-      1000,
-      () => clock,
-      () => version,
+      { keepUnchangedMs: 1000, now: () => clock, version: () => version },
     );
     (await shared.acquire()).release();
     clock += 1;
@@ -91,7 +87,7 @@ describe('shared rendering', () => {
     const shared = new SharedRender(() => {
       if (fail) throw new Error('render failed');
       return 'ok';
-    }, 1000);
+    }, { keepUnchangedMs: 1000 });
     await expect(shared.acquire()).rejects.toThrow('render failed');
     fail = false;
     expect((await shared.acquire()).value).toBe('ok');
