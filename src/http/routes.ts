@@ -43,7 +43,7 @@ export type RouteSources = {
   statusPage?: boolean;
 };
 
-export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
+export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody>; imageViews: SharedRender<ImageView> } {
   const { index, results, metrics, version } = sources;
   // Scrapes first: pages wait while /metrics renders, and render one at a time (page-gate.ts).
   const gate = new PageGate();
@@ -78,6 +78,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   };
   const metricsRoutes = {
     metricsRender,
+    imageViews: views,
     async metrics(acceptsGzip: boolean): Promise<Body> {
       const lease = await metricsRender.acquire();
       const body = lease.value;
