@@ -5,7 +5,7 @@ import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics.js';
-import { registryReports, selectReports, type LiveDetails } from './image-report.js';
+import { registryReports, selectReports, type LiveDetails, type RegistryReport } from './image-report.js';
 import { buildImageView, type ImageView } from './image-view.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';
@@ -61,6 +61,13 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   );
   // The view has nothing that ages: kept while nothing changes; after a change, rebuilt at most once per FRESH_MS.
   const views = new SharedRender<ImageView>(() => buildImageView(index, results), { keepUnchangedMs: Infinity, keepChangedMs: FRESH_MS, version: contentVersion });
+  // The registries' figures (check time percentiles, last errors) take a walk over every image: at most once per FRESH_MS per view.
+  let registriesSeen: { view: ImageView; at: number; reports: RegistryReport[] } | undefined;
+  const registriesOf = (view: ImageView): RegistryReport[] => {
+    const now = Date.now();
+    if (registriesSeen?.view !== view || now - registriesSeen.at >= FRESH_MS) registriesSeen = { view, at: now, reports: registryReports(view, results, sources.pausedUntil) };
+    return registriesSeen.reports;
+  };
   const live = (): LiveDetails => ({ results, clusterPlatforms: sources.clusterPlatforms(), givenWarnings: sources.givenWarnings });
   const withView = (render: (view: ImageView) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
     gate.page(async () => {
@@ -94,7 +101,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
     statusPage: (query) =>
       withView(
         (view) => {
-          const registries = registryReports(view, results, sources.pausedUntil);
+          const registries = registriesOf(view);
           return Buffer.from(renderStatusPage(view, registries, selectReports(view, query, live()), query, version, sources.notices?.()));
         },
         'text/html; charset=utf-8',
