@@ -324,31 +324,6 @@ describe('check scheduler jitter', () => {
     expect(times.size).toBeLessThan(100);
   });
 
-  test("a new image is checked ahead of the rechecks its registry has due, not behind them", async () => {
-    const times = new Map<string, number[]>();
-    const t0 = Date.now();
-    // First checks answer at once, so all 200 rechecks fall due together at 5 s; each recheck
-    // takes 10 ms: through 2 slots, the queue lasts a second.
-    const check = async (u: CheckUnit): Promise<CheckResult> => {
-      const earlier = times.get(u.key) ?? [];
-      times.set(u.key, [...earlier, Date.now() - t0]);
-      if (earlier.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      return { status: 'available', message: '' };
-    };
-    const { s } = scheduler({ intervalMs: 5000, perRegistryConcurrency: 2, globalConcurrency: 2 }, check);
-    stop = () => s.stop();
-    for (let i = 0; i < 200; i++) s.add(unit(`r.example/app:${i}`));
-    await jest.advanceTimersByTimeAsync(5100);
-    const rechecked = () => [...times.values()].filter((t) => t.length === 2).length;
-    expect(rechecked()).toBeGreaterThan(0);
-    expect(rechecked()).toBeLessThan(100);
-    s.add(unit('r.example/new:1'));
-    await jest.advanceTimersByTimeAsync(20);
-    // Started at the next free slot (within one check's 10 ms), not after the queue's rest.
-    expect(times.get('r.example/new:1')?.[0]).toBeLessThanOrEqual(5100 + 11);
-    expect(rechecked()).toBeLessThan(100);
-  });
-
   test('units that failed together (an outage) retry spread over half their backoff', async () => {
     const { times, check } = recordChecks('registry_unavailable');
     const { s } = scheduler({ intervalMs: 60_000, retryInitialDelayMs: 300, perRegistryConcurrency: 100, globalConcurrency: 100, random: seeded(5) }, check);
