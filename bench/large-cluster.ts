@@ -16,7 +16,7 @@ import { request } from 'undici';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { processMemory, stopChild } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
-import { apiWriter, createWorkloads, NAMESPACES } from './lib/cluster-writer.js';
+import { apiWriter, createWorkloads, NAMESPACES } from './lib/api-workloads.js';
 import { imageNode } from './lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './lib/image-node-flags.js';
 import { seededImages } from './lib/seeded-names.js';
@@ -169,10 +169,7 @@ try {
   const images = seededImages(registry.host, REPOS, options.images);
   log(`seeded ${options.images} images in ${REPOS} repositories in ${ms(performance.now() - phase)}`);
   phase = performance.now();
-  await createWorkloads(api, options.workloads, images);
-  const exporterNamespace = await apiWriter(api);
-  await exporterNamespace.post('/api/v1/namespaces', { metadata: { name: EXPORTER_NAMESPACE } });
-  await exporterNamespace.close();
+  await createWorkloads(api, options.workloads, images, [EXPORTER_NAMESPACE]);
   const createMs = performance.now() - phase;
   log(`created ${options.workloads} workloads in ${NAMESPACES} namespaces in ${ms(createMs)}`);
 

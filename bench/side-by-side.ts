@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { KIND_NAMES } from '../src/kube/workload-kinds.js';
 import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
-import { apiWriter, createWorkload, createWorkloads } from './lib/cluster-writer.js';
+import { apiWriter, createWorkload, createWorkloads } from './lib/api-workloads.js';
 import { nodeFlagsAsShipped, scrape, startOurs, startPeer, statusesOf, waitForMetrics, type ExporterProcess } from './lib/exporter-processes.js';
 import { imageNode } from './lib/image-node.js';
 import { seededImages } from './lib/seeded-names.js';
@@ -104,7 +104,7 @@ async function freshness(sides: Side[], api: ApiServer, host: string, size: numb
   try {
     for (let event = 0; event < FRESH_EVENTS; event++) {
       const image = `${host}/bench/r000:fresh-${size}-${event}`;
-      await createWorkload(writer, 'team-00', KIND_NAMES[0], `fresh-${event}`, image);
+      await createWorkload(writer, KIND_NAMES[0], 'team-00', `fresh-${event}`, image);
       created.set(image, performance.now());
       await sleep(1000);
     }

@@ -1,10 +1,12 @@
-// Child process of the scrape-load case: one exporter's HTTP server, routes as src/main.ts wires
-// them, over either synthetic results (`synthetic <containers>`: the index and results filled in
-// directly, as the render case does) or real checks (`registry <host> <repos> <images>
-// <workloads> <checkIntervalMs>`: the exporter's machinery checking seeded images against the
-// real registry, rechecking every interval while it is scraped). It sends {port} once serving,
-// then answers {peak} to {measure: ms}: the largest resident set size sampled every 20 ms over
-// that many milliseconds, and {maxRss} to {maxRss: true}: the peak of its whole life.
+// Child process of the scrape-load and status-page cases: one exporter's HTTP server, routes as
+// src/main.ts wires them, over either synthetic results (`synthetic <containers>`: the index and
+// results filled in directly, as the render case does), the status page's realistic cluster
+// (`cluster <images>`: test/support/cluster-images.ts), or real checks (`registry <host> <repos>
+// <images> <workloads> <checkIntervalMs>`: the exporter's machinery checking seeded images
+// against the real registry, rechecking every interval while it is scraped). It sends {port} once
+// serving, then answers {peak} to {measure: ms}: the largest resident set size sampled every 20 ms
+// over that many milliseconds, {maxRss} to {maxRss: true}: the peak of its whole life, and
+// {changed} to {change: true}: one image's status changed, as a check that finds it so.
 //
 // Usage: fork(http-probe.js, [...]) with an IPC channel.
 import { CheckResults } from '../../src/checks/results.js';
@@ -13,13 +15,14 @@ import { startHttpServer } from '../../src/http/server.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { ExporterMetrics } from '../../src/metrics/metrics.js';
+import { clusterImages } from '../../test/support/cluster-images.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seeded-names.js';
 import { sleep, waitFor } from './stats.js';
 import { workloads } from './workloads.js';
 
-export type ProbeRequest = { measure: number } | { maxRss: true } | { exit: true };
-export type ProbeReply = { port: number; units: number } | { peak: number } | { maxRss: number };
+export type ProbeRequest = { measure: number } | { maxRss: true } | { change: true } | { exit: true };
+export type ProbeReply = { port: number; units: number } | { peak: number } | { maxRss: number } | { changed: string };
 
 const [mode, ...args] = process.argv.slice(2);
 const send = (reply: ProbeReply) => process.send!(reply);
@@ -52,7 +55,23 @@ async function checked(host: string, repos: number, imageCount: number, workload
   return { index, results: m.results, metrics, close: () => m.close() };
 }
 
-const parts = mode === 'synthetic' ? await synthetic(Number(args[0])) : await checked(args[0], Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]));
+function cluster(images: number) {
+  const { index, results } = clusterImages(images);
+  return { index, results, metrics: new ExporterMetrics('bench', index, results), close: async () => {} };
+}
+
+/** The first checked image's status flips between available and absent. */
+function changeOne(results: CheckResults, index: ImageIndex): string {
+  for (const usage of index.usages()) {
+    const record = usage.unit && results.get(usage.unit.key);
+    if (!record) continue;
+    results.set(usage.unit!.key, { ...record, status: record.status === 'available' ? 'absent' : 'available', checkedAt: Date.now() });
+    return usage.unit!.key;
+  }
+  return '';
+}
+
+const parts = mode === 'synthetic' ? await synthetic(Number(args[0])) : mode === 'cluster' ? cluster(Number(args[0])) : await checked(args[0], Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]));
 const routes = exporterRoutes({ version: 'bench', ...parts, clusterPlatforms: () => undefined, notReadyReason: () => undefined });
 const { server, port } = await startHttpServer({ host: '127.0.0.1', port: 0 }, routes);
 (globalThis as { gc?: () => void }).gc?.();
@@ -68,6 +87,8 @@ process.on('message', async (request: ProbeRequest) => {
       peak = Math.max(peak, process.memoryUsage.rss());
     }
     send({ peak });
+  } else if ('change' in request) {
+    send({ changed: changeOne(parts.results, parts.index) });
   } else if ('maxRss' in request) {
     send({ maxRss: process.resourceUsage().maxRSS * 1024 });
   } else {

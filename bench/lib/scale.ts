@@ -13,6 +13,9 @@ export type Scale = {
   /** Workload events of the freshness case, and the burst they compete with when busy. */
   freshnessEvents: number;
   freshnessBurst: number;
+  /** Cluster sizes of the freshness case through the API server, and the new workloads at each. */
+  liveFreshnessSizes: Array<{ workloads: number; images: number }>;
+  liveFreshnessEvents: number;
   memoryWorkloads: number;
   memoryImages: number;
   /** Availability series rendered by the /metrics case (eight per container). */
@@ -28,6 +31,12 @@ export type Scale = {
   pluginImages: number;
 };
 
+/** The memory goals' sizes (BENCHMARKS.md case 4), where freshness was measured slow. */
+const LIVE_FRESHNESS_SIZES = [
+  { workloads: 661, images: 500 },
+  { workloads: 4000, images: 3000 },
+];
+
 const SCALES: Record<Scale['name'], Scale> = {
   quick: {
     name: 'quick',
@@ -36,6 +45,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     economyRounds: 3,
     freshnessEvents: 100,
     freshnessBurst: 500,
+    liveFreshnessSizes: [{ workloads: 661, images: 500 }],
+    liveFreshnessEvents: 10,
     memoryWorkloads: 2000,
     memoryImages: 1000,
     renderSeries: 100_000,
@@ -52,6 +63,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     economyRounds: 5,
     freshnessEvents: 200,
     freshnessBurst: 2000,
+    liveFreshnessSizes: LIVE_FRESHNESS_SIZES,
+    liveFreshnessEvents: 20,
     memoryWorkloads: 10_000,
     memoryImages: 5000,
     renderSeries: 100_000,
@@ -68,6 +81,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     economyRounds: 10,
     freshnessEvents: 200,
     freshnessBurst: 5000,
+    liveFreshnessSizes: LIVE_FRESHNESS_SIZES,
+    liveFreshnessEvents: 20,
     memoryWorkloads: 10_000,
     memoryImages: 5000,
     renderSeries: 100_000,
@@ -87,5 +102,18 @@ export function scaleFrom(args: string[]): Scale {
 
 /** Tags the shared registry needs so every case finds its images there. */
 export function imagesNeeded(scale: Scale): number {
-  return Math.max(...scale.throughputSizes, scale.memoryImages, MEMORY_GOAL_IMAGES, scale.scrapeImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages);
+  return Math.max(...scale.throughputSizes, scale.memoryImages, MEMORY_GOAL_IMAGES, scale.scrapeImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages, liveFreshnessImages(scale));
+}
+
+function liveFreshnessImages(scale: Scale): number {
+  return Math.max(...scale.liveFreshnessSizes.map((size) => size.images)) + scale.liveFreshnessEvents * scale.liveFreshnessSizes.length;
+}
+
+/** `--cases 3,9`: whether case `n` runs (all when the option is absent). */
+export function casesFrom(args: string[]): (n: number) => boolean {
+  const at = args.indexOf('--cases');
+  if (at === -1) return () => true;
+  const listed = new Set((args[at + 1] ?? '').split(',').map(Number));
+  if ([...listed].some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--cases ${args[at + 1] ?? ''}: expected case numbers separated by commas, e.g. --cases 3,9`);
+  return (n) => listed.has(n);
 }

@@ -36,10 +36,12 @@ export class CheckResults {
   /** Why a unit with no record yet has none (a check gave no answer); shown, never exported. */
   private readonly waitingReasons = new Map<string, string>();
   private readonly histories = new Map<string, StatusHistory>();
+  private statusChanges = 0;
 
   set(key: string, record: CheckRecord): CheckRecord | undefined {
     const previous = this.records.get(key);
     this.records.set(key, record);
+    if (previous?.status !== record.status) this.statusChanges++;
     this.remember(key, record, previous);
     this.waitingReasons.delete(key);
     return previous;
@@ -63,9 +65,17 @@ export class CheckResults {
   }
 
   delete(key: string): void {
-    this.records.delete(key);
+    if (this.records.delete(key)) this.statusChanges++;
     this.histories.delete(key);
     this.waitingReasons.delete(key);
+  }
+
+  /**
+   * Grows whenever a unit gets its first status, another status, or loses its record: what the
+   * series and the status page's order show has changed. Rechecks with the same status leave it.
+   */
+  get statusVersion(): number {
+    return this.statusChanges;
   }
 
   get size(): number {

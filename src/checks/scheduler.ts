@@ -46,8 +46,13 @@ export const RETRY_SPREAD = 0.5;
  * `firstCheckWaiting`: added for an immediate first check that has not started yet.
  */
 type UnitState = { unit: CheckUnit; registry: string; dueAt: number; running: boolean; queued: boolean; inconclusive: number; firstCheckWaiting: boolean };
-/** `lastStarted`: a counter value, so the least recently served registry wins a tie. `urgent`: checkNow requests by unit key, in arrival order. */
-type RegistryState = { ready: string[]; head: number; running: number; pausedUntil: number; lastStarted: number; urgent: Map<string, UrgentCheck> };
+/**
+ * `lastStarted`: a counter value, so the least recently served registry wins a tie. `urgent`:
+ * checkNow requests by unit key, in arrival order. `firsts`: due units waiting for their
+ * immediate first check, served before `ready` (due rechecks and retries); fewer than the global
+ * limit, as more make a burst whose first checks are spread instead.
+ */
+type RegistryState = { ready: string[]; head: number; firsts: string[]; running: number; pausedUntil: number; lastStarted: number; urgent: Map<string, UrgentCheck> };
 /** A checkNow request waiting for a slot; every caller asking for the same unit meanwhile joins it. */
 type UrgentCheck = { unit: CheckUnit; answer: Array<(result: CheckResult | undefined) => void>; expiry: NodeJS.Timeout };
 
@@ -191,7 +196,12 @@ export class CheckScheduler {
       const state = this.units.get(entry.key);
       if (!state || state.dueAt !== entry.dueAt || state.running || state.queued) continue;
       state.queued = true;
-      this.registry(state.registry).ready.push(entry.key);
+      // A new image goes ahead of the rechecks its registry has due: a recheck interval's worth of
+      // them (all of a large registry's, in the last tenth of the interval) must not hold up the
+      // first result of a workload just created.
+      const registry = this.registry(state.registry);
+      if (state.firstCheckWaiting) registry.firsts.push(entry.key);
+      else registry.ready.push(entry.key);
     }
     this.startReady(now);
     this.armTimer();
@@ -224,7 +234,7 @@ export class CheckScheduler {
         void this.runUrgent(urgent.value, best);
         continue;
       }
-      const state = this.units.get(best.ready[best.head++])!;
+      const state = this.units.get(best.firsts.length > 0 ? best.firsts.shift()! : best.ready[best.head++])!;
       state.queued = false;
       void this.run(state, best);
     }
@@ -254,8 +264,12 @@ export class CheckScheduler {
     }
   }
 
-  /** The next queued key of the registry, skipping (and dropping) stale entries; not consumed. */
+  /** The next queued key of the registry, first checks first, skipping (and dropping) stale entries; not consumed. */
   private peekReady(registry: RegistryState): string | undefined {
+    while (registry.firsts.length > 0) {
+      if (this.units.get(registry.firsts[0])?.queued) return registry.firsts[0];
+      registry.firsts.shift();
+    }
     while (registry.head < registry.ready.length) {
       if (registry.head > 1024 && registry.head * 2 > registry.ready.length) {
         registry.ready = registry.ready.slice(registry.head);
@@ -331,7 +345,7 @@ export class CheckScheduler {
 
   private registry(name: string): RegistryState {
     let registry = this.registries.get(name);
-    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, running: 0, pausedUntil: 0, lastStarted: 0, urgent: new Map() }));
+    if (!registry) this.registries.set(name, (registry = { ready: [], head: 0, firsts: [], running: 0, pausedUntil: 0, lastStarted: 0, urgent: new Map() }));
     return registry;
   }
 
@@ -342,7 +356,7 @@ export class CheckScheduler {
       this.due.pop();
     }
     for (const registry of this.registries.values()) {
-      if (registry.head < registry.ready.length) return Math.max(Date.now(), registry.pausedUntil);
+      if (registry.firsts.length > 0 || registry.head < registry.ready.length) return Math.max(Date.now(), registry.pausedUntil);
     }
     return undefined;
   }
@@ -350,7 +364,7 @@ export class CheckScheduler {
   private armTimer(): void {
     let next = this.nextLiveDue();
     for (const registry of this.registries.values()) {
-      if (registry.head < registry.ready.length && registry.pausedUntil > Date.now()) {
+      if ((registry.firsts.length > 0 || registry.head < registry.ready.length) && registry.pausedUntil > Date.now()) {
         next = Math.min(next ?? Infinity, registry.pausedUntil);
       }
     }

@@ -1,13 +1,13 @@
 // What the status page and /api/images show: one entry per checked image (per pull-secret set),
 // with the workloads that use it, why it has its status, since when, and what to do; and one entry
-// per registry. Built from the index and results as one snapshot, then filtered, sorted and paged.
+// per registry. The images come from the view (image-view.ts), filtered, sorted and paged; what
+// each shown image's report says is read from the latest results.
 import type { GivenWarning } from '../admission/given-warnings.js';
-import type { CheckResults, StatusChange } from '../checks/results.js';
-import { imageKeyOf, type ImageIndex } from '../index/image-index.js';
-import { apiHost } from '../registry/client.js';
+import type { CheckRecord, CheckResults, StatusChange } from '../checks/results.js';
 import { hintFor, type FailureClass } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 import type { ImageQuery } from './image-query.js';
+import { isFailing, matches, type ImageEntry, type ImageView } from './image-view.js';
 
 export type ImageReport = {
   image: string;
@@ -52,14 +52,6 @@ export type RegistryReport = {
 /** Workloads listed per image in a page: a base image used by thousands must not make a page huge. */
 export const MAX_WORKLOADS_SHOWN = 50;
 
-export type ReportSnapshot = {
-  reports: ImageReport[];
-  /** Lower-case text each report is searched in, same order. */
-  haystacks: string[];
-  registries: RegistryReport[];
-  takenAt: number;
-};
-
 export type ReportPage = {
   /** Images matching the filters, before paging. */
   total: number;
@@ -68,130 +60,114 @@ export type ReportPage = {
   images: Array<ImageReport & { workloadCount: number }>;
 };
 
+/** What a report reads live, beside the view: the latest results and what the page adds to them. */
+export type LiveDetails = {
+  results: CheckResults;
+  clusterPlatforms?: string[];
+  givenWarnings?: (imageKey: string) => readonly GivenWarning[];
+};
+
 const BAD_REFERENCE_TODO = 'fix the image reference in the workload: the kubelet cannot parse it either';
 
-/** Every image and registry, failing images first, then by image. */
-export function reportSnapshot(
-  index: ImageIndex,
-  results: CheckResults,
-  clusterPlatforms?: string[],
-  pausedUntil?: (registry: string) => number | undefined,
-  givenWarnings?: (imageKey: string) => readonly GivenWarning[],
-): ReportSnapshot {
-  const reports = new Map<string, ImageReport>();
-  for (const usage of index.usages()) {
-    const key = imageKeyOf(usage);
-    let report = reports.get(key);
-    if (!report) {
-      const record = usage.unit ? results.get(usage.unit.key) : undefined;
-      const history = usage.unit ? results.history(usage.unit.key) : undefined;
-      const hint = record?.failure ? hintFor(record.failure) : undefined;
-      const message = record && record.status !== 'available' ? record.message : '';
-      report = usage.unit
-        ? {
-            image: usage.unit.reference.normalized,
-            registry: apiHost(usage.unit.reference.registry),
-            status: record?.status ?? 'pending',
-            reason: record ? withoutHint(message, hint) : (results.waitingReason(usage.unit.key) ?? 'not checked yet'),
-            todo: record && record.status !== 'available' ? hint : undefined,
-            failure: record && record.status !== 'available' ? record.failure : undefined,
-            lastCheck: iso(record?.checkedAt),
-            since: iso(history?.since),
-            lastAvailable: iso(history?.lastAvailableAt),
-            changes: (history?.changes ?? []).map((change: StatusChange) => ({ status: change.status, at: iso(change.at)! })),
-            digest: record?.digest ?? usage.unit.reference.digest,
-            durationMs: record?.durationMs,
-            pullSecrets: usage.unit.pullSecrets.map((name) => `${usage.unit!.namespace}/${name}`),
-            missingPlatforms: clusterPlatforms && record?.platforms ? clusterPlatforms.filter((p) => !record.platforms!.includes(p)) : undefined,
-            workloads: [],
-          }
-        : { image: usage.image, registry: '(cannot be parsed)', status: 'bad_image_format', reason: usage.badReference ?? '', todo: BAD_REFERENCE_TODO, changes: [], pullSecrets: [], workloads: [] };
-      const given = givenWarnings?.(key) ?? [];
-      if (given.length > 0) report.admissionWarnings = given.map((w) => ({ ...w, at: iso(w.at)! }));
-      reports.set(key, report);
-    }
-    report.workloads.push({ kind: usage.kind, namespace: usage.namespace, name: usage.workload, container: usage.container, image: usage.image });
-  }
-  const list = [...reports.values()].sort(byStatus);
-  return {
-    reports: list,
-    haystacks: list.map((r) => [r.image, r.registry, ...r.pullSecrets, ...r.workloads.map((w) => `${w.kind} ${w.namespace}/${w.name} ${w.container}`)].join('\n').toLowerCase()),
-    registries: registryReports(list, pausedUntil),
-    takenAt: Date.now(),
-  };
-}
-
-export function isFailing(status: ImageReport['status']): boolean {
-  return status !== 'available' && status !== 'pending';
-}
-
-/** One page of the reports that match the query's filters; a namespace filter also narrows the workloads listed. */
-export function selectReports(snapshot: ReportSnapshot, query: ImageQuery): ReportPage {
+/**
+ * One page of the images that match the query's filters, in the order it asks for; a namespace
+ * filter also narrows the workloads listed. Only the page's images get a report: a request costs
+ * a walk over the view's entries, not a copy of them.
+ */
+export function selectReports(view: ImageView, query: ImageQuery, live: LiveDetails): ReportPage {
   const needle = query.q?.toLowerCase();
-  const inNamespace = (report: ImageReport) => (query.namespace ? report.workloads.filter((w) => w.namespace === query.namespace) : report.workloads);
-  const matching = snapshot.reports.filter(
-    (report, i) =>
-      (!query.status || (query.status === 'failing' ? isFailing(report.status) : report.status === query.status)) &&
-      (!query.namespace || inNamespace(report).length > 0) &&
-      (!needle || snapshot.haystacks[i].includes(needle)),
-  );
-  if (query.sort !== 'status') matching.sort(SORTERS[query.sort]);
+  const order = view.order(query.sort);
+  const page: ImageEntry[] = [];
+  let total = 0;
+  for (let i = 0; i < order.length; i++) {
+    const entry = view.entries[order[i]];
+    if (!matches(entry, query, needle)) continue;
+    if (total >= query.offset && page.length < query.limit) page.push(entry);
+    total++;
+  }
   return {
-    total: matching.length,
+    total,
     offset: query.offset,
     limit: query.limit,
-    images: matching.slice(query.offset, query.offset + query.limit).map((report) => {
-      const workloads = inNamespace(report);
-      return { ...report, workloads: workloads.slice(0, MAX_WORKLOADS_SHOWN), workloadCount: workloads.length };
+    images: page.map((entry) => {
+      const usages = query.namespace ? entry.usages.filter((usage) => usage.namespace === query.namespace) : entry.usages;
+      const workloads = usages.slice(0, MAX_WORKLOADS_SHOWN).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.workload, container: u.container, image: u.image }));
+      return { ...imageReport(entry, live), workloads, workloadCount: usages.length };
     }),
   };
 }
 
-/** Failing first (by status name), then pending, then available; by image within. */
-function byStatus(a: ImageReport, b: ImageReport): number {
-  return rank(a) - rank(b) || (rank(a) === 0 ? a.status.localeCompare(b.status) : 0) || a.image.localeCompare(b.image);
+/** What the page and /api/images say about one image now. */
+function imageReport(entry: ImageEntry, live: LiveDetails): ImageReport {
+  const unit = entry.usages[0].unit;
+  const given = live.givenWarnings?.(entry.key) ?? [];
+  const admissionWarnings = given.length > 0 ? given.map((w) => ({ ...w, at: iso(w.at)! })) : undefined;
+  if (!unit) {
+    const report: ImageReport = { image: entry.image, registry: entry.registry, status: 'bad_image_format', reason: entry.usages[0].badReference ?? '', todo: BAD_REFERENCE_TODO, changes: [], pullSecrets: [], workloads: [] };
+    if (admissionWarnings) report.admissionWarnings = admissionWarnings;
+    return report;
+  }
+  const { results, clusterPlatforms } = live;
+  const record = results.get(unit.key);
+  const history = results.history(unit.key);
+  const hint = record?.failure ? hintFor(record.failure) : undefined;
+  const failed = record !== undefined && record.status !== 'available';
+  const report: ImageReport = {
+    image: entry.image,
+    registry: entry.registry,
+    status: record?.status ?? 'pending',
+    reason: record ? withoutHint(failed ? record.message : '', hint) : (results.waitingReason(unit.key) ?? 'not checked yet'),
+    todo: failed ? hint : undefined,
+    failure: failed ? record.failure : undefined,
+    lastCheck: iso(record?.checkedAt),
+    since: iso(history?.since),
+    lastAvailable: iso(history?.lastAvailableAt),
+    changes: (history?.changes ?? []).map((change: StatusChange) => ({ status: change.status, at: iso(change.at)! })),
+    digest: record?.digest ?? unit.reference.digest,
+    durationMs: record?.durationMs,
+    pullSecrets: unit.pullSecrets.map((name) => `${unit.namespace}/${name}`),
+    missingPlatforms: clusterPlatforms && record?.platforms ? clusterPlatforms.filter((p) => !record.platforms!.includes(p)) : undefined,
+    workloads: [],
+  };
+  if (admissionWarnings) report.admissionWarnings = admissionWarnings;
+  return report;
 }
 
-function rank(report: ImageReport): number {
-  return isFailing(report.status) ? 0 : report.status === 'pending' ? 1 : 2;
-}
-
-const SORTERS: Record<Exclude<ImageQuery['sort'], 'status'>, (a: ImageReport, b: ImageReport) => number> = {
-  since: (a, b) => (b.since ?? '').localeCompare(a.since ?? '') || byStatus(a, b),
-  registry: (a, b) => a.registry.localeCompare(b.registry) || byStatus(a, b),
-  image: (a, b) => a.image.localeCompare(b.image),
-};
-
-function registryReports(reports: ImageReport[], pausedUntil?: (registry: string) => number | undefined): RegistryReport[] {
-  const groups = new Map<string, ImageReport[]>();
-  for (const report of reports) {
-    if (report.status === 'bad_image_format' && !report.lastCheck) continue;
-    let group = groups.get(report.registry);
-    if (!group) groups.set(report.registry, (group = []));
-    group.push(report);
+/** Per registry, from the latest results: its images, how many fail, check times, its own last error. */
+export function registryReports(view: ImageView, results: CheckResults, pausedUntil?: (registry: string) => number | undefined): RegistryReport[] {
+  type Group = { images: number; failing: number; durations: number[]; lastError?: CheckRecord };
+  const groups = new Map<string, Group>();
+  for (const entry of view.entries) {
+    const unit = entry.usages[0].unit;
+    if (!unit) continue;
+    let group = groups.get(entry.registry);
+    if (!group) groups.set(entry.registry, (group = { images: 0, failing: 0, durations: [] }));
+    group.images++;
+    const record = results.get(unit.key);
+    if (!record) continue;
+    group.durations.push(record.durationMs);
+    if (!isFailing(record.status)) continue;
+    group.failing++;
+    // The registry's own error: it was asked and failed; not a check the exporter refused to send, nor one cut short by its own stop.
+    const registryError = record.failure !== undefined && record.failure !== 'stopping';
+    if (registryError && (!group.lastError || record.checkedAt > group.lastError.checkedAt)) group.lastError = record;
   }
   return [...groups.entries()]
     .map(([registry, group]) => {
-      const durations = group.flatMap((r) => (r.durationMs === undefined ? [] : [r.durationMs])).sort((a, b) => a - b);
-      const failing = group.filter((r) => isFailing(r.status));
-      const latest = failing.filter(isRegistryError).reduce<ImageReport | undefined>((best, r) => (!best || (r.lastCheck ?? '') > (best.lastCheck ?? '') ? r : best), undefined);
+      const durations = group.durations.sort((a, b) => a - b);
+      const latest = group.lastError;
       return {
         registry,
-        images: group.length,
-        failing: failing.length,
+        images: group.images,
+        failing: group.failing,
         p50Ms: percentile(durations, 0.5),
         p99Ms: percentile(durations, 0.99),
-        lastError: latest?.reason,
-        lastErrorAt: latest?.lastCheck,
+        lastError: latest && withoutHint(latest.message, latest.failure ? hintFor(latest.failure) : undefined),
+        lastErrorAt: iso(latest?.checkedAt),
         pausedUntil: iso(pausedUntil?.(registry)),
       };
     })
     .sort((a, b) => b.failing - a.failing || b.images - a.images || a.registry.localeCompare(b.registry));
-}
-
-/** The registry's own error: it was asked and failed; not a check the exporter refused to send, nor one cut short by its own stop. */
-function isRegistryError(report: ImageReport): boolean {
-  return report.failure !== undefined && report.failure !== 'stopping';
 }
 
 /**

@@ -7,6 +7,9 @@
 // otherwise sit in the allocator's free lists and in V8's old space until a full collection.
 export const CHUNK_BYTES = 64 * 1024;
 
+/** Pieces longer than this are copied natively (copyReserved). */
+const NATIVE_COPY_FROM = 8;
+
 export type PackedText = { chunks: Buffer[]; bytes: number };
 
 /** `reuse`: a buffer handed out is valid only until the next one is asked for. */
@@ -49,10 +52,19 @@ export class ChunkWriter {
   }
 
   /**
-   * Bytes `start` to `end` of `source`, into room already reserved. A plain loop: the pieces are
-   * short (a label set, a metric name), and Buffer#copy would allocate a view for each.
+   * Bytes `start` to `end` of `source`, into room already reserved. Pieces longer than a few bytes
+   * (a label set) go in one native copy: in the image's interpreter-only V8 (--max-opt=0) a byte
+   * loop costs about 25 times as much, and made a render of 32 000 series take over a second. The
+   * view the copy needs is young garbage, gone at the next scavenge; the shortest pieces (a value)
+   * are copied byte by byte, which is cheaper than a view.
    */
   copyReserved(source: Uint8Array, start = 0, end = source.length): void {
+    if (end - start > NATIVE_COPY_FROM) {
+      // A plain Uint8Array view: Buffer#subarray runs JavaScript of its own (a Buffer's constructor) per call.
+      this.chunk.set(new Uint8Array(source.buffer, source.byteOffset + start, end - start), this.used);
+      this.used += end - start;
+      return;
+    }
     const chunk = this.chunk;
     let used = this.used;
     for (let i = start; i < end; i++) chunk[used++] = source[i];

@@ -1,11 +1,12 @@
 // What each path serves, built from the exporter's parts: /metrics from one shared rendering, kept
-// compressed (gzip-body.ts); the status page and /api/images from one shared snapshot of the image
-// reports, one page at a time.
+// compressed (gzip-body.ts); the status page and /api/images one page at a time from one shared
+// view of the images (image-view.ts), rebuilt only when a workload or an image's status changed.
 import type { GivenWarning } from '../admission/given-warnings.js';
 import type { CheckResults } from '../checks/results.js';
 import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics/metrics.js';
-import { reportSnapshot, selectReports, type ReportSnapshot } from './image-report.js';
+import { registryReports, selectReports, type LiveDetails, type RegistryReport } from './image-report.js';
+import { buildImageView, type ImageView } from './image-view.js';
 import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';
 import { PageGate } from './page-gate.js';
@@ -13,7 +14,7 @@ import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
 import { renderStatusPage } from './status-page.js';
 
-/** How old a shared rendering may be when a request arrives: far below any scrape or check interval. */
+/** How old a shared rendering may be when a request arrives and nothing it shows has changed: far below any scrape or check interval. */
 export const FRESH_MS = 1000;
 
 /** Scripts and styles from this origin only, nothing inline, no other requests. */
@@ -42,10 +43,12 @@ export type RouteSources = {
   statusPage?: boolean;
 };
 
-export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody> } {
+export function exporterRoutes(sources: RouteSources): Routes & { metricsRender: SharedRender<GzipBody>; imageViews: SharedRender<ImageView> } {
   const { index, results, metrics, version } = sources;
   // Scrapes first: pages wait while /metrics renders, and render one at a time (page-gate.ts).
   const gate = new PageGate();
+  // Both only grow, so their sum changes whenever either does: a workload, or an image's status.
+  const contentVersion = () => index.version + results.statusVersion;
   const metricsRender = new SharedRender(
     () =>
       gate.metrics(async () => {
@@ -54,12 +57,21 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
         sources.metricsRendered?.(performance.now() - started);
         return body;
       }),
-    FRESH_MS,
+    { keepUnchangedMs: FRESH_MS, version: contentVersion },
   );
-  const snapshots = new SharedRender<ReportSnapshot>(() => reportSnapshot(index, results, sources.clusterPlatforms(), sources.pausedUntil, sources.givenWarnings), FRESH_MS);
-  const withSnapshot = (render: (snapshot: ReportSnapshot) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
+  // The view has nothing that ages: kept while nothing changes; after a change, rebuilt at most once per FRESH_MS.
+  const views = new SharedRender<ImageView>(() => buildImageView(index, results), { keepUnchangedMs: Infinity, keepChangedMs: FRESH_MS, version: contentVersion });
+  // The registries' figures (check time percentiles, last errors) take a walk over every image: at most once per FRESH_MS per view.
+  let registriesSeen: { view: ImageView; at: number; reports: RegistryReport[] } | undefined;
+  const registriesOf = (view: ImageView): RegistryReport[] => {
+    const now = Date.now();
+    if (registriesSeen?.view !== view || now - registriesSeen.at >= FRESH_MS) registriesSeen = { view, at: now, reports: registryReports(view, results, sources.pausedUntil) };
+    return registriesSeen.reports;
+  };
+  const live = (): LiveDetails => ({ results, clusterPlatforms: sources.clusterPlatforms(), givenWarnings: sources.givenWarnings });
+  const withView = (render: (view: ImageView) => Buffer, contentType: string, headers?: Record<string, string>): Promise<Body | undefined> =>
     gate.page(async () => {
-      const lease = await snapshots.acquire();
+      const lease = await views.acquire();
       try {
         const page = render(lease.value);
         return { contentType, chunks: [page], length: page.length, headers };
@@ -73,6 +85,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   };
   const metricsRoutes = {
     metricsRender,
+    imageViews: views,
     async metrics(acceptsGzip: boolean): Promise<Body> {
       const lease = await metricsRender.acquire();
       const body = lease.value;
@@ -86,15 +99,15 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
   return {
     ...metricsRoutes,
     statusPage: (query) =>
-      withSnapshot(
-        (snapshot) => {
-          const namespaces = [...new Set(snapshot.reports.flatMap((report) => report.workloads.map((w) => w.namespace)))].sort();
-          return Buffer.from(renderStatusPage(snapshot, selectReports(snapshot, query), query, namespaces, version, sources.notices?.()));
+      withView(
+        (view) => {
+          const registries = registriesOf(view);
+          return Buffer.from(renderStatusPage(view, registries, selectReports(view, query, live()), query, version, sources.notices?.()));
         },
         'text/html; charset=utf-8',
         PAGE_HEADERS,
       ),
-    imagesJson: (query) => withSnapshot((snapshot) => Buffer.from(JSON.stringify(selectReports(snapshot, query), null, 2)), 'application/json'),
+    imagesJson: (query) => withView((view) => Buffer.from(JSON.stringify(selectReports(view, query, live()), null, 2)), 'application/json'),
     assets: new Map([
       ['/status.css', asset('text/css; charset=utf-8', STATUS_CSS)],
       ['/status.js', asset('text/javascript; charset=utf-8', STATUS_JS)],

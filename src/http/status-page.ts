@@ -6,16 +6,23 @@
 import { STATUSES } from '../status.js';
 import { queryString, type ImageQuery } from './image-query.js';
 import { MAX_TAIL } from './status-assets.js';
-import { isFailing, type RegistryReport, type ReportPage, type ReportSnapshot } from './image-report.js';
+import type { RegistryReport, ReportPage } from './image-report.js';
+import type { ImageView } from './image-view.js';
 
 /** Workloads shown per image before the rest fold into "N more". */
 const WORKLOADS_OPEN = 3;
 
 /** `notices`: what keeps the list from being the whole picture (the API server unreachable, filters that leave few images), said first. */
-export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, query: ImageQuery, namespaces: string[], version: string, notices: readonly string[] = []): string {
-  const counts = new Map<string, number>();
-  for (const report of snapshot.reports) counts.set(report.status, (counts.get(report.status) ?? 0) + 1);
-  const failing = snapshot.reports.filter((report) => isFailing(report.status)).length;
+export function renderStatusPage(
+  view: ImageView,
+  registries: RegistryReport[],
+  page: ReportPage,
+  query: ImageQuery,
+  version: string,
+  notices: readonly string[] = [],
+  now = Date.now(),
+): string {
+  const { counts, failing, namespaces } = view;
   const countLink = (status: string | undefined, label: string, count: number, className: string) =>
     `<a href="/${escapeHtml(queryString({ ...query, status, offset: 0 }))}" class="${className}"${query.status === status ? ' aria-current="true"' : ''}>${escapeHtml(label)} ${count}</a>`;
   const option = (value: string, selected: string | undefined, label = value) =>
@@ -33,10 +40,10 @@ export function renderStatusPage(snapshot: ReportSnapshot, page: ReportPage, que
 <body>
 <header>
   <h1>Image availability</h1>
-  <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${snapshot.reports.length} images in ${snapshot.registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}">JSON</a> · <a href="#registries">registries</a></p>
+  <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${view.entries.length} images in ${registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}">JSON</a> · <a href="#registries">registries</a></p>
 </header>
 ${notices.length ? `<section class="notices" role="alert">\n${notices.map((notice) => `<p>${escapeHtml(notice)}</p>`).join('\n')}\n</section>\n` : ''}<nav class="counts" aria-label="Images by status">
-${countLink(undefined, 'all', snapshot.reports.length, '')}
+${countLink(undefined, 'all', view.entries.length, '')}
 ${countLink('failing', 'failing', failing, 'failing')}
 ${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => countLink(s, s, counts.get(s)!, `status-${s}`)).join('\n')}
 </nav>
@@ -52,7 +59,7 @@ ${pager(page, query)}
 <colgroup><col class="status"><col class="image"><col class="used"><col class="checked"><col class="reason">${platformColumn ? '<col class="checked">' : ''}</colgroup>
 <thead><tr><th>Status</th><th>Image · registry · digest</th><th>Used by</th><th>Checked</th><th>Reason · what to do</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
 <tbody>
-${page.images.map((report) => row(report, platformColumn, snapshot.takenAt)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
+${page.images.map((report) => row(report, platformColumn, now)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
 </tbody>
 </table>
 ${pager(page, query)}
@@ -61,7 +68,7 @@ ${pager(page, query)}
 <colgroup><col class="registry"><col class="num"><col class="num"><col class="num"><col class="num"><col class="error"><col class="paused"></colgroup>
 <thead><tr><th>Registry</th><th>Images</th><th>Failing</th><th>p50 check</th><th>p99 check</th><th>Last error</th><th>Paused (429) until</th></tr></thead>
 <tbody>
-${snapshot.registries.map(registryRow).join('\n')}
+${registries.map(registryRow).join('\n')}
 </tbody>
 </table>
 </body>

@@ -67,6 +67,7 @@ export class ImageIndex {
   private readonly serviceAccountSecrets = new Map<string, string[]>();
   private readonly unitUsers = new Map<string, { unit: CheckUnit; users: number }>();
   private readonly filtered: FilterCounts = { considered: 0, ignoredImages: 0, allowedImages: 0 };
+  private changes = 0;
 
   constructor(
     private readonly filter: ImageFilter,
@@ -88,6 +89,7 @@ export class ImageIndex {
     let keys = this.byNamespace.get(input.namespace);
     if (!keys) this.byNamespace.set(input.namespace, (keys = new Set()));
     keys.add(key);
+    this.changes++;
   }
 
   deleteWorkload(kind: KindName, namespace: string, name: string): void {
@@ -100,6 +102,7 @@ export class ImageIndex {
     const keys = this.byNamespace.get(namespace);
     keys?.delete(key);
     if (keys?.size === 0) this.byNamespace.delete(namespace);
+    this.changes++;
   }
 
   /** A ServiceAccount's imagePullSecrets changed: its workloads may need other credentials now. */
@@ -126,6 +129,11 @@ export class ImageIndex {
   /** Every (workload, container, image) the metrics report on. */
   *usages(): IterableIterator<Usage> {
     for (const record of this.workloads.values()) yield* record.usages;
+  }
+
+  /** Grows with every workload added, changed or deleted: what the usages are may have changed. */
+  get version(): number {
+    return this.changes;
   }
 
   get workloadCount(): number {

@@ -6,7 +6,9 @@ import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { NodePlatforms } from '../../src/kube/node-platforms.js';
 import { platformMissingLines } from '../../src/metrics/metrics.js';
-import { reportSnapshot } from '../../src/http/image-report.js';
+import { parseImageQuery } from '../../src/http/image-query.js';
+import { selectReports } from '../../src/http/image-report.js';
+import { buildImageView } from '../../src/http/image-view.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { parseMetrics } from '../support/metrics-text.js';
@@ -44,7 +46,7 @@ test('an image whose index lacks a platform the nodes run is reported, per platf
     expect(value('both', 'linux/arm64')).toBe(0);
     expect(series.some((s) => s.labels.container === 'single')).toBe(false);
 
-    const { reports } = reportSnapshot(index, results, nodes.platforms());
+    const { images: reports } = selectReports(buildImageView(index, results), parseImageQuery(new URLSearchParams()), { results, clusterPlatforms: nodes.platforms() });
     expect(reports.find((r) => r.image.endsWith('amd-only:v1'))?.missingPlatforms).toEqual(['linux/arm64']);
     expect(reports.find((r) => r.image.endsWith('both:v1'))?.missingPlatforms).toEqual([]);
 

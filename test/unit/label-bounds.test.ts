@@ -2,7 +2,9 @@
 // container names (which the API server does not validate) cannot make a series megabytes long
 // or longer than a Prometheus `label_value_length_limit`; the status page shows more of the image.
 import { CheckResults } from '../../src/checks/results.js';
-import { reportSnapshot } from '../../src/http/image-report.js';
+import { parseImageQuery } from '../../src/http/image-query.js';
+import { selectReports } from '../../src/http/image-report.js';
+import { buildImageView } from '../../src/http/image-view.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { collect } from '../../src/http/packed-text.js';
@@ -43,7 +45,7 @@ test('a 1 MiB image string: bad_image_format, its label cut to 256 characters wi
   expect(text).toContain('k8s_image_availability_exporter_bad_image_format{namespace="n",kind="deployment",name="huge",container="c",image="r.example/app:vvv');
   expect(text.length).toBeLessThan(100_000);
 
-  const [report] = reportSnapshot(index, results).reports;
+  const [report] = selectReports(buildImageView(index, results), parseImageQuery(new URLSearchParams()), { results }).images;
   expect(report.status).toBe('bad_image_format');
   expect(report.image.length).toBeGreaterThan(4096);
   expect(report.image.length).toBeLessThan(4200);

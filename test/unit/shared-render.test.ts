@@ -1,10 +1,18 @@
 import { SharedRender } from '../../src/http/shared-render.js';
 
-function counter() {
+/** `renderMs`: how long each render takes on the injected clock. */
+function counter(renderMs = 0) {
   let clock = 0;
   let renders = 0;
-  const shared = new SharedRender(async () => `body ${++renders}`, 1000, () => clock);
-  return { shared, advance: (ms: number) => (clock += ms) };
+  let version = 0;
+  const shared = new SharedRender(
+    async () => {
+      clock += renderMs;
+      return `body ${++renders}`;
+    },
+    { keepUnchangedMs: 1000, now: () => clock, version: () => version },
+  );
+  return { shared, advance: (ms: number) => (clock += ms), change: () => version++ };
 }
 
 describe('shared rendering', () => {
@@ -21,6 +29,41 @@ describe('shared rendering', () => {
     advance(999);
     expect((await shared.acquire()).value).toBe('body 1');
     advance(1);
+    expect((await shared.acquire()).value).toBe('body 2');
+  });
+
+  test('what it shows changed (a new result, a workload) → the next request renders at once, inside the window', async () => {
+    const { shared, advance, change } = counter();
+    (await shared.acquire()).release();
+    advance(10);
+    change();
+    expect((await shared.acquire()).value).toBe('body 2');
+    advance(10);
+    expect((await shared.acquire()).value).toBe('body 2');
+  });
+
+  test('changes without pause → renders stay at least one render apart (at most half the time spent rendering)', async () => {
+    const { shared, advance, change } = counter(300);
+    (await shared.acquire()).release();
+    change();
+    advance(299);
+    expect((await shared.acquire()).value).toBe('body 1');
+    advance(1);
+    expect((await shared.acquire()).value).toBe('body 2');
+  });
+
+  test('a change during a render → that render is not taken for the changed content', async () => {
+    let version = 0;
+    let clock = 0;
+    const shared = new SharedRender(
+      () => {
+        version++; // the content changes while this render reads it
+        return `body ${version}`;
+      },
+      { keepUnchangedMs: 1000, now: () => clock, version: () => version },
+    );
+    (await shared.acquire()).release();
+    clock += 1;
     expect((await shared.acquire()).value).toBe('body 2');
   });
 
@@ -44,7 +87,7 @@ describe('shared rendering', () => {
     const shared = new SharedRender(() => {
       if (fail) throw new Error('render failed');
       return 'ok';
-    }, 1000);
+    }, { keepUnchangedMs: 1000 });
     await expect(shared.acquire()).rejects.toThrow('render failed');
     fail = false;
     expect((await shared.acquire()).value).toBe('ok');
