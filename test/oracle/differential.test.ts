@@ -13,6 +13,7 @@ import { BATCH_LABEL, NAMESPACE, scenarioObjects } from './pod-manifests.js';
 import type { PodSetup, Scenario } from './scenario-types.js';
 import { accessScenarios } from './scenarios-access.js';
 import { contentScenarios } from './scenarios-content.js';
+import { hostedScenarios } from './scenarios-hosted.js';
 
 const KUBELET_BOUND_MS = 60_000;
 const EXPORTER_BOUND_MS = 90_000;
@@ -30,7 +31,7 @@ export function agrees(kubelet: KubeletView, exporter: ExporterView): boolean {
 }
 
 function cases(): Case[] {
-  const all = [...accessScenarios, ...contentScenarios].flatMap((scenario) =>
+  const all = [...accessScenarios, ...hostedScenarios, ...contentScenarios].flatMap((scenario) =>
     (scenario.on === 'content' ? IMPLEMENTATIONS : (['distribution-2.8'] as Implementation[])).map((implementation) => ({ scenario, implementation, pod: `${scenario.id}-${SHORT[implementation]}` })),
   );
   // The rows whose kubelet pull may never end go first, so their bound overlaps the others' pulls.
