@@ -18,6 +18,7 @@ import { startTcpFront, type TcpFront } from '../support/tcp-front.js';
 import { createTestCa, issueRefusedServerCert } from '../support/test-ca.js';
 import * as failing from './failure-servers.js';
 import { startHosted, type Hosted } from './hosted-registries.js';
+import { startSeededRegistry, type SeededRegistry } from './seeded-registry.js';
 
 export type Implementation = 'distribution-2.8' | ImplementationName;
 export const IMPLEMENTATIONS: Implementation[] = ['distribution-2.8', 'distribution-v3', 'ggcr'];
@@ -49,6 +50,8 @@ export type Bed = {
   failures: Record<'hung' | 'internalError' | 'badGateway' | 'rateLimited' | 'redirect' | 'endlessBody', HostileServer>;
   /** Hosted registries' dialects in front of distribution 2.8's content (hosted-registries.ts). */
   hosted: Hosted;
+  /** The generated registry: seeds/<n>/app answers as planFor(n) says (seed-plan.ts). */
+  seeded: SeededRegistry;
   stop(): Promise<void>;
 };
 
@@ -93,10 +96,11 @@ export async function startBed(): Promise<Bed> {
     };
     const hosted = await startHosted(d28.host);
     for (const server of Object.values(hosted)) stops.push(() => server.stop());
+    const seeded = started(await startSeededRegistry(d28.host));
     const closedPort = `127.0.0.1:${await freePort()}`;
     const localhost = `localhost:${d28.host.split(':')[1]}`;
 
-    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host)];
+    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host), seeded.host];
     const nodeRegistries: NodeRegistry[] = [
       ...plain.map((host) => ({ host, plainHttp: true })),
       { host: tlsTrusted.host, caFile: tlsTrusted.caFile },
@@ -125,7 +129,7 @@ export async function startBed(): Promise<Bed> {
       'distribution-v3': { implementation: 'distribution-v3', host: v3.host, push: implementations['distribution-v3'].pushTarget },
       ggcr: { implementation: 'ggcr', host: ggcr.host, push: implementations.ggcr.pushTarget },
     };
-    return { api, node, exporter, content, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, hosted, stop };
+    return { api, node, exporter, content, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, hosted, seeded, stop };
   } catch (error) {
     await stop();
     throw error;
