@@ -195,6 +195,11 @@ export class RegistryClient {
         getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
       };
       const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest });
+      if (verdict?.kind === 'get-refused') {
+        const refused = this.result({ kind: 'reply', phase: 'manifest', httpStatus: verdict.reply.status, presentedCredentials: !!credential }, contentsReason(reference, verdict));
+        const retryAfter = verdict.reply.status === 429 ? retryAfterMs(header(verdict.reply, 'retry-after')) : undefined;
+        return retryAfter === undefined ? refused : { ...refused, retryAfterMs: retryAfter };
+      }
       if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
     }
     return result;

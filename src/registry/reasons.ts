@@ -4,6 +4,7 @@
 import { formatDuration } from '../duration.js';
 import type { IndexVerdict } from './index-platforms.js';
 import type { ContentsVerdict } from './image-contents.js';
+import { errorBodyOf } from './error-body.js';
 import type { ImageReference } from './reference.js';
 
 export const FAILURE_CLASSES = [
@@ -208,8 +209,24 @@ export function platformReason(reference: ImageReference, verdict: NonNullable<I
   );
 }
 
+/** What a refused GET of a manifest or config is, by its status. */
+function getRefusedFailure(status: number): FailureClass {
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'registry-error';
+  if (status === 401 || status === 403) return 'pull-denied';
+  return status === 404 ? 'manifest-absent' : 'unexpected-reply';
+}
+
 export function contentsReason(reference: ImageReference, verdict: NonNullable<ContentsVerdict>): Reason {
   const image = reference.normalized;
+  if (verdict.kind === 'get-refused') {
+    const { status } = verdict.reply;
+    const code = /^[A-Z_]{1,40}$/.exec(errorBodyOf(verdict.reply.body)?.code ?? '')?.[0];
+    return explain(
+      getRefusedFailure(status),
+      `the registry answers the HEAD of ${image}'s manifest but refuses the GET of its ${verdict.what} (${status}${code ? ` ${code}` : ''}), which the kubelet's pull makes: the pull fails`,
+    );
+  }
   if (verdict.kind === 'not-an-image') {
     return explain(
       'not-an-image',

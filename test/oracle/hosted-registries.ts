@@ -15,7 +15,7 @@ import { startNexusLike } from '../support/dialects/nexus.js';
 import { startQuayLike } from '../support/dialects/quay.js';
 import type { HostileServer } from '../support/hostile-server.js';
 
-export const HOSTED_NAMES = ['hub', 'ghcr', 'quay', 'ecr', 'gar', 'acr', 'harbor', 'gitlab', 'nexus', 'head405', 'head403'] as const;
+export const HOSTED_NAMES = ['hub', 'hubLimited', 'hubGetLimited', 'ghcr', 'quay', 'ecr', 'gar', 'acr', 'harbor', 'gitlab', 'nexus', 'nexus400', 'head405', 'head403'] as const;
 export type HostedName = (typeof HOSTED_NAMES)[number];
 export type Hosted = Record<HostedName, HostileServer>;
 
@@ -29,7 +29,7 @@ export const HOSTED_ACCOUNTS = {
   acr: { acradmin: { password: 'acr-admin-password', pull: ['team/*'] }, 'scoped-token': { password: 'scoped-password', pull: ['team/app-scoped'] } },
   harbor: { 'robot$shop+puller': { password: 'robot-secret', pull: ['shop/*'] }, 'robot$shop+pusher': { password: 'pusher-secret', pull: [] } },
   gitlab: { 'gitlab+deploy-token-1': { password: 'gldt-deploy-token', pull: ['group/project/*'] }, [GITLAB_FORBIDDEN]: { password: 'valid-password', pull: [] } },
-  nexus: { nexususer: { password: 'nexus-password', pull: ['team/*', 'nexus400/*'] } },
+  nexus: { nexususer: { password: 'nexus-password', pull: ['team/*'] } },
 } satisfies Partial<Record<HostedName, Policy['accounts']>>;
 
 const policy = (accounts: Policy['accounts'], anonymousPull: string[] = []): Policy => ({ accounts, anonymousPull });
@@ -37,7 +37,10 @@ const policy = (accounts: Policy['accounts'], anonymousPull: string[] = []): Pol
 export async function startHosted(target: string): Promise<Hosted> {
   const servers: Partial<Hosted> = {};
   const starts: Record<HostedName, () => Promise<HostileServer>> = {
-    hub: () => startDockerHubLike(target, policy(HOSTED_ACCOUNTS.hub, ['library/*', DOCKER_HUB_LIMITED, DOCKER_HUB_GET_LIMITED])),
+    hub: () => startDockerHubLike(target, policy(HOSTED_ACCOUNTS.hub, ['library/*'])),
+    // Hosts of their own: the exporter pauses every check of a host for its Retry-After.
+    hubLimited: () => startDockerHubLike(target, policy(HOSTED_ACCOUNTS.hub, [DOCKER_HUB_LIMITED])),
+    hubGetLimited: () => startDockerHubLike(target, policy(HOSTED_ACCOUNTS.hub, [DOCKER_HUB_GET_LIMITED])),
     ghcr: () => startGhcrLike(target, policy(HOSTED_ACCOUNTS.ghcr, ['ghpublic/*'])),
     quay: () => startQuayLike(target, policy(HOSTED_ACCOUNTS.quay, ['quaypublic/*'])),
     ecr: () => startEcrLike(target, { valid: [HOSTED_ACCOUNTS.ecr.AWS.password], expired: [HOSTED_ACCOUNTS.ecr.expired.password] }),
@@ -46,6 +49,8 @@ export async function startHosted(target: string): Promise<Hosted> {
     harbor: () => startHarborLike(target, policy(HOSTED_ACCOUNTS.harbor, ['library/*'])),
     gitlab: () => startGitLabLike(target, policy(HOSTED_ACCOUNTS.gitlab, ['group/public/*'])),
     nexus: () => startNexusLike(target, policy(HOSTED_ACCOUNTS.nexus)),
+    // A connector of its own: a host answers every anonymous request alike.
+    nexus400: () => startNexusLike(target, policy(HOSTED_ACCOUNTS.nexus), { anonymous400: true }),
     head405: () => startHeadNotAllowed(target),
     head403: () => startHeadForbidden(target),
   };

@@ -25,8 +25,8 @@ export type BearerDialect = {
   quirk?(req: IncomingMessage, res: ServerResponse, route: Exclude<Route, { kind: 'ping' | 'other' }>, target: string): boolean;
   /** Whether the challenge names the scope (most do). */
   scopeInChallenge?: boolean;
-  /** The token endpoint serves GET only: a POST is answered 405 (containerd then asks by GET). */
-  tokenGetOnly?: boolean;
+  /** The token endpoint serves GET only: a POST is answered with this status (containerd asks by GET after a 404 or 405). */
+  tokenGetOnly?: 404 | 405;
 };
 
 export const challengeOf = (dialect: BearerDialect, host: string, repo?: string, error?: string) =>
@@ -37,15 +37,17 @@ export function startBearerDialect(target: string, policy: Policy, dialect: Bear
   return startFront(async (req, res, host) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
     if (url.pathname === dialect.realmPath) {
-      if (dialect.tokenGetOnly && req.method === 'POST') return json(res, 405, { message: 'The method is not allowed for the requested URL.' });
+      if (dialect.tokenGetOnly && req.method === 'POST') return json(res, dialect.tokenGetOnly, { message: 'The method is not allowed for the requested URL.' });
       const asked = await tokenRequest(req, url);
       const user = authority.login(asked.credentials);
       if (user === 'refused') return dialect.badCredentials(res);
       const account = user === 'anonymous' ? undefined : user;
       const repos = asked.scopes.map((scope) => /^repository:(.+):[a-z,*]+$/.exec(scope)?.[1]).filter((repo): repo is string => !!repo);
       if (dialect.tokenRefusal?.(res, account, repos, authority)) return;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify(dialect.tokenBody(authority.issue(account, asked.scopes))));
+      const token = authority.issue(account, asked.scopes);
+      // The OAuth2 reply to a POST carries access_token (docs/spec/auth/oauth.md; containerd's
+      // FetchTokenWithOAuth requires it): no product's documentation says otherwise.
+      return json(res, 200, asked.method === 'POST' ? { ...dialect.tokenBody(token), access_token: token } : dialect.tokenBody(token));
     }
     const where = route(req.url);
     const token = bearerToken(req.headers.authorization);

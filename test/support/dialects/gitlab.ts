@@ -15,6 +15,8 @@ export function startGitLabLike(target: string, policy: Policy): Promise<Hostile
     // the GitLab API URL to the Docker client to validate credentials").
     realmPath: '/jwt/auth',
     service: () => 'container_registry',
+    // Routed for GET only (config/routes.rb: `get 'jwt/auth' => 'jwt#auth'`): a POST finds no route, 404.
+    tokenGetOnly: 404,
     // JwtController#auth renders `{ token: … }` only (app/controllers/jwt_controller.rb).
     tokenBody: (token) => ({ token }),
     // Wrong credentials: Rails' HTTP Basic refusal, 401 `HTTP Basic: Access denied.` (the words GitLab

@@ -3,10 +3,11 @@
 import type { HostileServer } from '../hostile-server.js';
 import { Authority, basicCredentials, bodyless, errors, forward, route, startFront, type Policy } from './front.js';
 
-/** Repositories whose anonymous manifest requests get Nexus's 400 instead of a 401 challenge. */
-export const NEXUS_400 = 'nexus400/*';
-
-export function startNexusLike(target: string, policy: Policy): Promise<HostileServer> {
+/**
+ * `anonymous400`: the connector answers requests without Authorization 400 instead of a 401
+ * challenge, as some versions did (below).
+ */
+export function startNexusLike(target: string, policy: Policy, options: { anonymous400?: boolean } = {}): Promise<HostileServer> {
   const authority = new Authority(policy);
   return startFront((req, res) => {
     const where = route(req.url);
@@ -15,10 +16,10 @@ export function startNexusLike(target: string, policy: Policy): Promise<HostileS
     const user = authority.login(credentials);
     const repo = where.kind === 'ping' ? '' : where.repo;
     if (user !== 'refused' && (where.kind === 'ping' ? user !== 'anonymous' : authority.mayPull(user === 'anonymous' ? undefined : user, repo))) return forward(target, req, res);
-    // Some versions answer a manifest request without Authorization 400 with code UNAUTHORIZED and
+    // Some versions answer a request without Authorization 400 with code UNAUTHORIZED and
     // "[ERROR-400] DOCKER Either Authorization header is missing or invalid", no challenge
-    // (GoogleContainerTools/jib#2898).
-    if (user === 'anonymous' && where.kind === 'manifest' && repo.startsWith(NEXUS_400.slice(0, -1))) {
+    // (GoogleContainerTools/jib#2898: "previously the server sent 401 instead of 400").
+    if (user === 'anonymous' && options.anonymous400) {
       const headers = { 'docker-distribution-api-version': 'registry/2.0' };
       return bodyless(req, res, 400, headers, () => errors(res, 400, 'UNAUTHORIZED', '[ERROR-400] DOCKER Either Authorization header is missing or invalid', headers));
     }

@@ -12,7 +12,7 @@ export function startQuayLike(target: string, policy: Policy): Promise<HostileSe
     realmPath: '/v2/auth',
     service: () => 'quay.io',
     // generate_registry_jwt is routed for GET only (Flask's default methods): a POST is 405.
-    tokenGetOnly: true,
+    tokenGetOnly: 405,
     // It answers `jsonify({"token": …})`, with no access for what the caller may not pull
     // (_authorize_or_downscope_request grants pull only to readers or on public repositories).
     tokenBody: (token) => ({ token }),
