@@ -8,7 +8,7 @@ import { BearerTokens, type Authorization } from './bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './error-body.js';
 import { ProvenAccess } from './proven-access.js';
 import { classify, type Outcome } from './classify.js';
-import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
+import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './registry-text.js';
 import type { Credential } from './credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './reference.js';
@@ -18,6 +18,7 @@ import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptio
 import { IndexPlatforms, ownPlatform } from './index-platforms.js';
 import { ImageContents } from './image-contents.js';
 import { TokenRefused } from './token-fetch.js';
+import { containerdTakesAsManifest, mediaTypeOf } from './pullable-media-type.js';
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -178,6 +179,7 @@ export class RegistryClient {
       this.hostAuth.set(host, { scheme: 'none' });
     }
     const result = await this.interpretManifestReply(host, reference, reply, credential, sent?.header, secrets, tokenIssued && !!credential);
+    if (result.status === 'available' && !containerdTakesAsManifest(result.mediaType)) return this.result({ kind: 'protocol' }, mediaTypeReason(reference, registryText(mediaTypeOf(result.mediaType), 100)));
     if (result.status === 'available' && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
       // Read once per index digest: whether it holds an image for the nodes' platform, as containerd's pull requires.
       const requests = {

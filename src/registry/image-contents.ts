@@ -8,8 +8,8 @@
 // config once per digest (both are immutable; a GET of a manifest counts as a pull on Docker Hub)
 // and asks again whether the config blob still exists after an hour. A registry that answers the
 // manifest's HEAD but refuses its GET or the config's GET with an HTTP status (Docker Hub over its
-// pull rate limit: a HEAD is not a pull, the GET is) fails the kubelet's pull with that status:
-// the check does too, and asks again at the next check.
+// pull rate limit: a HEAD is not a pull, the GET is), or breaks its body off, fails the kubelet's
+// pull: the check fails too, and asks again at the next check.
 import type { Reply } from './transport.js';
 
 export type ContentsVerdict =
@@ -29,7 +29,7 @@ const refuses = (reply: Reply | undefined) => reply !== undefined && (reply.stat
 
 const MAX_REMEMBERED = 10_000;
 const CONFIG_BELIEVED_MS = 60 * 60_000;
-/** A manifest that could not be read (a registry whose GET fails where its HEAD works) is not asked again for this long. */
+/** A manifest whose body is not one (no config digest, not JSON) is not asked again for this long. */
 const UNREADABLE_MS = 60 * 60_000;
 
 /** containerd's images.IsLayerType: OCI layers of any compression, Docker rootfs diffs (foreign ones included). */
@@ -57,9 +57,9 @@ export class ImageContents {
   /**
    * Whether the manifest unpacks on a node. Without a digest from the registry the manifest is read
    * at every check, as containerd does (resolver.go GETs a manifest whose HEAD names no digest), and
-   * a failed read is the check's failure; otherwise a GET refused with an HTTP status is the check's
-   * failure (asked again at the next check), and what cannot be read otherwise (no answer, not a
-   * manifest) leaves the check available and is asked again after an hour.
+   * a failed read is the check's failure. Otherwise a GET refused with an HTTP status or broken off
+   * is the check's failure too (asked again at the next check), as containerd's pull GETs both; a
+   * body that is not a manifest leaves the check available and is asked again after an hour.
    */
   async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string }): Promise<ContentsVerdict> {
     const { repository, reference, digest } = where;
@@ -67,11 +67,8 @@ export class ImageContents {
     if (read && read.config === undefined && (read.retryAt ?? 0) < Date.now()) read = undefined;
     if (!read) {
       let fresh: { read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined;
-      try {
-        fresh = await this.read(requests, repository, digest ?? reference);
-      } catch (error) {
-        if (!digest) throw error;
-      }
+      // A GET that breaks off (no answer, a body cut short) fails containerd's pull as it fails this check.
+      fresh = await this.read(requests, repository, digest ?? reference);
       if (fresh && 'kind' in fresh) return fresh;
       if (!digest) return fresh?.configMissing ? { kind: 'config-missing', digest: fresh.read.config! } : fresh?.read.verdict;
       read = fresh?.read ?? { verdict: undefined, retryAt: Date.now() + UNREADABLE_MS };
@@ -101,7 +98,7 @@ export class ImageContents {
     }
     if (!manifest) return undefined;
     const configPath = `/v2/${repository}/blobs/${manifest.config}`;
-    const config = await requests.getBlob(configPath).catch(() => undefined);
+    const config = await requests.getBlob(configPath);
     if (config?.status === 404) return { read: { config: manifest.config, verdict: undefined }, configMissing: true };
     if (refuses(config)) return { kind: 'get-refused', what: 'config', path: configPath, reply: config! };
     if (config?.status !== 200 || config.body === undefined) return undefined;

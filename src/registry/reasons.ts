@@ -236,6 +236,13 @@ export function contentsReason(reference: ImageReference, verdict: NonNullable<C
   return explain('config-absent', `the config blob ${verdict.digest} of ${image} is not in the registry (404): the kubelet's pull fails with "not found"`);
 }
 
+export function mediaTypeReason(reference: ImageReference, mediaType: string): Reason {
+  return explain(
+    'unexpected-reply',
+    `the registry labels ${reference.normalized}'s manifest ${mediaType ? `"${mediaType}"` : 'with no Content-Type'}, which containerd does not take for a manifest: it fetches the digest from /blobs/ and cannot unpack it, so the kubelet's pull fails ("not found" or "unexpected media type")`,
+  );
+}
+
 export function manifestReason(reply: ManifestReply): Reason {
   const { httpStatus: code, host, repository, reference } = reply;
   const who = reply.credentialsFrom ? `with credentials from ${reply.credentialsFrom}` : 'anonymously';

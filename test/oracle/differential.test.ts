@@ -14,6 +14,7 @@ import type { PodSetup, Scenario } from './scenario-types.js';
 import { accessScenarios } from './scenarios-access.js';
 import { contentScenarios } from './scenarios-content.js';
 import { hostedScenarios } from './scenarios-hosted.js';
+import { seedFindingScenarios } from './scenarios-seed-findings.js';
 import { seedRange, seedScenarios } from './scenarios-seeds.js';
 
 const KUBELET_BOUND_MS = 60_000;
@@ -35,7 +36,7 @@ export function agrees(kubelet: KubeletView, exporter: ExporterView): boolean {
 const ONLY_SEEDS = process.env.ORACLE_ONLY === 'seeds';
 
 function cases(): Case[] {
-  const table = ONLY_SEEDS ? [] : [...accessScenarios, ...hostedScenarios, ...contentScenarios];
+  const table = ONLY_SEEDS ? [] : [...accessScenarios, ...hostedScenarios, ...seedFindingScenarios, ...contentScenarios];
   const all = [...table, ...seedScenarios()].flatMap((scenario) =>
     (scenario.on === 'content' ? IMPLEMENTATIONS : (['distribution-2.8'] as Implementation[])).map((implementation) => ({ scenario, implementation, pod: `${scenario.id}-${SHORT[implementation]}` })),
   );

@@ -14,12 +14,22 @@ const REDIRECTED = '/redirected';
 export type SeededRegistry = HostileServer & {
   /** Tells the server which blob of seed `n` is its config, the one `plan.config` applies to. */
   expectConfig(seed: number, digest: string): void;
+  /** Serves pinned/<name>/app as `plan` says (the fixed rows a seed's disagreement became); its config blob is `configDigest`. */
+  pin(name: string, plan: SeedPlan, configDigest: string): void;
 };
 
-const seedOf = (repo: string) => Number(/^seeds\/(\d+)\/app$/.exec(repo)?.[1] ?? NaN);
+/** The number of seeds/<n>/app, or of the plan pinned for pinned/<name>/app. */
+const seedOf = (repo: string, pinnedNumbers: Map<string, number>) => {
+  const pinned = /^pinned\/([a-z0-9-]+)\/app$/.exec(repo)?.[1];
+  return pinned !== undefined ? (pinnedNumbers.get(pinned) ?? NaN) : Number(/^seeds\/(\d+)\/app$/.exec(repo)?.[1] ?? NaN);
+};
 
 export async function startSeededRegistry(target: string): Promise<SeededRegistry> {
   const configs = new Map<number, string>();
+  /** Pinned plans go by negative numbers, apart from every seed. */
+  const pinnedNumbers = new Map<string, number>();
+  const pinnedPlans = new Map<number, SeedPlan>();
+  const planOf = (seed: number) => pinnedPlans.get(seed) ?? planFor(seed);
   /** Token → the seed whose repository it may pull. */
   const tokens = new Map<string, number>();
   let issued = 0;
@@ -29,9 +39,9 @@ export async function startSeededRegistry(target: string): Promise<SeededRegistr
     if (url.pathname === '/token') return token(req, res, url);
     const where = route(req.url);
     if (where.kind !== 'manifest' && where.kind !== 'blob') return forward(target, req, res);
-    const seed = seedOf(where.repo);
+    const seed = seedOf(where.repo, pinnedNumbers);
     if (Number.isNaN(seed)) return forward(target, req, res);
-    const plan = planFor(seed);
+    const plan = planOf(seed);
     if (plan.delayMs) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
     const challenge = refusal(plan, req, host, where.repo);
     if (challenge) {
@@ -45,12 +55,12 @@ export async function startSeededRegistry(target: string): Promise<SeededRegistr
   /** The token endpoint: right credentials pull their seed, anonymous ones only where the plan says. */
   async function token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const scope = url.searchParams.get('scope') ?? '';
-    const seed = seedOf(/^repository:(.+):pull$/.exec(scope)?.[1] ?? '');
-    const plan = Number.isNaN(seed) ? undefined : planFor(seed);
+    const seed = seedOf(/^repository:(.+):pull$/.exec(scope)?.[1] ?? '', pinnedNumbers);
+    const plan = Number.isNaN(seed) ? undefined : planOf(seed);
     if (req.method === 'POST' && plan && plan.tokenPost !== 'oauth2') return json(res, plan.tokenPost, { errors: [{ code: 'UNSUPPORTED', message: 'use GET' }] });
     const asked = await tokenRequest(req, url);
-    const askedSeed = seedOf(/^repository:(.+):pull$/.exec(asked.scopes[0] ?? '')?.[1] ?? '');
-    const askedPlan = Number.isNaN(askedSeed) ? undefined : planFor(askedSeed);
+    const askedSeed = seedOf(/^repository:(.+):pull$/.exec(asked.scopes[0] ?? '')?.[1] ?? '', pinnedNumbers);
+    const askedPlan = Number.isNaN(askedSeed) ? undefined : planOf(askedSeed);
     const right = asked.credentials?.user === SEED_USER.user && asked.credentials.password === SEED_USER.password;
     if (asked.credentials && !right) return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'wrong credentials' }] });
     const value = `seed-token-${++issued}`;
@@ -71,7 +81,16 @@ export async function startSeededRegistry(target: string): Promise<SeededRegistr
     return `${plan.scheme} realm="http://${host}/token",service="seeded",scope="repository:${repo}:pull"${presented !== undefined ? ',error="insufficient_scope"' : ''}`;
   }
 
-  return { ...server, expectConfig: (seed, digest) => void configs.set(seed, digest) };
+  return {
+    ...server,
+    expectConfig: (seed, digest) => void configs.set(seed, digest),
+    pin(name, plan, configDigest) {
+      const number = -(pinnedNumbers.size + 1);
+      pinnedNumbers.set(name, number);
+      pinnedPlans.set(number, { ...plan, seed: number });
+      configs.set(number, configDigest);
+    },
+  };
 }
 
 /** Sends `answer`: the registry's own reply, or one changed as the plan says. */

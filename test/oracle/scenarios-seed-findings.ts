@@ -1,0 +1,34 @@
+// The generated run's disagreements, each kept as a fixed row once the exporter was fixed: the
+// seed's decisive answer, pinned on the generated registry (pinned/<id>/app), everything else plain.
+import { pushManifest } from '../support/image-push.js';
+import { buildImage } from '../support/image-content.js';
+import type { Bed } from './bed.js';
+import type { Answer, SeedPlan } from './seed-plan.js';
+import type { Scenario } from './scenario-types.js';
+
+const CONTENT: Answer = { kind: 'content' };
+const PLAIN: SeedPlan = { seed: 0, format: 'docker', reference: 'tag', auth: 'none', scheme: '', anonymousPull: false, tokenPost: 'oauth2', tokenField: 'token', secret: 'none', head: CONTENT, get: CONTENT, config: CONTENT, delayMs: 0 };
+
+function pinned(id: string, what: string, found: string, answers: Partial<Pick<SeedPlan, 'head' | 'get' | 'config'>>): Scenario {
+  return {
+    id,
+    category: 'failure',
+    what: `${what} (found by ${found})`,
+    kubelet: 'not pulled',
+    on: 'distribution-2.8',
+    setup: async (bed: Bed) => {
+      const repo = `pinned/${id}/app`;
+      const image = buildImage('docker', { os: 'linux', architecture: 'amd64' });
+      await pushManifest(bed.content['distribution-2.8'].push, repo, 'v1', image.manifest, image.blobs);
+      bed.seeded.pin(id, { ...PLAIN, ...answers }, image.blobs[0].digest);
+      return { image: `${bed.seeded.host}/${repo}:v1` };
+    },
+  };
+}
+
+export const seedFindingScenarios: Scenario[] = [
+  pinned('manifest-get-cut-short', "the manifest's GET announces its length and breaks off halfway", 'seeds 2 and 5', { get: { kind: 'truncated-body' } }),
+  pinned('config-get-cut-short', "the config blob's GET announces its length and breaks off halfway", 'seed 23', { config: { kind: 'truncated-body' } }),
+  pinned('manifest-labelled-json', 'the HEAD labels the manifest application/json (containerd fetches it from /blobs/)', 'seed 21', { head: { kind: 'content-type', value: 'application/json' } }),
+  pinned('manifest-unlabelled', 'the HEAD names no Content-Type', 'seed 21', { head: { kind: 'content-type', value: '' } }),
+];
