@@ -35,10 +35,12 @@ export function startDockerHubLike(target: string, policy: Policy): Promise<Host
       const headers = { 'www-authenticate': tokenPresented ? `${challenge},error="insufficient_scope"` : challenge, 'docker-distribution-api-version': 'registry/2.0', ...RATE_LIMIT_HEADERS };
       bodyless(req, res, 401, headers, () => errors(res, 401, 'UNAUTHORIZED', 'authentication required', headers, [{ Type: 'repository', Class: '', Name: repo, Action: 'pull' }]));
     },
-    // Over the limit: 429 TOOMANYREQUESTS with the upgrade link (docs.docker.com/docker-hub/usage/pulls,
-    // "Pull rate limit reached") and Retry-After (docker/docs#22916). A HEAD does not count as a pull
-    // (docs: "HEAD requests ... aren't counted"), so for DOCKER_HUB_GET_LIMITED it still answers 200
-    // with the headers, and only the GET that fetches the manifest is refused.
+    // Over the limit: 429 with "toomanyrequests: You have reached your pull rate limit. You may
+    // increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"
+    // (containers/image#1078) and Retry-After (docker/docs#22916). A GET of a manifest counts as a
+    // pull and a HEAD does not (the same pull request: containers/image moved its digest lookup to
+    // HEAD for that), so for DOCKER_HUB_GET_LIMITED the HEAD still answers 200 with the headers, and
+    // only the GET that fetches the manifest is refused.
     quirk: (req, res, where) => {
       const limited = where.kind === 'manifest' && (matches([DOCKER_HUB_LIMITED], where.repo) || (req.method === 'GET' && matches([DOCKER_HUB_GET_LIMITED], where.repo)));
       if (!limited) return false;
