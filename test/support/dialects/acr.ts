@@ -15,6 +15,7 @@ export function startAcrLike(target: string, policy: Policy): Promise<HostileSer
     // GET /oauth2/token with Basic answers `{"access_token": …}` (the same page, and
     // richlander/container-registry-api acr.md reads `.access_token`).
     tokenBody: (token) => ({ access_token: token }),
+    // A wrong password at the token endpoint: 401; its words are not documented, the 401's above are reused.
     badCredentials: (res) => errors(res, 401, 'UNAUTHORIZED', AUTH_REQUIRED),
     // 401 UNAUTHORIZED "authentication required, visit https://aka.ms/acr/authorization …" with the
     // access detail (the same page; learn.microsoft.com troubleshoot "authentication-required").

@@ -14,6 +14,7 @@ export function startArtifactRegistryLike(target: string, policy: Policy): Promi
     realmPath: '/v2/token',
     service: (host) => host,
     tokenBody: (token) => ({ token, access_token: token, expires_in: 3600 }),
+    // An invalid access token: 401 (its words are not documented; these are this stand-in's).
     badCredentials: (res) => errors(res, 401, 'UNAUTHORIZED', 'failed authentication'),
     // Valid credentials without the permission: the token endpoint itself answers 403 DENIED
     // `Permission "artifactregistry.repositories.downloadArtifacts" denied on resource "projects/…/repositories/…" (or it may not exist)`

@@ -13,7 +13,8 @@ export function startHarborLike(target: string, policy: Policy): Promise<Hostile
   return startFront(async (req, res, host) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
     if (url.pathname === '/service/token') {
-      // The token service (core/service/token): wrong credentials 401; otherwise a token for the subject.
+      // The token service (core/service/token): wrong credentials 401 (the words are this stand-in's);
+      // otherwise a token for the subject, whatever it may pull, checked per request below.
       const asked = await tokenRequest(req, url);
       const user = authority.login(asked.credentials);
       if (user === 'refused') return errors(res, 401, 'UNAUTHORIZED', 'authentication required');

@@ -16,7 +16,8 @@ export function startQuayLike(target: string, policy: Policy): Promise<HostileSe
     // It answers `jsonify({"token": …})`, with no access for what the caller may not pull
     // (_authorize_or_downscope_request grants pull only to readers or on public repositories).
     tokenBody: (token) => ({ token }),
-    // Credentials sent but invalid: `raise InvalidLogin(...)`, a 401 UNAUTHORIZED (endpoints/v2/errors.py).
+    // Credentials sent but invalid: `raise InvalidLogin(auth_result.error_message)`, 401 UNAUTHORIZED
+    // (endpoints/v2/errors.py) with the credential check's words.
     badCredentials: (res) => errors(res, 401, 'UNAUTHORIZED', 'Invalid Username or Password'),
     // A private repository asked anonymously, or with an account without read: 401 UNAUTHORIZED
     // "access to the requested resource is not authorized" (hpe-storage/csi-driver#288,
