@@ -8,6 +8,7 @@ import { DOCKER_HUB_GET_LIMITED, DOCKER_HUB_LIMITED, startDockerHubLike } from '
 import { startEcrLike } from '../support/dialects/ecr.js';
 import type { Policy } from '../support/dialects/front.js';
 import { startGhcrLike } from '../support/dialects/ghcr.js';
+import { startGitHubPackagesLike } from '../support/dialects/github-packages.js';
 import { GITLAB_FORBIDDEN, startGitLabLike } from '../support/dialects/gitlab.js';
 import { startHarborLike } from '../support/dialects/harbor.js';
 import { startHeadForbidden } from '../support/dialects/head-refused.js';
@@ -15,7 +16,7 @@ import { startNexusLike } from '../support/dialects/nexus.js';
 import { startQuayLike } from '../support/dialects/quay.js';
 import type { HostileServer } from '../support/hostile-server.js';
 
-export const HOSTED_NAMES = ['hub', 'hubLimited', 'hubGetLimited', 'ghcr', 'quay', 'ecr', 'gar', 'acr', 'harbor', 'gitlab', 'nexus', 'nexus400', 'head405', 'head403'] as const;
+export const HOSTED_NAMES = ['hub', 'hubLimited', 'hubGetLimited', 'ghcr', 'quay', 'ecr', 'gar', 'acr', 'harbor', 'gitlab', 'nexus', 'nexus400', 'githubPackages', 'head405', 'head403'] as const;
 export type HostedName = (typeof HOSTED_NAMES)[number];
 export type Hosted = Record<HostedName, HostileServer>;
 
@@ -30,6 +31,7 @@ export const HOSTED_ACCOUNTS = {
   harbor: { 'robot$shop+puller': { password: 'robot-secret', pull: ['shop/*'] }, 'robot$shop+pusher': { password: 'pusher-secret', pull: [] } },
   gitlab: { 'gitlab+deploy-token-1': { password: 'gldt-deploy-token', pull: ['group/project/*'] }, [GITLAB_FORBIDDEN]: { password: 'valid-password', pull: [] } },
   nexus: { nexususer: { password: 'nexus-password', pull: ['team/*'] } },
+  githubPackages: { octocat: { password: 'ghp_packages_token', pull: ['octocat/*'] } },
 } satisfies Partial<Record<HostedName, Policy['accounts']>>;
 
 const policy = (accounts: Policy['accounts'], anonymousPull: string[] = []): Policy => ({ accounts, anonymousPull });
@@ -51,6 +53,7 @@ export async function startHosted(target: string): Promise<Hosted> {
     nexus: () => startNexusLike(target, policy(HOSTED_ACCOUNTS.nexus)),
     // A connector of its own: a host answers every anonymous request alike.
     nexus400: () => startNexusLike(target, policy(HOSTED_ACCOUNTS.nexus), { anonymous400: true }),
+    githubPackages: () => startGitHubPackagesLike(target, policy(HOSTED_ACCOUNTS.githubPackages)),
     head405: () => startHeadNotAllowed(target),
     head403: () => startHeadForbidden(target),
   };

@@ -71,6 +71,7 @@ export const hostedScenarios: Scenario[] = [
   hosted('nexus-no-secret', 'not pulled', 'Nexus: the capitalised BASIC challenge without a secret', 'nexus', 'team/app-nosecret'),
   hosted('nexus-400', 'not pulled', 'Nexus: 400 "[ERROR-400] DOCKER Either Authorization header is missing or invalid" instead of a challenge', 'nexus400', 'team/app-400'),
   hosted('nexus-400-with-secret', 'not pulled', 'Nexus: the 400 without a challenge, with a right secret (containerd sends credentials only when challenged)', 'nexus400', 'team/app-400-secret', account('nexus', 'nexususer')),
+  hosted('github-packages-404', 'not pulled', 'docker.pkg.github.com (2019): 401 on /v2/ only, 404 to an anonymous manifest request; the right secret is never asked for', 'githubPackages', 'octocat/repo/app', account('githubPackages', 'octocat')),
   hosted('head-405', 'pulled', 'HEAD of a manifest 405, GET works (distribution before 2.3)', 'head405', 'head/app'),
   hosted('head-403', 'not pulled', 'HEAD of a manifest 403, GET works (registry.centos.org)', 'head403', 'head/app-403'),
 ];
