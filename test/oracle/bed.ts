@@ -18,7 +18,7 @@ import { startTcpFront, type TcpFront } from '../support/tcp-front.js';
 import { createTestCa, issueRefusedServerCert } from '../support/test-ca.js';
 import * as failing from './failure-servers.js';
 import { startHosted, type Hosted } from './hosted-registries.js';
-import { startSeededRegistry, type SeededRegistry } from './seeded-registry.js';
+import { seededRegistries, type SeededRegistries } from './seeded-registry.js';
 
 export type Implementation = 'distribution-2.8' | ImplementationName;
 export const IMPLEMENTATIONS: Implementation[] = ['distribution-2.8', 'distribution-v3', 'ggcr'];
@@ -50,8 +50,8 @@ export type Bed = {
   failures: Record<'hung' | 'internalError' | 'badGateway' | 'rateLimited' | 'redirect' | 'endlessBody', HostileServer>;
   /** Hosted registries' dialects in front of distribution 2.8's content (hosted-registries.ts). */
   hosted: Hosted;
-  /** The generated registry: seeds/<n>/app answers as planFor(n) says (seed-plan.ts). */
-  seeded: SeededRegistry;
+  /** The generated registries, one host per seed (seed-plan.ts), started by the rows that need them. */
+  seeded: SeededRegistries;
   stop(): Promise<void>;
 };
 
@@ -96,11 +96,10 @@ export async function startBed(): Promise<Bed> {
     };
     const hosted = await startHosted(d28.host);
     for (const server of Object.values(hosted)) stops.push(() => server.stop());
-    const seeded = started(await startSeededRegistry(d28.host));
     const closedPort = `127.0.0.1:${await freePort()}`;
     const localhost = `localhost:${d28.host.split(':')[1]}`;
 
-    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host), seeded.host];
+    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host)];
     const nodeRegistries: NodeRegistry[] = [
       ...plain.map((host) => ({ host, plainHttp: true })),
       { host: tlsTrusted.host, caFile: tlsTrusted.caFile },
@@ -112,6 +111,7 @@ export async function startBed(): Promise<Bed> {
     ];
     const node = await startNode(api, nodeRegistries, { parallelImagePulls: true, unthrottledPulls: true });
     stops.push(() => node.stop());
+    const seeded = started(seededRegistries(d28.host, (host) => node.runtime.addRegistry({ host, plainHttp: true })));
     const exporter = started(
       await startExporter({
         kubeconfig: api.kubeconfigPath,

@@ -1,5 +1,5 @@
 // The generated run's disagreements, each kept as a fixed row once the exporter was fixed: the
-// seed's decisive answer, pinned on the generated registry (pinned/<id>/app), everything else plain.
+// seed's decisive answer, pinned on a generated registry of its own, everything else plain.
 import { pushManifest } from '../support/image-push.js';
 import { buildImage } from '../support/image-content.js';
 import type { Bed } from './bed.js';
@@ -20,8 +20,8 @@ function pinned(id: string, what: string, found: string, answers: Partial<Pick<S
       const repo = `pinned/${id}/app`;
       const image = buildImage('docker', { os: 'linux', architecture: 'amd64' });
       await pushManifest(bed.content['distribution-2.8'].push, repo, 'v1', image.manifest, image.blobs);
-      bed.seeded.pin(id, { ...PLAIN, ...answers }, image.blobs[0].digest);
-      return { image: `${bed.seeded.host}/${repo}:v1` };
+      const host = await bed.seeded.start({ ...PLAIN, ...answers }, image.blobs[0].digest);
+      return { image: `${host}/${repo}:v1` };
     },
   };
 }

@@ -35,8 +35,7 @@ function seedRow(seed: number): Scenario {
       const repo = `seeds/${seed}/app`;
       const image = buildImage(plan.format, { os: 'linux', architecture: 'amd64' });
       const digest = await pushManifest(bed.content['distribution-2.8'].push, repo, 'v1', image.manifest, image.blobs);
-      bed.seeded.expectConfig(seed, image.blobs[0].digest);
-      const host = bed.seeded.host;
+      const host = await bed.seeded.start(plan, image.blobs[0].digest);
       const reference = plan.reference === 'digest' ? `@${digest}` : plan.reference === 'missing-tag' ? ':v2' : ':v1';
       const login = plan.secret === 'none' ? undefined : plan.secret === 'right' ? SEED_USER : { user: SEED_USER.user, password: 'not-the-password' };
       return { image: `${host}/${repo}${reference}`, ...(login && { secrets: [dockerConfigJson('s', { [host]: login })], pullSecrets: ['s'] }) };
