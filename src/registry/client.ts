@@ -186,23 +186,23 @@ export class RegistryClient {
         getIndex: (indexPath: string) => this.send(host, 'index', indexPath, sent?.header),
         headManifest: (childPath: string) => this.manifestRequest(host, childPath, sent?.header),
       };
-      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest };
+      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) };
       const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
       if (this.readPlatforms) result.platforms = platforms;
-      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
+      if (verdict) return this.result(verdict.kind === 'mislabelled' ? { kind: 'protocol' } : { kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
     } else if (result.status === 'available') {
       // Read once per digest: whether containerd can unpack it (an artifact, a signature or a chart cannot).
       const requests = {
         getManifest: (manifestPath: string) => this.send(host, 'index', manifestPath, sent?.header),
         getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
       };
-      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest });
+      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) });
       if (verdict?.kind === 'get-refused') {
         const refused = this.result({ kind: 'reply', phase: 'manifest', httpStatus: verdict.reply.status, presentedCredentials: !!credential }, contentsReason(reference, verdict));
         const retryAfter = verdict.reply.status === 429 ? retryAfterMs(header(verdict.reply, 'retry-after')) : undefined;
         return retryAfter === undefined ? refused : { ...refused, retryAfterMs: retryAfter };
       }
-      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
+      if (verdict) return this.result(verdict.kind === 'mislabelled' ? { kind: 'protocol' } : { kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
     }
     return result;
   }

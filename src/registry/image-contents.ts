@@ -10,12 +10,14 @@
 // manifest's HEAD but refuses its GET or the config's GET with an HTTP status (Docker Hub over its
 // pull rate limit: a HEAD is not a pull, the GET is), or breaks its body off, fails the kubelet's
 // pull: the check fails too, and asks again at the next check.
+import { mediaTypeMismatch } from './media-type-match.js';
 import type { Reply } from './transport.js';
 
 export type ContentsVerdict =
   | { kind: 'not-an-image'; layers: number; imageLayers: number; diffIds: number; configType: string }
   | { kind: 'config-missing'; digest: string }
   | { kind: 'get-refused'; what: 'manifest' | 'config'; path: string; reply: Reply }
+  | { kind: 'mislabelled'; error: string }
   | undefined;
 
 /** How to ask the image's registry, with the check's scheme and authorization. */
@@ -61,14 +63,14 @@ export class ImageContents {
    * is the check's failure too (asked again at the next check), as containerd's pull GETs both; a
    * body that is not a manifest leaves the check available and is asked again after an hour.
    */
-  async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string }): Promise<ContentsVerdict> {
+  async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string; mediaType: string }): Promise<ContentsVerdict> {
     const { repository, reference, digest } = where;
     let read = digest ? this.byDigest.get(digest) : undefined;
     if (read && read.config === undefined && (read.retryAt ?? 0) < Date.now()) read = undefined;
     if (!read) {
       let fresh: { read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined;
       // A GET that breaks off (no answer, a body cut short) fails containerd's pull as it fails this check.
-      fresh = await this.read(requests, repository, digest ?? reference);
+      fresh = await this.read(requests, repository, digest ?? reference, where.mediaType);
       if (fresh && 'kind' in fresh) return fresh;
       if (!digest) return fresh?.configMissing ? { kind: 'config-missing', digest: fresh.read.config! } : fresh?.read.verdict;
       read = fresh?.read ?? { verdict: undefined, retryAt: Date.now() + UNREADABLE_MS };
@@ -85,11 +87,13 @@ export class ImageContents {
     return undefined;
   }
 
-  private async read(requests: ContentsRequests, repository: string, reference: string): Promise<{ read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined> {
+  private async read(requests: ContentsRequests, repository: string, reference: string, mediaType: string): Promise<{ read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined> {
     const manifestPath = `/v2/${repository}/manifests/${reference}`;
     const reply = await requests.getManifest(manifestPath);
     if (refuses(reply)) return { kind: 'get-refused', what: 'manifest', path: manifestPath, reply };
     if (reply.status !== 200 || !reply.body) return undefined;
+    const mislabelled = mediaTypeMismatch(reply.body, mediaType);
+    if (mislabelled) return { read: { config: '', verdict: { kind: 'mislabelled', error: mislabelled } }, configMissing: false };
     let manifest: ReturnType<typeof parseManifest>;
     try {
       manifest = parseManifest(reply.body);

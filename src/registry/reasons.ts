@@ -194,8 +194,13 @@ export type ManifestReply = {
 };
 
 /** A multi-platform image that does not pull on the nodes: no entry for their platform, or its manifest gone. */
+/** A manifest or index whose body is not what its Content-Type says, in containerd's words. */
+const mislabelledReason = (image: string, error: string) =>
+  explain('unexpected-reply', `the registry's Content-Type for ${image}'s manifest does not match its body: the kubelet's pull fails with "${error}"`);
+
 export function platformReason(reference: ImageReference, verdict: NonNullable<IndexVerdict>): Reason {
   const image = reference.normalized;
+  if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
   if (verdict.kind === 'no-platform') {
     const offered = verdict.offered.length > 0 ? verdict.offered.join(', ') : 'no platform named';
     return explain(
@@ -219,6 +224,7 @@ function getRefusedFailure(status: number): FailureClass {
 
 export function contentsReason(reference: ImageReference, verdict: NonNullable<ContentsVerdict>): Reason {
   const image = reference.normalized;
+  if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
   if (verdict.kind === 'get-refused') {
     const { status } = verdict.reply;
     const code = /^[A-Z_]{1,40}$/.exec(errorBodyOf(verdict.reply.body)?.code ?? '')?.[0];

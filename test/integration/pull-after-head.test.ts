@@ -88,3 +88,22 @@ test.each(['application/json', 'application/octet-stream', ''])('a manifest labe
   expect((await plainClient.check(parseReference(`${plain.host}/team/label:v1`), [])).status).toBe('available');
   await plainClient.close();
 });
+
+test('a manifest labelled an index, and an index labelled a manifest → unknown_error in containerd\'s words (validateMediaType; seeds 46 and 239)', async () => {
+  await registry.pushImage('team/mislabelled', 'v1', { format: 'oci' });
+  await registry.pushIndex('team/mislabelled-index', 'v1', { format: 'oci-index', platforms: [{ os: 'linux', architecture: 'amd64' }] });
+  const front = await startFront((req, res) => {
+    if (route(req.url).kind !== 'manifest') return forward(registry.host, req, res);
+    const label = req.url!.includes('/team/mislabelled-index/') ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.oci.image.index.v1+json';
+    forward(registry.host, req, res, (headers) => ({ ...headers, 'content-type': label }));
+  });
+  servers.push(front);
+  const client = clientFor(front.host);
+  const asIndex = await client.check(parseReference(`${front.host}/team/mislabelled:v1`), []);
+  expect(asIndex).toMatchObject({ status: 'unknown_error', failure: 'unexpected-reply' });
+  expect(asIndex.message).toContain('the kubelet\'s pull fails with "media-type: expected index but found manifest (application/vnd.oci.image.index.v1+json)"');
+  const asManifest = await client.check(parseReference(`${front.host}/team/mislabelled-index:v1`), []);
+  expect(asManifest).toMatchObject({ status: 'unknown_error', failure: 'unexpected-reply' });
+  expect(asManifest.message).toContain('"media-type: expected manifest but found index (application/vnd.oci.image.manifest.v1+json)"');
+  await client.close();
+});

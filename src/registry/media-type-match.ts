@@ -1,0 +1,22 @@
+// containerd checks that a manifest's or index's body is what its media type says before it walks
+// it (images/image.go validateMediaType, from Manifest and Children): an index labelled as a
+// manifest, or a manifest labelled as an index, fails the kubelet's pull with these words.
+const MANIFESTS = new Set(['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json']);
+const INDEXES = new Set(['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json']);
+
+/** containerd's error for a body that is not what `mediaType` says; undefined when it is (or it is not JSON, judged elsewhere). */
+export function mediaTypeMismatch(body: string, mediaType: string): string | undefined {
+  let doc: { mediaType?: unknown; config?: unknown; layers?: unknown; manifests?: unknown };
+  try {
+    doc = JSON.parse(body) as typeof doc;
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== 'object') return undefined;
+  const nonEmpty = (value: unknown) => Array.isArray(value) && value.length > 0;
+  const said = typeof doc.mediaType === 'string' ? doc.mediaType : '';
+  if (MANIFESTS.has(mediaType) && (nonEmpty(doc.manifests) || INDEXES.has(said))) return `media-type: expected manifest but found index (${mediaType})`;
+  // Go's len(doc.Config) counts any config value present, null included.
+  if (INDEXES.has(mediaType) && ('config' in doc || nonEmpty(doc.layers) || MANIFESTS.has(said))) return `media-type: expected index but found manifest (${mediaType})`;
+  return undefined;
+}
