@@ -15,8 +15,8 @@ import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference
 import { AbsenceProbes } from './absence-probes.js';
 import { plainHttpFallback } from './plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport.js';
-import { IndexPlatforms, ownPlatform } from './index-platforms.js';
-import { ImageContents } from './image-contents.js';
+import { IndexPlatforms, ownPlatform, type IndexVerdict } from './index-platforms.js';
+import { ImageContents, type ContentsVerdict } from './image-contents.js';
 import { TokenRefused } from './token-fetch.js';
 import { containerdTakesAsManifest, mediaTypeOf } from './pullable-media-type.js';
 
@@ -189,7 +189,7 @@ export class RegistryClient {
       const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) };
       const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
       if (this.readPlatforms) result.platforms = platforms;
-      if (verdict) return this.result(verdict.kind === 'mislabelled' ? { kind: 'protocol' } : { kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
+      if (verdict) return this.readResult(verdict, platformReason(reference, verdict), credential);
     } else if (result.status === 'available') {
       // Read once per digest: whether containerd can unpack it (an artifact, a signature or a chart cannot).
       const requests = {
@@ -197,12 +197,7 @@ export class RegistryClient {
         getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
       };
       const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) });
-      if (verdict?.kind === 'get-refused') {
-        const refused = this.result({ kind: 'reply', phase: 'manifest', httpStatus: verdict.reply.status, presentedCredentials: !!credential }, contentsReason(reference, verdict));
-        const retryAfter = verdict.reply.status === 429 ? retryAfterMs(header(verdict.reply, 'retry-after')) : undefined;
-        return retryAfter === undefined ? refused : { ...refused, retryAfterMs: retryAfter };
-      }
-      if (verdict) return this.result(verdict.kind === 'mislabelled' ? { kind: 'protocol' } : { kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
+      if (verdict) return this.readResult(verdict, contentsReason(reference, verdict), credential);
     }
     return result;
   }
@@ -338,6 +333,19 @@ export class RegistryClient {
       }
       throw error;
     }
+  }
+
+  /**
+   * A verdict on what the pull reads after the HEAD: a GET refused is its status (and Retry-After),
+   * a body that is not what its media type says breaks the protocol, anything else is a 404 of
+   * something the pull needs.
+   */
+  private readResult(verdict: NonNullable<IndexVerdict> | NonNullable<ContentsVerdict>, reason: Reason, credential: Credential | undefined): CheckResult {
+    if (verdict.kind === 'mislabelled') return this.result({ kind: 'protocol' }, reason);
+    const httpStatus = verdict.kind === 'get-refused' ? verdict.reply.status : 404;
+    const result = this.result({ kind: 'reply', phase: 'manifest', httpStatus, presentedCredentials: !!credential }, reason);
+    const retryAfter = verdict.kind === 'get-refused' && httpStatus === 429 ? retryAfterMs(header(verdict.reply, 'retry-after')) : undefined;
+    return retryAfter === undefined ? result : { ...result, retryAfterMs: retryAfter };
   }
 
   private result(outcome: Outcome, { failure, message }: Reason): CheckResult {

@@ -14,10 +14,11 @@ export type IndexVerdict =
   | { kind: 'no-platform'; wanted: string[]; offered: string[] }
   | { kind: 'entry-missing'; platform: string; digest: string }
   | { kind: 'mislabelled'; error: string }
+  | { kind: 'get-refused'; what: 'manifest'; reply: Reply }
   | undefined;
 
-/** `mislabelled`: containerd's error for a body that is not an index (media-type-match.ts). */
-type ReadIndex = { entries: IndexEntry[]; platforms: string[]; mislabelled?: string };
+/** `mislabelled`: containerd's error for a body that is not an index (media-type-match.ts); `refused`: the GET's error status. */
+type ReadIndex = { entries: IndexEntry[]; platforms: string[]; mislabelled?: string; refused?: Reply };
 
 const MAX_REMEMBERED = 10_000;
 const MAX_ENTRIES = 1_000;
@@ -84,8 +85,10 @@ export class IndexPlatforms {
   private readonly childrenSeen = new Map<string, number>();
 
   /**
-   * The index's platforms and whether it pulls on nodes of `nodePlatforms`. An index that cannot
-   * be read leaves the check as it was (available): a verdict needs the registry's own words.
+   * The index's platforms and whether it pulls on nodes of `nodePlatforms`. A GET of the index
+   * refused with an HTTP status is that status, as for the pull; a body that is not an index of
+   * its label is containerd's error; a body that cannot be read otherwise leaves the check as it
+   * was (available): a verdict needs the registry's own words.
    */
   async judge(
     requests: IndexRequests,
@@ -96,6 +99,7 @@ export class IndexPlatforms {
     const index = await this.read(requests, repository, reference, digest, where.mediaType);
     if (!index) return { verdict: undefined };
     if (index.mislabelled) return { verdict: { kind: 'mislabelled', error: index.mislabelled } };
+    if (index.refused) return { verdict: { kind: 'get-refused', what: 'manifest', reply: index.refused } };
     if (nodePlatforms.length === 0 || index.entries.some((entry) => entry.platform === undefined)) return { platforms: index.platforms, verdict: undefined };
     for (const node of nodePlatforms) {
       const chosen = index.entries.find((entry) => platformMatches(node, entry.platform!));
@@ -115,8 +119,11 @@ export class IndexPlatforms {
   private async read(requests: IndexRequests, repository: string, reference: string, digest: string | undefined, mediaType: string): Promise<ReadIndex | undefined> {
     const cached = digest ? this.byDigest.get(digest) : undefined;
     if (cached) return cached;
+    // The pull GETs the index too: a GET that breaks off fails it as it fails this check, and one
+    // refused with an HTTP status is that status (not remembered: asked again at the next check).
+    const reply = await requests.getIndex(`/v2/${repository}/manifests/${digest ?? reference}`);
+    if (reply.status < 200 || reply.status >= 300) return { entries: [], platforms: [], refused: reply };
     try {
-      const reply = await requests.getIndex(`/v2/${repository}/manifests/${digest ?? reference}`);
       if (reply.status !== 200 || !reply.body) return undefined;
       const mislabelled = mediaTypeMismatch(reply.body, mediaType);
       const index = mislabelled ? { entries: [], platforms: [], mislabelled } : parseIndex(reply.body);

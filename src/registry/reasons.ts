@@ -194,6 +194,15 @@ export type ManifestReply = {
 };
 
 /** A multi-platform image that does not pull on the nodes: no entry for their platform, or its manifest gone. */
+/** The GET of a manifest, index or config the pull makes, refused with an HTTP status after the HEAD answered. */
+function getRefusedReason(image: string, what: 'manifest' | 'config', reply: { status: number; body?: string }): Reason {
+  const code = /^[A-Z_]{1,40}$/.exec(errorBodyOf(reply.body)?.code ?? '')?.[0];
+  return explain(
+    getRefusedFailure(reply.status),
+    `the registry answers the HEAD of ${image}'s manifest but refuses the GET of its ${what} (${reply.status}${code ? ` ${code}` : ''}), which the kubelet's pull makes: the pull fails`,
+  );
+}
+
 /** A manifest or index whose body is not what its Content-Type says, in containerd's words. */
 const mislabelledReason = (image: string, error: string) =>
   explain('unexpected-reply', `the registry's Content-Type for ${image}'s manifest does not match its body: the kubelet's pull fails with "${error}"`);
@@ -201,6 +210,7 @@ const mislabelledReason = (image: string, error: string) =>
 export function platformReason(reference: ImageReference, verdict: NonNullable<IndexVerdict>): Reason {
   const image = reference.normalized;
   if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
+  if (verdict.kind === 'get-refused') return getRefusedReason(image, verdict.what, verdict.reply);
   if (verdict.kind === 'no-platform') {
     const offered = verdict.offered.length > 0 ? verdict.offered.join(', ') : 'no platform named';
     return explain(
@@ -225,14 +235,7 @@ function getRefusedFailure(status: number): FailureClass {
 export function contentsReason(reference: ImageReference, verdict: NonNullable<ContentsVerdict>): Reason {
   const image = reference.normalized;
   if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
-  if (verdict.kind === 'get-refused') {
-    const { status } = verdict.reply;
-    const code = /^[A-Z_]{1,40}$/.exec(errorBodyOf(verdict.reply.body)?.code ?? '')?.[0];
-    return explain(
-      getRefusedFailure(status),
-      `the registry answers the HEAD of ${image}'s manifest but refuses the GET of its ${verdict.what} (${status}${code ? ` ${code}` : ''}), which the kubelet's pull makes: the pull fails`,
-    );
-  }
+  if (verdict.kind === 'get-refused') return getRefusedReason(image, verdict.what, verdict.reply);
   if (verdict.kind === 'not-an-image') {
     return explain(
       'not-an-image',

@@ -107,3 +107,20 @@ test('a manifest labelled an index, and an index labelled a manifest → unknown
   expect(asManifest.message).toContain('"media-type: expected manifest but found index (application/vnd.oci.image.manifest.v1+json)"');
   await client.close();
 });
+
+test("an index whose HEAD answers and whose GET is refused (403) → authorization_failure, not available (seed 17)", async () => {
+  await registry.pushIndex('team/index-refused', 'v1', { format: 'oci-index', platforms: [{ os: 'linux', architecture: 'amd64' }] });
+  const front = await startFront((req, res) => {
+    if (req.method === 'GET' && route(req.url).kind === 'manifest') {
+      res.writeHead(403);
+      return void res.end();
+    }
+    forward(registry.host, req, res);
+  });
+  servers.push(front);
+  const client = clientFor(front.host);
+  const result = await client.check(parseReference(`${front.host}/team/index-refused:v1`), []);
+  await client.close();
+  expect(result).toMatchObject({ status: 'authorization_failure', failure: 'pull-denied' });
+  expect(result.message).toContain("refuses the GET of its manifest (403), which the kubelet's pull makes");
+});

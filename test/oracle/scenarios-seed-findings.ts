@@ -31,5 +31,9 @@ export const seedFindingScenarios: Scenario[] = [
   pinned('config-get-cut-short', "the config blob's GET announces its length and breaks off halfway", 'seed 23', { config: { kind: 'truncated-body' } }),
   pinned('manifest-labelled-json', 'the HEAD labels the manifest application/json (containerd fetches it from /blobs/)', 'seed 21', { head: { kind: 'content-type', value: 'application/json' } }),
   pinned('manifest-labelled-index', "the HEAD labels an image's manifest an OCI index (containerd: \"expected index but found manifest\")", 'seeds 46 and 239', { head: { kind: 'content-type', value: 'application/vnd.oci.image.index.v1+json' } }),
+  pinned('index-get-refused', "the HEAD labels the manifest an index, its GET is refused 403 without a body", 'seed 17', {
+    head: { kind: 'content-type', value: 'application/vnd.oci.image.index.v1+json' },
+    get: { kind: 'status', status: 403, body: 'empty', code: 'DENIED', versionHeader: false },
+  }),
   pinned('manifest-unlabelled', 'the HEAD names no Content-Type', 'seed 21', { head: { kind: 'content-type', value: '' } }),
 ];
