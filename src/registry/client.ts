@@ -186,7 +186,7 @@ export class RegistryClient {
         getIndex: (indexPath: string) => this.send(host, 'index', indexPath, sent?.header),
         headManifest: (childPath: string) => this.manifestRequest(host, childPath, sent?.header),
       };
-      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) };
+      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: reference.digest ?? result.digest, mediaType: mediaTypeOf(result.mediaType) };
       const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
       if (this.readPlatforms) result.platforms = platforms;
       if (verdict) return this.readResult(verdict, platformReason(reference, verdict), credential);
@@ -196,7 +196,8 @@ export class RegistryClient {
         getManifest: (manifestPath: string) => this.send(host, 'index', manifestPath, sent?.header),
         getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
       };
-      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest, mediaType: mediaTypeOf(result.mediaType) });
+      // A digest reference is pulled by its own digest, whatever digest the HEAD names.
+      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: reference.digest ?? result.digest, mediaType: mediaTypeOf(result.mediaType) });
       if (verdict) return this.readResult(verdict, contentsReason(reference, verdict), credential);
     }
     return result;

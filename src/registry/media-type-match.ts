@@ -4,15 +4,18 @@
 const MANIFESTS = new Set(['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json']);
 const INDEXES = new Set(['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json']);
 
-/** containerd's error for a body that is not what `mediaType` says; undefined when it is (or it is not JSON, judged elsewhere). */
+/**
+ * containerd's error for a body that is not what `mediaType` says, undefined when it is. A body
+ * that is not a JSON object cannot be walked at all: every pull of it fails.
+ */
 export function mediaTypeMismatch(body: string, mediaType: string): string | undefined {
   let doc: { mediaType?: unknown; config?: unknown; layers?: unknown; manifests?: unknown };
   try {
     doc = JSON.parse(body) as typeof doc;
   } catch {
-    return undefined;
+    return 'the manifest is not JSON';
   }
-  if (doc === null || typeof doc !== 'object') return undefined;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'the manifest is not a JSON object';
   const nonEmpty = (value: unknown) => Array.isArray(value) && value.length > 0;
   const said = typeof doc.mediaType === 'string' ? doc.mediaType : '';
   if (MANIFESTS.has(mediaType) && (nonEmpty(doc.manifests) || INDEXES.has(said))) return `media-type: expected manifest but found index (${mediaType})`;

@@ -203,9 +203,9 @@ function getRefusedReason(image: string, what: 'manifest' | 'config', reply: { s
   );
 }
 
-/** A manifest or index whose body is not what its Content-Type says, in containerd's words. */
+/** A manifest or index body containerd cannot walk (not JSON, or not what its Content-Type says), in containerd's words where it has them. */
 const mislabelledReason = (image: string, error: string) =>
-  explain('unexpected-reply', `the registry's Content-Type for ${image}'s manifest does not match its body: the kubelet's pull fails with "${error}"`);
+  explain('unexpected-reply', `the registry's manifest for ${image} cannot be unpacked ("${error}"): the kubelet's pull fails`);
 
 export function platformReason(reference: ImageReference, verdict: NonNullable<IndexVerdict>): Reason {
   const image = reference.normalized;

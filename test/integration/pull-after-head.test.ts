@@ -101,10 +101,10 @@ test('a manifest labelled an index, and an index labelled a manifest → unknown
   const client = clientFor(front.host);
   const asIndex = await client.check(parseReference(`${front.host}/team/mislabelled:v1`), []);
   expect(asIndex).toMatchObject({ status: 'unknown_error', failure: 'unexpected-reply' });
-  expect(asIndex.message).toContain('the kubelet\'s pull fails with "media-type: expected index but found manifest (application/vnd.oci.image.index.v1+json)"');
+  expect(asIndex.message).toContain('cannot be unpacked ("media-type: expected index but found manifest (application/vnd.oci.image.index.v1+json)"): the kubelet\'s pull fails');
   const asManifest = await client.check(parseReference(`${front.host}/team/mislabelled-index:v1`), []);
   expect(asManifest).toMatchObject({ status: 'unknown_error', failure: 'unexpected-reply' });
-  expect(asManifest.message).toContain('"media-type: expected manifest but found index (application/vnd.oci.image.manifest.v1+json)"');
+  expect(asManifest.message).toContain('("media-type: expected manifest but found index (application/vnd.oci.image.manifest.v1+json)")');
   await client.close();
 });
 
@@ -123,4 +123,31 @@ test("an index whose HEAD answers and whose GET is refused (403) → authorizati
   await client.close();
   expect(result).toMatchObject({ status: 'authorization_failure', failure: 'pull-denied' });
   expect(result.message).toContain("refuses the GET of its manifest (403), which the kubelet's pull makes");
+});
+
+test('a manifest GET whose body is not JSON → unknown_error, as containerd cannot unpack it (seeds 345, 354, 474, 498, 500, 527)', async () => {
+  await registry.pushImage('team/not-json', 'v1');
+  const front = await startFront((req, res) => {
+    if (req.method !== 'GET' || route(req.url).kind !== 'manifest') return forward(registry.host, req, res);
+    res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' });
+    res.end('{"schemaVersion": 2, "mediaType": ');
+  });
+  servers.push(front);
+  const client = clientFor(front.host);
+  const result = await client.check(parseReference(`${front.host}/team/not-json:v1`), []);
+  await client.close();
+  expect(result).toMatchObject({ status: 'unknown_error', failure: 'unexpected-reply' });
+  expect(result.message).toContain('cannot be unpacked ("the manifest is not JSON")');
+});
+
+test("a digest reference is read by its own digest, whatever digest the HEAD names (seed 530: containerd pulls it)", async () => {
+  const digest = await registry.pushImage('team/by-digest', 'v1');
+  const front = await startFront((req, res) => {
+    if (req.method !== 'HEAD' || route(req.url).kind !== 'manifest') return forward(registry.host, req, res);
+    forward(registry.host, req, res, (headers) => ({ ...headers, 'docker-content-digest': `sha256:${'e'.repeat(64)}` }));
+  });
+  servers.push(front);
+  const client = clientFor(front.host);
+  expect((await client.check(parseReference(`${front.host}/team/by-digest@${digest}`), [])).status).toBe('available');
+  await client.close();
 });

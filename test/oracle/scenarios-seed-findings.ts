@@ -9,19 +9,19 @@ import type { Scenario } from './scenario-types.js';
 const CONTENT: Answer = { kind: 'content' };
 const PLAIN: SeedPlan = { seed: 0, format: 'docker', reference: 'tag', auth: 'none', scheme: '', anonymousPull: false, tokenPost: 'oauth2', tokenField: 'token', secret: 'none', head: CONTENT, get: CONTENT, config: CONTENT, delayMs: 0 };
 
-function pinned(id: string, what: string, found: string, answers: Partial<Pick<SeedPlan, 'head' | 'get' | 'config'>>): Scenario {
+function pinned(id: string, what: string, found: string, answers: Partial<Pick<SeedPlan, 'head' | 'get' | 'config'>>, kubelet: Scenario['kubelet'] = 'not pulled', byDigest = false): Scenario {
   return {
     id,
     category: 'failure',
     what: `${what} (found by ${found})`,
-    kubelet: 'not pulled',
+    kubelet,
     on: 'distribution-2.8',
     setup: async (bed: Bed) => {
       const repo = `pinned/${id}/app`;
       const image = buildImage('docker', { os: 'linux', architecture: 'amd64' });
-      await pushManifest(bed.content['distribution-2.8'].push, repo, 'v1', image.manifest, image.blobs);
+      const digest = await pushManifest(bed.content['distribution-2.8'].push, repo, 'v1', image.manifest, image.blobs);
       const host = await bed.seeded.start({ ...PLAIN, ...answers }, image.blobs[0].digest);
-      return { image: `${host}/${repo}:v1` };
+      return { image: `${host}/${repo}${byDigest ? `@${digest}` : ':v1'}` };
     },
   };
 }
@@ -35,5 +35,7 @@ export const seedFindingScenarios: Scenario[] = [
     head: { kind: 'content-type', value: 'application/vnd.oci.image.index.v1+json' },
     get: { kind: 'status', status: 403, body: 'empty', code: 'DENIED', versionHeader: false },
   }),
+  pinned('manifest-get-not-json', "the manifest's GET answers a body that is not JSON", 'seeds 345, 354, 474, 498, 500, 527', { get: { kind: 'not-json-body' } }),
+  pinned('digest-ref-wrong-digest-header', 'a digest reference whose HEAD names another digest (containerd pulls the reference\'s)', 'seed 530', { head: { kind: 'wrong-digest-header' } }, 'pulled', true),
   pinned('manifest-unlabelled', 'the HEAD names no Content-Type', 'seed 21', { head: { kind: 'content-type', value: '' } }),
 ];
