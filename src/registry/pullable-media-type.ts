@@ -3,7 +3,7 @@
 // fetcher.go, dockerFetcher.Fetch), and unpacks only these (images.Manifest: "unexpected media
 // type"): a registry that labels a manifest otherwise (application/json, none at all) fails the
 // kubelet's pull. text/plain is read as schema 1 (resolver.go getManifestMediaType, for
-// registry.access.redhat.com), which the exporter checks for existence only.
+// registry.access.redhat.com): whether its body is one is media-type-match.ts's.
 const TAKEN_AS_MANIFEST = new Set([
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',

@@ -37,5 +37,6 @@ export const seedFindingScenarios: Scenario[] = [
   }),
   pinned('manifest-get-not-json', "the manifest's GET answers a body that is not JSON", 'seeds 345, 354, 474, 498, 500, 527', { get: { kind: 'not-json-body' } }),
   pinned('digest-ref-wrong-digest-header', 'a digest reference whose HEAD names another digest (containerd pulls the reference\'s)', 'seed 530', { head: { kind: 'wrong-digest-header' } }, 'pulled', true),
+  pinned('schema2-labelled-text-plain', 'the HEAD labels a schema 2 manifest text/plain, which containerd reads as schema 1 ("no signatures")', 'seed 534', { head: { kind: 'content-type', value: 'text/plain' } }),
   pinned('manifest-unlabelled', 'the HEAD names no Content-Type', 'seed 21', { head: { kind: 'content-type', value: '' } }),
 ];
