@@ -7,6 +7,7 @@
 // slots, ahead of scheduled ones, so an apply storm cannot flood a registry either.
 import { apiHost } from '../registry/client.js';
 import type { CheckResult } from '../registry/client.js';
+import { explain } from '../registry/verdicts/reasons.js';
 import type { Status } from '../status.js';
 import type { CheckUnit } from '../index/image-index.js';
 import { DueQueue } from './due-queue.js';
@@ -101,6 +102,7 @@ export class CheckScheduler {
     if (!burst) this.firstChecksWaiting++;
     this.units.set(unit.key, state);
     this.due.push(state.dueAt, unit.key);
+    this.markPaused(state, now);
     this.schedulePump();
   }
 
@@ -323,11 +325,30 @@ export class CheckScheduler {
       };
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);
-      if (result.retryAfterMs !== undefined) registry.pausedUntil = Math.max(registry.pausedUntil, now + result.retryAfterMs);
+      if (result.retryAfterMs !== undefined && now + result.retryAfterMs > registry.pausedUntil) {
+        const pauseStarts = registry.pausedUntil <= now;
+        registry.pausedUntil = now + result.retryAfterMs;
+        if (pauseStarts) {
+          for (const other of this.units.values()) if (other.registry === state.registry) this.markPaused(other, now);
+        }
+      }
       state.dueAt = Math.max(now + this.delayAfter(failures), registry.pausedUntil);
       this.due.push(state.dueAt, state.unit.key);
     }
     this.schedulePump();
+  }
+
+  /**
+   * A unit never checked whose registry pauses for its Retry-After would read as pending until the
+   * pause ends (hours, on Docker Hub), while the kubelet's pulls from that registry are refused with
+   * 429 meanwhile: it reads as the registry's answer instead, until its first check.
+   */
+  private markPaused(state: UnitState, now: number): void {
+    const until = this.registries.get(state.registry)?.pausedUntil ?? 0;
+    if (until <= now || this.options.results.get(state.unit.key)) return;
+    const happened = `${state.registry} answered another check with 429 and a Retry-After until ${new Date(until).toISOString()}; ${state.unit.reference.normalized} is not checked before then, and the kubelet's pulls from that registry are refused meanwhile`;
+    const { failure, message } = explain('rate-limited', happened);
+    this.options.results.set(state.unit.key, { status: 'registry_unavailable', message, failure, registry: state.registry, checkedAt: now, durationMs: 0, consecutiveFailures: 0 });
   }
 
   /** Until when a registry's checks wait for its Retry-After (429), if they do now. */

@@ -8,16 +8,17 @@ import { BearerTokens, type Authorization } from './auth/bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './verdicts/error-body.js';
 import { ProvenAccess } from './auth/proven-access.js';
 import { classify, type Outcome } from './verdicts/classify.js';
-import { contentsReason, explain, manifestReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
+import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './verdicts/registry-text.js';
 import type { Credential } from './credentials/credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
 import { AbsenceProbes } from './verdicts/absence-probes.js';
 import { plainHttpFallback } from './transport/plain-http.js';
 import { NetworkError, ProtocolError, Transport, type Reply, type TransportOptions } from './transport/transport.js';
-import { IndexPlatforms, ownPlatform } from './contents/index-platforms.js';
-import { ImageContents } from './contents/image-contents.js';
+import { IndexPlatforms, ownPlatform, type IndexVerdict } from './contents/index-platforms.js';
+import { ImageContents, type ContentsVerdict } from './contents/image-contents.js';
 import { TokenRefused } from './auth/token-fetch.js';
+import { containerdTakesAsManifest, mediaTypeOf } from './contents/pullable-media-type.js';
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -178,24 +179,26 @@ export class RegistryClient {
       this.hostAuth.set(host, { scheme: 'none' });
     }
     const result = await this.interpretManifestReply(host, reference, reply, credential, sent?.header, secrets, tokenIssued && !!credential);
+    if (result.status === 'available' && !containerdTakesAsManifest(result.mediaType)) return this.result({ kind: 'protocol' }, mediaTypeReason(reference, registryText(mediaTypeOf(result.mediaType), 100)));
     if (result.status === 'available' && result.mediaType && INDEX_MEDIA_TYPES.has(result.mediaType.split(';')[0].trim())) {
       // Read once per index digest: whether it holds an image for the nodes' platform, as containerd's pull requires.
       const requests = {
         getIndex: (indexPath: string) => this.send(host, 'index', indexPath, sent?.header),
         headManifest: (childPath: string) => this.manifestRequest(host, childPath, sent?.header),
       };
-      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: result.digest };
+      const where = { host, repository: reference.repository, reference: manifestReference(reference), digest: reference.digest ?? result.digest, mediaType: mediaTypeOf(result.mediaType) };
       const { platforms, verdict } = await this.indexes.judge(requests, where, this.nodePlatforms());
       if (this.readPlatforms) result.platforms = platforms;
-      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, platformReason(reference, verdict));
+      if (verdict) return this.readResult(verdict, platformReason(reference, verdict), credential);
     } else if (result.status === 'available') {
       // Read once per digest: whether containerd can unpack it (an artifact, a signature or a chart cannot).
       const requests = {
         getManifest: (manifestPath: string) => this.send(host, 'index', manifestPath, sent?.header),
         getBlob: (blobPath: string) => this.send(host, 'blob', blobPath, sent?.header),
       };
-      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: result.digest });
-      if (verdict) return this.result({ kind: 'reply', phase: 'manifest', httpStatus: 404, presentedCredentials: !!credential }, contentsReason(reference, verdict));
+      // A digest reference is pulled by its own digest, whatever digest the HEAD names.
+      const verdict = await this.contents.judge(requests, { repository: reference.repository, reference: manifestReference(reference), digest: reference.digest ?? result.digest, mediaType: mediaTypeOf(result.mediaType) });
+      if (verdict) return this.readResult(verdict, contentsReason(reference, verdict), credential);
     }
     return result;
   }
@@ -331,6 +334,19 @@ export class RegistryClient {
       }
       throw error;
     }
+  }
+
+  /**
+   * A verdict on what the pull reads after the HEAD: a GET refused is its status (and Retry-After),
+   * a body that is not what its media type says breaks the protocol, anything else is a 404 of
+   * something the pull needs.
+   */
+  private readResult(verdict: NonNullable<IndexVerdict> | NonNullable<ContentsVerdict>, reason: Reason, credential: Credential | undefined): CheckResult {
+    if (verdict.kind === 'mislabelled') return this.result({ kind: 'protocol' }, reason);
+    const httpStatus = verdict.kind === 'get-refused' ? verdict.reply.status : 404;
+    const result = this.result({ kind: 'reply', phase: 'manifest', httpStatus, presentedCredentials: !!credential }, reason);
+    const retryAfter = verdict.kind === 'get-refused' && httpStatus === 429 ? retryAfterMs(header(verdict.reply, 'retry-after')) : undefined;
+    return retryAfter === undefined ? result : { ...result, retryAfterMs: retryAfter };
   }
 
   private result(outcome: Outcome, { failure, message }: Reason): CheckResult {

@@ -17,6 +17,8 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { startTcpFront, type TcpFront } from '../support/tcp-front.js';
 import { createTestCa, issueRefusedServerCert } from '../support/test-ca.js';
 import * as failing from './failure-servers.js';
+import { startHosted, type Hosted } from './hosted-registries.js';
+import { seededRegistries, type SeededRegistries } from './seeded-registry.js';
 
 export type Implementation = 'distribution-2.8' | ImplementationName;
 export const IMPLEMENTATIONS: Implementation[] = ['distribution-2.8', 'distribution-v3', 'ggcr'];
@@ -46,6 +48,10 @@ export type Bed = {
   localhost: string;
   closedPort: string;
   failures: Record<'hung' | 'internalError' | 'badGateway' | 'rateLimited' | 'redirect' | 'endlessBody', HostileServer>;
+  /** Hosted registries' dialects in front of distribution 2.8's content (hosted-registries.ts). */
+  hosted: Hosted;
+  /** The generated registries, one host per seed (seed-plan.ts), started by the rows that need them. */
+  seeded: SeededRegistries;
   stop(): Promise<void>;
 };
 
@@ -88,10 +94,12 @@ export async function startBed(): Promise<Bed> {
       redirect: started(await failing.startRedirectServer(d28.host)),
       endlessBody: started(await failing.startEndlessBodyServer()),
     };
+    const hosted = await startHosted(d28.host);
+    for (const server of Object.values(hosted)) stops.push(() => server.stop());
     const closedPort = `127.0.0.1:${await freePort()}`;
     const localhost = `localhost:${d28.host.split(':')[1]}`;
 
-    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host)];
+    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host)];
     const nodeRegistries: NodeRegistry[] = [
       ...plain.map((host) => ({ host, plainHttp: true })),
       { host: tlsTrusted.host, caFile: tlsTrusted.caFile },
@@ -103,6 +111,7 @@ export async function startBed(): Promise<Bed> {
     ];
     const node = await startNode(api, nodeRegistries, { parallelImagePulls: true, unthrottledPulls: true });
     stops.push(() => node.stop());
+    const seeded = started(seededRegistries(d28.host, (host) => node.runtime.addRegistry({ host, plainHttp: true })));
     const exporter = started(
       await startExporter({
         kubeconfig: api.kubeconfigPath,
@@ -120,7 +129,7 @@ export async function startBed(): Promise<Bed> {
       'distribution-v3': { implementation: 'distribution-v3', host: v3.host, push: implementations['distribution-v3'].pushTarget },
       ggcr: { implementation: 'ggcr', host: ggcr.host, push: implementations.ggcr.pushTarget },
     };
-    return { api, node, exporter, content, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, stop };
+    return { api, node, exporter, content, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, hosted, seeded, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -13,6 +13,9 @@ import { BATCH_LABEL, NAMESPACE, scenarioObjects } from './pod-manifests.js';
 import type { PodSetup, Scenario } from './scenario-types.js';
 import { accessScenarios } from './scenarios-access.js';
 import { contentScenarios } from './scenarios-content.js';
+import { hostedScenarios } from './scenarios-hosted.js';
+import { seedFindingScenarios } from './scenarios-seed-findings.js';
+import { seedRange, seedScenarios } from './scenarios-seeds.js';
 
 const KUBELET_BOUND_MS = 60_000;
 const EXPORTER_BOUND_MS = 90_000;
@@ -29,8 +32,12 @@ export function agrees(kubelet: KubeletView, exporter: ExporterView): boolean {
   return exporter.status === 'registry_unavailable';
 }
 
+/** `ORACLE_ONLY=seeds`: the generated rows alone (npm run oracle:seeds). */
+const ONLY_SEEDS = process.env.ORACLE_ONLY === 'seeds';
+
 function cases(): Case[] {
-  const all = [...accessScenarios, ...contentScenarios].flatMap((scenario) =>
+  const table = ONLY_SEEDS ? [] : [...accessScenarios, ...hostedScenarios, ...seedFindingScenarios, ...contentScenarios];
+  const all = [...table, ...seedScenarios()].flatMap((scenario) =>
     (scenario.on === 'content' ? IMPLEMENTATIONS : (['distribution-2.8'] as Implementation[])).map((implementation) => ({ scenario, implementation, pod: `${scenario.id}-${SHORT[implementation]}` })),
   );
   // The rows whose kubelet pull may never end go first, so their bound overlaps the others' pulls.
@@ -85,8 +92,18 @@ async function runBatch(bed: Bed, batch: number, batchCases: Case[], known: Know
 const describeRow = (r: Result) =>
   `${r.scenario.id} on ${r.implementation} (${r.scenario.what}; image ${r.image.length > 120 ? `${r.image.slice(0, 120)}…` : r.image}): the kubelet ${r.kubelet.outcome} — ${r.kubelet.message.slice(0, 400)}; the exporter ${r.exporter.status} — ${r.exporter.reason.slice(0, 400)}`;
 
+/** The one-line summary of the generated run. */
+function seedSummary(results: Result[]): string {
+  const seeds = results.filter((r) => r.scenario.generated);
+  const { from, count } = seedRange();
+  const pulled = seeds.filter((r) => r.kubelet.outcome === 'pulled').length;
+  const disagreements = seeds.filter((r) => !r.agree);
+  return `generated run: ${seeds.length} of ${count} seeds from ${from} (${pulled} pulled by the node, ${seeds.length - pulled} not), ${disagreements.length} disagreements${disagreements.length ? ` (${disagreements.map((r) => r.scenario.id).join(', ')})` : ''}`;
+}
+
 function resultsTable(results: Result[], refused: Refused[], seconds: number): string {
   const lines = [
+    seedSummary(results),
     `differential suite: ${results.length} scenario runs in ${seconds.toFixed(0)} s; ${results.filter((r) => r.agree).length} agree, ${results.filter((r) => !r.agree && r.known).length} known differences, ${results.filter((r) => !r.agree && !r.known).length} unexplained`,
     ...IMPLEMENTATIONS.map((implementation) => {
       const mine = results.filter((r) => r.implementation === implementation);
@@ -126,7 +143,7 @@ describe('the kubelet as the oracle: every scenario pulled on a real node and ch
     await bed?.stop();
   }, 120_000);
 
-  test('at least 60 scenarios run, the content ones on distribution 2.8, distribution v3 and go-containerregistry', () => {
+  (ONLY_SEEDS ? test.skip : test)('at least 60 scenarios run, the content ones on distribution 2.8, distribution v3 and go-containerregistry', () => {
     expect(new Set(results.map((r) => r.scenario.id)).size).toBeGreaterThanOrEqual(60);
     for (const implementation of IMPLEMENTATIONS) expect(results.filter((r) => r.implementation === implementation && r.scenario.on === 'content').length).toBeGreaterThanOrEqual(20);
   });
@@ -139,7 +156,11 @@ describe('the kubelet as the oracle: every scenario pulled on a real node and ch
     expect(results.filter((r) => r.agree && r.known).map((r) => `${r.scenario.id} on ${r.implementation} is listed but agrees`)).toEqual([]);
   });
 
+  test('every seed of the generated run was set up and observed', () => {
+    expect(results.filter((r) => r.scenario.generated).length).toBe(seedRange().count);
+  });
+
   test("the node does what each row sets up (the test bed's own check)", () => {
-    expect(results.filter((r) => r.kubelet.outcome !== r.scenario.kubelet).map((r) => `${r.scenario.id} on ${r.implementation}: the row expects ${r.scenario.kubelet}, ${describeRow(r)}`)).toEqual([]);
+    expect(results.filter((r) => !r.scenario.generated && r.kubelet.outcome !== r.scenario.kubelet).map((r) => `${r.scenario.id} on ${r.implementation}: the row expects ${r.scenario.kubelet}, ${describeRow(r)}`)).toEqual([]);
   });
 });

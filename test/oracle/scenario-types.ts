@@ -30,6 +30,8 @@ export type Scenario = {
   on: 'content' | 'distribution-2.8';
   /** The registry may refuse the setup (a manifest type it does not store): the row is then not run on it. */
   mayBeRefused?: boolean;
+  /** A generated row (a seed): nobody predicts the node's outcome, `kubelet` is not checked. */
+  generated?: boolean;
   setup(bed: Bed, target: ContentTarget): Promise<PodSetup>;
 };
 

@@ -219,6 +219,30 @@ describe('check scheduler', () => {
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(190);
   });
 
+  test('a unit never checked whose registry pauses for its Retry-After reads registry_unavailable (rate-limited) at once, not pending for the pause, and is checked when it ends', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    const checked: string[] = [];
+    const { s, results } = scheduler({ perRegistryConcurrency: 1 }, async (u) => {
+      checked.push(u.key);
+      return checked.length === 1 ? { status: 'registry_unavailable', message: '429', retryAfterMs: 6 * 3600_000 } : { status: 'available', message: '' };
+    });
+    stop = () => s.stop();
+    s.add(unit('r.example/a:1'));
+    s.add(unit('r.example/queued:1'));
+    await jest.advanceTimersByTimeAsync(10);
+    s.add(unit('r.example/later:1'));
+    s.add(unit('other.example/c:1'));
+    await jest.advanceTimersByTimeAsync(10);
+    for (const key of ['r.example/queued:1', 'r.example/later:1']) {
+      expect(results.get(key)).toMatchObject({ status: 'registry_unavailable', failure: 'rate-limited', registry: 'r.example' });
+      expect(results.get(key)?.message).toContain(`r.example answered another check with 429 and a Retry-After until ${new Date(s.pausedUntil('r.example')!).toISOString()}; ${key} is not checked before then`);
+    }
+    expect(results.get('other.example/c:1')?.status).toBe('available');
+    expect(checked).toEqual(['r.example/a:1', 'other.example/c:1']);
+    await jest.advanceTimersByTimeAsync(6 * 3600_000);
+    expect(results.get('r.example/later:1')?.status).toBe('available');
+  });
+
   test('a removed unit is forgotten, result included, even mid-check', async () => {
     let release: () => void = () => {};
     const { s, results } = scheduler({}, () => new Promise((resolve) => (release = () => resolve({ status: 'available', message: '' }))));

@@ -6,10 +6,19 @@
 // signatures and Helm charts are (each seen so on the test bed's kubelet, test/oracle); and a
 // config blob the registry lost fails the pull with "not found". This reads the manifest and its
 // config once per digest (both are immutable; a GET of a manifest counts as a pull on Docker Hub)
-// and asks again whether the config blob still exists after an hour.
+// and asks again whether the config blob still exists after an hour. A registry that answers the
+// manifest's HEAD but refuses its GET or the config's GET with an HTTP status (Docker Hub over its
+// pull rate limit: a HEAD is not a pull, the GET is), or breaks its body off, fails the kubelet's
+// pull: the check fails too, and asks again at the next check.
+import { mediaTypeMismatch } from './media-type-match.js';
 import type { Reply } from '../transport/transport.js';
 
-export type ContentsVerdict = { kind: 'not-an-image'; layers: number; imageLayers: number; diffIds: number; configType: string } | { kind: 'config-missing'; digest: string } | undefined;
+export type ContentsVerdict =
+  | { kind: 'not-an-image'; layers: number; imageLayers: number; diffIds: number; configType: string }
+  | { kind: 'config-missing'; digest: string }
+  | { kind: 'get-refused'; what: 'manifest' | 'config'; path: string; reply: Reply }
+  | { kind: 'mislabelled'; error: string }
+  | undefined;
 
 /** How to ask the image's registry, with the check's scheme and authorization. */
 export type ContentsRequests = { getManifest(path: string): Promise<Reply>; getBlob(path: string): Promise<Reply> };
@@ -17,9 +26,12 @@ export type ContentsRequests = { getManifest(path: string): Promise<Reply>; getB
 /** What a manifest is; `config` undefined: it could not be read, and is not asked again until `retryAt`. */
 type Read = { config?: string; verdict: ContentsVerdict; retryAt?: number };
 
+/** The GET a pull makes answered with an HTTP error status: the pull fails with it (a 404 of the config is config-missing). */
+const refuses = (reply: Reply | undefined) => reply !== undefined && (reply.status < 200 || reply.status >= 300);
+
 const MAX_REMEMBERED = 10_000;
 const CONFIG_BELIEVED_MS = 60 * 60_000;
-/** A manifest that could not be read (a registry whose GET fails where its HEAD works) is not asked again for this long. */
+/** A manifest whose body is not one (no config digest, not JSON) is not asked again for this long. */
 const UNREADABLE_MS = 60 * 60_000;
 
 /** containerd's images.IsLayerType: OCI layers of any compression, Docker rootfs diffs (foreign ones included). */
@@ -47,20 +59,19 @@ export class ImageContents {
   /**
    * Whether the manifest unpacks on a node. Without a digest from the registry the manifest is read
    * at every check, as containerd does (resolver.go GETs a manifest whose HEAD names no digest), and
-   * a failed read is the check's failure; otherwise what cannot be read leaves the check available
-   * and is asked again after an hour.
+   * a failed read is the check's failure. Otherwise a GET refused with an HTTP status or broken off
+   * is the check's failure too (asked again at the next check), as containerd's pull GETs both; a
+   * body that is not a manifest leaves the check available and is asked again after an hour.
    */
-  async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string }): Promise<ContentsVerdict> {
+  async judge(requests: ContentsRequests, where: { repository: string; reference: string; digest?: string; mediaType: string }): Promise<ContentsVerdict> {
     const { repository, reference, digest } = where;
     let read = digest ? this.byDigest.get(digest) : undefined;
     if (read && read.config === undefined && (read.retryAt ?? 0) < Date.now()) read = undefined;
     if (!read) {
-      let fresh: { read: Read; configMissing: boolean } | undefined;
-      try {
-        fresh = await this.read(requests, repository, digest ?? reference);
-      } catch (error) {
-        if (!digest) throw error;
-      }
+      let fresh: { read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined;
+      // A GET that breaks off (no answer, a body cut short) fails containerd's pull as it fails this check.
+      fresh = await this.read(requests, repository, digest ?? reference, where.mediaType);
+      if (fresh && 'kind' in fresh) return fresh;
       if (!digest) return fresh?.configMissing ? { kind: 'config-missing', digest: fresh.read.config! } : fresh?.read.verdict;
       read = fresh?.read ?? { verdict: undefined, retryAt: Date.now() + UNREADABLE_MS };
       this.remember(this.byDigest, digest, read);
@@ -76,9 +87,13 @@ export class ImageContents {
     return undefined;
   }
 
-  private async read(requests: ContentsRequests, repository: string, reference: string): Promise<{ read: Read; configMissing: boolean } | undefined> {
-    const reply = await requests.getManifest(`/v2/${repository}/manifests/${reference}`);
+  private async read(requests: ContentsRequests, repository: string, reference: string, mediaType: string): Promise<{ read: Read; configMissing: boolean } | Extract<ContentsVerdict, { kind: 'get-refused' }> | undefined> {
+    const manifestPath = `/v2/${repository}/manifests/${reference}`;
+    const reply = await requests.getManifest(manifestPath);
+    if (refuses(reply)) return { kind: 'get-refused', what: 'manifest', path: manifestPath, reply };
     if (reply.status !== 200 || !reply.body) return undefined;
+    const mislabelled = mediaTypeMismatch(reply.body, mediaType);
+    if (mislabelled) return { read: { config: '', verdict: { kind: 'mislabelled', error: mislabelled } }, configMissing: false };
     let manifest: ReturnType<typeof parseManifest>;
     try {
       manifest = parseManifest(reply.body);
@@ -86,8 +101,10 @@ export class ImageContents {
       return undefined;
     }
     if (!manifest) return undefined;
-    const config = await requests.getBlob(`/v2/${repository}/blobs/${manifest.config}`).catch(() => undefined);
+    const configPath = `/v2/${repository}/blobs/${manifest.config}`;
+    const config = await requests.getBlob(configPath);
     if (config?.status === 404) return { read: { config: manifest.config, verdict: undefined }, configMissing: true };
+    if (refuses(config)) return { kind: 'get-refused', what: 'config', path: configPath, reply: config! };
     if (config?.status !== 200 || config.body === undefined) return undefined;
     let diffIds: number;
     try {

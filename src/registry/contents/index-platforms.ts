@@ -4,6 +4,7 @@
 // fails the pull with "no match for platform in manifest" when none does, or "not found" when the
 // entry's manifest is gone. This reads the index once per digest (an index is immutable) and gives
 // the verdict for the platforms the cluster's nodes run.
+import { mediaTypeMismatch } from './media-type-match.js';
 import type { Reply } from '../transport/transport.js';
 
 export type IndexEntry = { digest: string; platform?: string };
@@ -12,9 +13,12 @@ export type IndexEntry = { digest: string; platform?: string };
 export type IndexVerdict =
   | { kind: 'no-platform'; wanted: string[]; offered: string[] }
   | { kind: 'entry-missing'; platform: string; digest: string }
+  | { kind: 'mislabelled'; error: string }
+  | { kind: 'get-refused'; what: 'manifest'; reply: Reply }
   | undefined;
 
-type ReadIndex = { entries: IndexEntry[]; platforms: string[] };
+/** `mislabelled`: containerd's error for a body that is not an index (media-type-match.ts); `refused`: the GET's error status. */
+type ReadIndex = { entries: IndexEntry[]; platforms: string[]; mislabelled?: string; refused?: Reply };
 
 const MAX_REMEMBERED = 10_000;
 const MAX_ENTRIES = 1_000;
@@ -81,17 +85,21 @@ export class IndexPlatforms {
   private readonly childrenSeen = new Map<string, number>();
 
   /**
-   * The index's platforms and whether it pulls on nodes of `nodePlatforms`. An index that cannot
-   * be read leaves the check as it was (available): a verdict needs the registry's own words.
+   * The index's platforms and whether it pulls on nodes of `nodePlatforms`. A GET of the index
+   * refused with an HTTP status is that status, as for the pull; a body that is not an index of
+   * its label is containerd's error; a body that cannot be read otherwise leaves the check as it
+   * was (available): a verdict needs the registry's own words.
    */
   async judge(
     requests: IndexRequests,
-    where: { host: string; repository: string; reference: string; digest?: string },
+    where: { host: string; repository: string; reference: string; digest?: string; mediaType: string },
     nodePlatforms: string[],
   ): Promise<{ platforms?: string[]; verdict: IndexVerdict }> {
     const { host, repository, reference, digest } = where;
-    const index = await this.read(requests, repository, reference, digest);
+    const index = await this.read(requests, repository, reference, digest, where.mediaType);
     if (!index) return { verdict: undefined };
+    if (index.mislabelled) return { verdict: { kind: 'mislabelled', error: index.mislabelled } };
+    if (index.refused) return { verdict: { kind: 'get-refused', what: 'manifest', reply: index.refused } };
     if (nodePlatforms.length === 0 || index.entries.some((entry) => entry.platform === undefined)) return { platforms: index.platforms, verdict: undefined };
     for (const node of nodePlatforms) {
       const chosen = index.entries.find((entry) => platformMatches(node, entry.platform!));
@@ -108,13 +116,17 @@ export class IndexPlatforms {
     return { platforms: index.platforms, verdict: { kind: 'no-platform', wanted: nodePlatforms, offered: index.platforms } };
   }
 
-  private async read(requests: IndexRequests, repository: string, reference: string, digest: string | undefined): Promise<ReadIndex | undefined> {
+  private async read(requests: IndexRequests, repository: string, reference: string, digest: string | undefined, mediaType: string): Promise<ReadIndex | undefined> {
     const cached = digest ? this.byDigest.get(digest) : undefined;
     if (cached) return cached;
+    // The pull GETs the index too: a GET that breaks off fails it as it fails this check, and one
+    // refused with an HTTP status is that status (not remembered: asked again at the next check).
+    const reply = await requests.getIndex(`/v2/${repository}/manifests/${digest ?? reference}`);
+    if (reply.status < 200 || reply.status >= 300) return { entries: [], platforms: [], refused: reply };
     try {
-      const reply = await requests.getIndex(`/v2/${repository}/manifests/${digest ?? reference}`);
       if (reply.status !== 200 || !reply.body) return undefined;
-      const index = parseIndex(reply.body);
+      const mislabelled = mediaTypeMismatch(reply.body, mediaType);
+      const index = mislabelled ? { entries: [], platforms: [], mislabelled } : parseIndex(reply.body);
       if (index && digest) {
         if (this.byDigest.size >= MAX_REMEMBERED) this.byDigest.delete(this.byDigest.keys().next().value!);
         this.byDigest.set(digest, index);

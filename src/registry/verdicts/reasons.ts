@@ -4,6 +4,7 @@
 import { formatDuration } from '../../settings/duration.js';
 import type { IndexVerdict } from '../contents/index-platforms.js';
 import type { ContentsVerdict } from '../contents/image-contents.js';
+import { errorBodyOf } from './error-body.js';
 import type { ImageReference } from '../references/reference.js';
 
 export const FAILURE_CLASSES = [
@@ -193,8 +194,23 @@ export type ManifestReply = {
 };
 
 /** A multi-platform image that does not pull on the nodes: no entry for their platform, or its manifest gone. */
+/** The GET of a manifest, index or config the pull makes, refused with an HTTP status after the HEAD answered. */
+function getRefusedReason(image: string, what: 'manifest' | 'config', reply: { status: number; body?: string }): Reason {
+  const code = /^[A-Z_]{1,40}$/.exec(errorBodyOf(reply.body)?.code ?? '')?.[0];
+  return explain(
+    getRefusedFailure(reply.status),
+    `the registry answers the HEAD of ${image}'s manifest but refuses the GET of its ${what} (${reply.status}${code ? ` ${code}` : ''}), which the kubelet's pull makes: the pull fails`,
+  );
+}
+
+/** A manifest or index body containerd cannot walk (not JSON, or not what its Content-Type says), in containerd's words where it has them. */
+const mislabelledReason = (image: string, error: string) =>
+  explain('unexpected-reply', `the registry's manifest for ${image} cannot be unpacked ("${error}"): the kubelet's pull fails`);
+
 export function platformReason(reference: ImageReference, verdict: NonNullable<IndexVerdict>): Reason {
   const image = reference.normalized;
+  if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
+  if (verdict.kind === 'get-refused') return getRefusedReason(image, verdict.what, verdict.reply);
   if (verdict.kind === 'no-platform') {
     const offered = verdict.offered.length > 0 ? verdict.offered.join(', ') : 'no platform named';
     return explain(
@@ -208,8 +224,18 @@ export function platformReason(reference: ImageReference, verdict: NonNullable<I
   );
 }
 
+/** What a refused GET of a manifest or config is, by its status. */
+function getRefusedFailure(status: number): FailureClass {
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'registry-error';
+  if (status === 401 || status === 403) return 'pull-denied';
+  return status === 404 ? 'manifest-absent' : 'unexpected-reply';
+}
+
 export function contentsReason(reference: ImageReference, verdict: NonNullable<ContentsVerdict>): Reason {
   const image = reference.normalized;
+  if (verdict.kind === 'mislabelled') return mislabelledReason(image, verdict.error);
+  if (verdict.kind === 'get-refused') return getRefusedReason(image, verdict.what, verdict.reply);
   if (verdict.kind === 'not-an-image') {
     return explain(
       'not-an-image',
@@ -217,6 +243,13 @@ export function contentsReason(reference: ImageReference, verdict: NonNullable<C
     );
   }
   return explain('config-absent', `the config blob ${verdict.digest} of ${image} is not in the registry (404): the kubelet's pull fails with "not found"`);
+}
+
+export function mediaTypeReason(reference: ImageReference, mediaType: string): Reason {
+  return explain(
+    'unexpected-reply',
+    `the registry labels ${reference.normalized}'s manifest ${mediaType ? `"${mediaType}"` : 'with no Content-Type'}, which containerd does not take for a manifest: it fetches the digest from /blobs/ and cannot unpack it, so the kubelet's pull fails ("not found" or "unexpected media type")`,
+  );
 }
 
 export function manifestReason(reply: ManifestReply): Reason {
