@@ -7,10 +7,9 @@
 // slots, ahead of scheduled ones, so an apply storm cannot flood a registry either.
 import { apiHost } from '../registry/client.js';
 import type { CheckResult } from '../registry/client.js';
-import { explain } from '../registry/verdicts/reasons.js';
-import type { Status } from '../status.js';
 import type { CheckUnit } from '../index/image-index.js';
 import { DueQueue } from './due-queue.js';
+import { checkedRecord, delayAfter, failuresAfter, INTERVAL_SPREAD, pausedRecord } from './check-records.js';
 import type { CheckRecord, CheckResults } from './results.js';
 
 export type SchedulerOptions = {
@@ -29,18 +28,6 @@ export type SchedulerOptions = {
   random?: () => number;
   onChecked?(unit: CheckUnit, record: CheckRecord, previous: CheckRecord | undefined): void;
 };
-
-/** Statuses that a retry may change soon: the registry or the network, not the image. */
-const RETRIED: ReadonlySet<Status> = new Set(['registry_unavailable', 'unknown_error', 'authentication_failure', 'authorization_failure']);
-
-/**
- * Share of the interval that checks are spread over: a recheck lands in the last tenth before its
- * interval is up (so every image is still checked at least once per interval), the first check
- * of a burst anywhere in the first tenth after it arrived.
- */
-export const INTERVAL_SPREAD = 0.1;
-/** A retry lands between half and all of its backoff delay, so units that failed together do not retry together. */
-export const RETRY_SPREAD = 0.5;
 
 /**
  * `inconclusive`: checks in a row that gave no answer (their unit keeps its last status meanwhile).
@@ -311,18 +298,8 @@ export class CheckScheduler {
     } else if (this.units.get(state.unit.key) === state) {
       state.inconclusive = 0;
       const previous = this.options.results.get(state.unit.key);
-      const failures = RETRIED.has(result.status) ? (previous?.consecutiveFailures ?? 0) + 1 : 0;
-      const record: CheckRecord = {
-        status: result.status,
-        message: result.message,
-        registry: state.registry,
-        checkedAt: now,
-        durationMs: now - started,
-        consecutiveFailures: failures,
-        platforms: result.platforms,
-        failure: result.failure,
-        digest: result.digest,
-      };
+      const failures = failuresAfter(result.status, previous);
+      const record = checkedRecord(result, state.registry, started, now, failures);
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);
       if (result.retryAfterMs !== undefined && now + result.retryAfterMs > registry.pausedUntil) {
@@ -338,17 +315,11 @@ export class CheckScheduler {
     this.schedulePump();
   }
 
-  /**
-   * A unit never checked whose registry pauses for its Retry-After would read as pending until the
-   * pause ends (hours, on Docker Hub), while the kubelet's pulls from that registry are refused with
-   * 429 meanwhile: it reads as the registry's answer instead, until its first check.
-   */
+  /** A unit never checked on a registry paused for its Retry-After reads as that registry's answer (check-records.ts). */
   private markPaused(state: UnitState, now: number): void {
     const until = this.registries.get(state.registry)?.pausedUntil ?? 0;
     if (until <= now || this.options.results.get(state.unit.key)) return;
-    const happened = `${state.registry} answered another check with 429 and a Retry-After until ${new Date(until).toISOString()}; ${state.unit.reference.normalized} is not checked before then, and the kubelet's pulls from that registry are refused meanwhile`;
-    const { failure, message } = explain('rate-limited', happened);
-    this.options.results.set(state.unit.key, { status: 'registry_unavailable', message, failure, registry: state.registry, checkedAt: now, durationMs: 0, consecutiveFailures: 0 });
+    this.options.results.set(state.unit.key, pausedRecord(state.registry, until, state.unit.reference.normalized, now));
   }
 
   /** Until when a registry's checks wait for its Retry-After (429), if they do now. */
@@ -358,10 +329,7 @@ export class CheckScheduler {
   }
 
   private delayAfter(failures: number): number {
-    const { intervalMs, retryInitialDelayMs } = this.options;
-    if (failures === 0) return Math.round(intervalMs * (1 - INTERVAL_SPREAD * this.random()));
-    const backoff = Math.min(intervalMs, retryInitialDelayMs * 2 ** Math.min(failures - 1, 20));
-    return Math.round(backoff * (1 - RETRY_SPREAD * this.random()));
+    return delayAfter(failures, this.options.intervalMs, this.options.retryInitialDelayMs, this.random);
   }
 
   private registry(name: string): RegistryState {
