@@ -99,11 +99,23 @@ async function steadyWindow(sides: Side[], registry: TestRegistry): Promise<void
  * second (the Go exporter takes its new images in turn behind the rest of its queue).
  */
 async function freshness(sides: Side[], api: ApiServer, host: string, size: number): Promise<void> {
-  const writer = await apiWriter(api);
+  const images = Array.from({ length: FRESH_EVENTS }, (_, event) => `${host}/bench/r000:fresh-${size}-${event}`);
   const created = new Map<string, number>();
+  const writer = await apiWriter(api);
+  // The sides poll from before the first create, so that a result is seen as soon as it shows.
+  const polls = sides.map(async (side) => {
+    const seen = new Map<string, number>();
+    const started = performance.now();
+    while (seen.size < images.length && performance.now() - started < FRESH_CAP_MS) {
+      const { text } = await scrape(side.exporter);
+      const statuses = statusesOf(text);
+      for (const [image, at] of created) if (!seen.has(image) && statuses.get(image)?.has('absent')) seen.set(image, performance.now() - at);
+      await sleep(performance.now() - started < 5000 + FRESH_EVENTS * 1000 ? FRESH_POLL_MS : 1000);
+    }
+    side.freshMs = images.map((image) => seen.get(image) ?? Infinity);
+  });
   try {
-    for (let event = 0; event < FRESH_EVENTS; event++) {
-      const image = `${host}/bench/r000:fresh-${size}-${event}`;
+    for (const [event, image] of images.entries()) {
       await createWorkload(writer, KIND_NAMES[0], 'team-00', `fresh-${event}`, image);
       created.set(image, performance.now());
       await sleep(1000);
@@ -111,17 +123,7 @@ async function freshness(sides: Side[], api: ApiServer, host: string, size: numb
   } finally {
     await writer.close();
   }
-  const first = Math.min(...created.values());
-  await Promise.all(sides.map(async (side) => {
-    const seen = new Map<string, number>();
-    while (seen.size < created.size && performance.now() - first < FRESH_CAP_MS) {
-      const { text } = await scrape(side.exporter);
-      const statuses = statusesOf(text);
-      for (const [image, at] of created) if (!seen.has(image) && statuses.get(image)?.has('absent')) seen.set(image, performance.now() - at);
-      await sleep(performance.now() - first < 5000 ? FRESH_POLL_MS : 1000);
-    }
-    side.freshMs = [...created.keys()].map((image) => seen.get(image) ?? Infinity);
-  }));
+  await Promise.all(polls);
 }
 
 function newSide(exporter: ExporterProcess): Side {
