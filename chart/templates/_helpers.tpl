@@ -51,15 +51,20 @@ without an exponent (values files give them to templates as float64).
 {{- fail (printf "chart value %s is missing (it is the exporter setting %s)" $key $envName) }}
 {{- end }}
 {{- $value := index $.Values $key }}
-- name: {{ $envName }}
-{{- if kindIs "slice" $value }}
-  value: {{ join "," $value | quote }}
-{{- else if or (kindIs "float64" $value) (kindIs "float32" $value) }}
-  value: {{ int64 $value | toString | quote }}
-{{- else if kindIs "invalid" $value }}
+{{- if kindIs "invalid" $value }}
 {{- fail (printf "chart value %s must not be null (it is the exporter setting %s)" $key $envName) }}
-{{- else }}
-  value: {{ toString $value | quote }}
+{{- end }}
+{{- $text := toString $value }}
+{{- if kindIs "slice" $value }}
+{{- $text = join "," $value }}
+{{- else if or (kindIs "float64" $value) (kindIs "float32" $value) }}
+{{- $text = int64 $value | toString }}
+{{- end }}
+{{- /* An empty value is left out: the API server stores it so, and a second kubectl apply of the
+       manifests would otherwise report the Deployment "configured" with nothing changed. */}}
+- name: {{ $envName }}
+{{- if ne $text "" }}
+  value: {{ $text | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}

@@ -55,10 +55,10 @@ describe('kubectl apply -f deploy/ into the real API server', () => {
     kc.loadFromFile(api.kubeconfigPath);
     const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: NAMESPACE, name: 'k8s-image-availability-exporter' });
     expect(deployment.spec?.template.spec?.serviceAccountName).toBe('k8s-image-availability-exporter');
-    // Applied again (as after a git pull): accepted, and the pod template unchanged, so no rollout.
-    // (kubectl reports the Deployment "configured": the API server stores an empty env value as none.)
+    // Applied again (as after a git pull): every object unchanged, so no rollout.
     const second = await kubectl(api.kubeconfigPath, ['apply', '-f', join(repoRoot, 'deploy')]);
     expect(second.code).toBe(0);
+    expect(second.stdout.trim().split('\n').filter((line) => !line.endsWith(' unchanged'))).toEqual([]);
     const again = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: NAMESPACE, name: 'k8s-image-availability-exporter' });
     expect(again.metadata?.generation).toBe(deployment.metadata?.generation);
   }, 60_000);
