@@ -12,7 +12,7 @@ import { startApiServer, type ApiServer } from '../test/support/apiserver.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { Churn, type ChurnCounts } from './churn.js';
 import { startExporterProcess, type ExporterProcess } from './exporter-process.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 import { diffLines, expectedLines, exportedLines, type SeriesDiff } from './series-diff.js';
 import { kindCalls } from './workload-api.js';
 

@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { imageNode } from '../../bench/lib/image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from '../../bench/lib/image-node-flags.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { eventually, parseMetrics, statusOf } from '../support/metrics-text.js';
@@ -68,8 +69,10 @@ describe('80 pull secrets of nearly 1 MiB each (real API server, bundled exporte
     }
     await apps.createNamespacedDeployment({ namespace: NS, body: deployment('ordinary', ['small']) });
 
-    // As the chart runs the image: its ENTRYPOINT's Node flags, its ENV, the chart's NODE_OPTIONS.
-    child = spawn(process.execPath, [...imageNodeFlags(), cli, '--bind-address=127.0.0.1:0', `--kubeconfig=${api.kubeconfigPath}`, '--check-interval=20s'], {
+    // As the chart runs the image: its Node.js major, its ENTRYPOINT's Node flags, its ENV, the chart's NODE_OPTIONS.
+    const node = imageNode();
+    expect(node.note).toBeUndefined();
+    child = spawn(node.path, [...imageNodeFlags(), cli, '--bind-address=127.0.0.1:0', `--kubeconfig=${api.kubeconfigPath}`, '--check-interval=20s'], {
       env: { ...imageEnvironment(), NODE_OPTIONS: chartNodeOptions().join(' ') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,20 +4,10 @@
 // (mulberry32) makes each seed's plan the same on every run. Everything is bounded so a seed
 // finishes in seconds: no answer waits longer than MAX_DELAY_MS, no body is endless. Layer blobs
 // are always served: a lost layer is a known difference (`layer-blob-missing`).
+import { seededRandom } from '../support/seeded-random.js';
 
 export const MAX_DELAY_MS = 1500;
 
-/** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type Answer =
   | { kind: 'content' }
@@ -90,7 +80,7 @@ function answer(random: Random, faultShare: number, forManifest: boolean): Answe
 }
 
 export function planFor(seed: number): SeedPlan {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const auth = pick(random, ['none', 'none', 'basic', 'bearer', 'bearer'] as const);
   return {
     seed,

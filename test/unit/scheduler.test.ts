@@ -4,6 +4,7 @@ import { CheckScheduler, type SchedulerOptions } from '../../src/checks/schedule
 import type { CheckUnit } from '../../src/index/image-index.js';
 import type { CheckResult } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const unit = (image: string): CheckUnit => {
   const reference = parseReference(image);
@@ -267,18 +268,6 @@ describe('check scheduler', () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so the spread tests see the same draws every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Check times per unit, relative to the start, for a scheduler whose checks answer at once. */
 function recordChecks(status: CheckResult['status']) {
   const times = new Map<string, number[]>();
@@ -306,7 +295,7 @@ describe('check scheduler jitter', () => {
 
   test('rechecks of units checked together spread over the last tenth of the interval, never past it', async () => {
     const { times, check } = recordChecks('available');
-    const { s } = scheduler({ intervalMs: 1000, perRegistryConcurrency: 200, globalConcurrency: 200, random: seeded(7) }, check);
+    const { s } = scheduler({ intervalMs: 1000, perRegistryConcurrency: 200, globalConcurrency: 200, random: seededRandom(7) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 200; i++) s.add(unit(`r.example/app:${i}`));
     await jest.advanceTimersByTimeAsync(1000);
@@ -320,7 +309,7 @@ describe('check scheduler jitter', () => {
 
   test('the first checks of a burst: a slot\'s worth at once, the rest spread over the first tenth of the interval', async () => {
     const { times, check } = recordChecks('available');
-    const { s } = scheduler({ intervalMs: 3000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(11) }, check);
+    const { s } = scheduler({ intervalMs: 3000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seededRandom(11) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 310; i++) s.add(unit(`r.example/app:${i}`));
     await jest.advanceTimersByTimeAsync(300);
@@ -336,7 +325,7 @@ describe('check scheduler jitter', () => {
 
   test('a single new image arriving behind a spread burst is still checked at once', async () => {
     const { times, check } = recordChecks('available');
-    const { s } = scheduler({ intervalMs: 10_000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seeded(3) }, check);
+    const { s } = scheduler({ intervalMs: 10_000, perRegistryConcurrency: 10, globalConcurrency: 10, random: seededRandom(3) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 500; i++) s.add(unit(`r.example/app:${i}`));
     await jest.advanceTimersByTimeAsync(50);
@@ -350,7 +339,7 @@ describe('check scheduler jitter', () => {
 
   test('units that failed together (an outage) retry spread over half their backoff', async () => {
     const { times, check } = recordChecks('registry_unavailable');
-    const { s } = scheduler({ intervalMs: 60_000, retryInitialDelayMs: 300, perRegistryConcurrency: 100, globalConcurrency: 100, random: seeded(5) }, check);
+    const { s } = scheduler({ intervalMs: 60_000, retryInitialDelayMs: 300, perRegistryConcurrency: 100, globalConcurrency: 100, random: seededRandom(5) }, check);
     stop = () => s.stop();
     for (let i = 0; i < 100; i++) s.add(unit(`r.example/app:${i}`));
     await jest.advanceTimersByTimeAsync(300);

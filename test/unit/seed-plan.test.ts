@@ -1,6 +1,7 @@
 // The generated registry's plans (test/oracle/seed-plan.ts): deterministic per seed, bounded, and
 // varied enough that a few hundred seeds meet every kind of answer.
-import { describePlan, MAX_DELAY_MS, mulberry32, planFor } from '../oracle/seed-plan.js';
+import { describePlan, MAX_DELAY_MS, planFor } from '../oracle/seed-plan.js';
+import { seededRandom as mulberry32 } from '../support/seeded-random.js';
 import { seedRange } from '../oracle/scenarios-seeds.js';
 
 describe('the seeded plans of the generated registry', () => {

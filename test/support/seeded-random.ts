@@ -1,4 +1,6 @@
-// mulberry32: a small seeded generator, so a soak run's churn can be replayed with --seed.
+// mulberry32: a small seeded generator, uniform in [0, 1), for whatever must see the same draws
+// every run: the soak's churn (replayed with --seed), the oracle's generated registries, the
+// scheduler's spread tests.
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
