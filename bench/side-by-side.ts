@@ -138,7 +138,7 @@ function row(figure: Figure): string {
   const cap = figure.capMs ?? NaN;
   const shown = (value: number) => (Number.isFinite(value) ? figure.show(value) : `> ${ms(cap)}`);
   // A peer figure that never came within the cap bounds the ratio from above.
-  const ratioText = Number.isFinite(figure.peer) ? ratio.toFixed(2) : Number.isFinite(figure.ours) ? `< ${(figure.ours / cap).toFixed(3)}` : '—';
+  const ratioText = Number.isFinite(figure.peer) ? ratio.toFixed(2) : Number.isFinite(figure.ours) ? `< ${(figure.ours / cap).toPrecision(2)}` : '—';
   let goal = '';
   let met = 'info';
   if (figure.goal?.ratio !== undefined) {
@@ -199,7 +199,7 @@ async function runSize(peerBin: string, images: number, options: Options): Promi
 
 const peerBin = process.env.PEER_BIN;
 if (!peerBin || !existsSync(peerBin)) {
-  console.log(`side-by-side case skipped: ${peerBin ? `PEER_BIN=${peerBin} does not exist` : 'PEER_BIN is not set'}. Build the Go exporter from its source (docs/benchmarks.md, "Side by side") and name the binary in PEER_BIN.`);
+  console.log(`side-by-side case skipped: ${peerBin ? `PEER_BIN=${peerBin} does not exist` : 'PEER_BIN is not set'}. Build the Go exporter from its source (BENCHMARKS.md, "Side by side with the Go exporter") and name the binary in PEER_BIN.`);
 } else {
   const options = parseOptions(process.argv.slice(2));
   const load = loadavg()[0];
