@@ -7,7 +7,6 @@
 // Baseline, in the same run: a bare watch of Deployments in this process (no informer) seeing the
 // same create, plus one bare HEAD of the same manifest: the floor any watcher has.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -16,7 +15,7 @@ import { perKindFamily } from '../../src/metrics/availability-families.js';
 import { MANIFEST_MEDIA_TYPES } from '../../src/registry/client.js';
 import type { Status } from '../../src/status.js';
 import { startApiServer, type ApiServer } from '../../test/support/apiserver.js';
-import { stopChild } from '../../test/support/processes.js';
+import { processCpuMs, stopChild } from '../../test/support/processes.js';
 import type { TestRegistry } from '../../test/support/registry.js';
 import { apiWriter, bareWatch, createWorkload, createWorkloads, namespaceName } from '../lib/api-workloads.js';
 import { BARE_USER_AGENT, manifestUrl } from '../lib/bare.js';
@@ -62,12 +61,6 @@ function startExporter(api: ApiServer, registry: TestRegistry, images: number): 
     else if (/"level":"(warn|error)"/.test(line)) log(`exporter: ${line.slice(0, 300)}`);
   });
   return { child, port, checked, stop: () => stopChild(child, 15_000) };
-}
-
-/** utime + stime of a process, in ms (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 async function scrape(agent: Agent, port: number): Promise<string> {
@@ -127,12 +120,12 @@ async function measureSize(api: ApiServer, registry: TestRegistry, size: Cluster
       figures.baseline.push(Math.max(0, (added.get(name) ?? NaN) - created) + performance.now() - headStarted);
       await sleep(EVENT_GAP_MS);
     }
-    const cpuBefore = cpuMs(exporter.child.pid!);
+    const cpuBefore = processCpuMs(exporter.child.pid!);
     for (let waited = 0; waited < QUIET_MS; waited += 5000) {
       if (waited % 15_000 === 0) await scrape(agent, port);
       await sleep(5000);
     }
-    figures.quietCpuMs = cpuMs(exporter.child.pid!) - cpuBefore;
+    figures.quietCpuMs = processCpuMs(exporter.child.pid!) - cpuBefore;
     return figures;
   } finally {
     await writer.close();

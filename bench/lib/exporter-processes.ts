@@ -4,17 +4,15 @@
 // (PEER_BIN). Both read the same kubeconfig and registry; what the case reads from them is their
 // /proc figures and their /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { freePort, processMemory, stopChild } from '../../test/support/processes.js';
+import { freePort, processCpuMs, processMemory, stopChild } from '../../test/support/processes.js';
 import { imageNode } from './image-node.js';
 import { chartNodeOptions, imageEnvironment, imageNodeFlags } from './image-node-flags.js';
 import { sleep } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-const CLOCK_TICKS_PER_SECOND = 100;
 
 export type ExporterProcess = {
   name: 'ours' | 'peer';
@@ -29,13 +27,6 @@ export type ExporterProcess = {
 
 export type Setup = { kubeconfig: string; registryHost: string; interval: string };
 
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
 function managed(name: ExporterProcess['name'], child: ChildProcess, url: string): ExporterProcess {
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
@@ -44,7 +35,7 @@ function managed(name: ExporterProcess['name'], child: ChildProcess, url: string
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== null) process.stderr.write(`${name} exited with code ${code} (signal ${signal}); its last output:\n${output}\n`);
   });
-  return { name, child, url, memory: () => processMemory(child.pid!), cpuMs: () => cpuMsOf(child.pid!), stop: () => stopChild(child, 15_000) };
+  return { name, child, url, memory: () => processMemory(child.pid!), cpuMs: () => processCpuMs(child.pid!), stop: () => stopChild(child, 15_000) };
 }
 
 export function nodeFlagsAsShipped(): string[] {

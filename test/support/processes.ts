@@ -75,6 +75,14 @@ export function processMemory(pid: number): { rss: number; peak: number } {
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
+/** User plus system CPU time a process has used, in ms (Linux, 100 clock ticks a second). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /** A port free right now on 127.0.0.1, for servers that cannot be told to pick their own. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
