@@ -20,57 +20,27 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { DEFERRED_BUILTINS, DEFERRED_MODULES, LAZY_PACKAGES, SLIM_IMPORTS, trickChecks } from './bundle-tricks.js';
 
-/**
- * Replacement modules for imports that load far more than is used, by importing file and
- * specifier. Each replacement offers what its importer uses, with the same behaviour.
- */
-const SLIM_IMPORTS: ReadonlyArray<{ importer: RegExp; specifier: string; contents: string }> = [
-  {
-    importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/,
-    specifier: './gen/index.js',
-    contents: "export { createConfiguration } from './gen/configuration.js'; export { ServerConfiguration } from './gen/servers.js';",
-  },
-  {
-    importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]cache\.js$/,
-    specifier: './serializer.js',
-    // cache.js serializes a label or field selector with it, as the string it already is.
-    contents: 'export const ObjectSerializer = { serialize: (value) => value };',
-  },
-  {
-    importer: /[\\/]node-fetch[\\/]lib[\\/]index\.(m?js)$/,
-    specifier: 'whatwg-url',
-    // node-fetch takes Node's own URL when there is one (`Url.URL || whatwgUrl.URL`), as on every
-    // Node the exporter runs on; whatwg-url would only add its Unicode tables (tr46).
-    contents: 'export const URL = globalThis.URL; export default { URL };',
-  },
-  {
-    importer: /[\\/]undici[\\/]index\.js$/,
-    specifier: './lib/web/cookies',
-    // The cookie helpers check their argument against Node's own Headers, and reading
-    // globalThis.Headers loads Node's built-in copy of undici (13 MiB of resident memory). The
-    // exporter sends no cookies.
-    contents: [
-      "const unused = (name) => () => { throw new Error(`undici's ${name} is not part of this build (scripts/bundle.ts)`); };",
-      "export const deleteCookie = unused('deleteCookie'), getCookies = unused('getCookies'), getSetCookies = unused('getSetCookies'), setCookie = unused('setCookie'), parseCookie = unused('parseCookie');",
-    ].join('\n'),
-  },
-];
+export { LAZY_PACKAGES } from './bundle-tricks.js';
+
+type Tricks = ReturnType<typeof trickChecks>;
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-const slimImports: Plugin = {
+const slimImports = (tricks: Tricks): Plugin => ({
   name: 'slim-imports',
   setup(pluginBuild) {
     const filter = new RegExp(`^(${SLIM_IMPORTS.map((slim) => escaped(slim.specifier)).join('|')})$`);
     pluginBuild.onResolve({ filter }, (args) => {
-      const index = SLIM_IMPORTS.findIndex((slim) => slim.specifier === args.path && slim.importer.test(args.importer));
+      const index = SLIM_IMPORTS.findIndex((slim) => slim.specifier === args.path && slim.importer.test(args.importer) && tricks.enabled(slim.name));
       if (index === -1) return undefined;
+      tricks.applied(SLIM_IMPORTS[index].name, args.importer);
       return { path: `${index}:${args.path}`, namespace: 'slim-imports', pluginData: { contents: SLIM_IMPORTS[index].contents, resolveDir: args.resolveDir } };
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'slim-imports' }, (args) => ({ contents: args.pluginData.contents, resolveDir: args.pluginData.resolveDir, loader: 'js' }));
   },
-};
+});
 
 /**
  * Node's own modules are taken with require(), never with an ES import. An ES import of a
@@ -86,7 +56,7 @@ const slimImports: Plugin = {
  * would do too, but esbuild's interop copies every export of a CommonJS module into a getter of
  * its own for each importing module: about 2 000 closures, 0.3 MiB of heap, for the exporter.)
  */
-const builtinsByRequire: Plugin = {
+const builtinsByRequire = (tricks: Tricks): Plugin => ({
   name: 'builtins-by-require',
   setup(pluginBuild) {
     const names = builtinModules.filter((name) => !name.startsWith('_')).map(escaped);
@@ -101,7 +71,9 @@ const builtinsByRequire: Plugin = {
       const exported = requireHere(args.path) as object;
       const plain = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([name, descriptor]) => 'value' in descriptor && isBindingName(name));
       const specifier = JSON.stringify(args.path);
-      if (!DEFERRED_MODULES.has(args.path)) {
+      const deferred = DEFERRED_MODULES.find((module) => module.specifier === args.path && tricks.enabled(module.name));
+      if (deferred) tricks.applied(deferred.name, args.path);
+      if (!deferred) {
         const bindings = plain.map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
         return { contents: [`const builtin = require(${specifier});`, 'export default builtin;', ...bindings].join('\n'), loader: 'js' };
       }
@@ -125,14 +97,7 @@ const builtinsByRequire: Plugin = {
       };
     });
   },
-};
-
-/**
- * Node modules loaded at their first call rather than at start: child_process (with the dgram
- * module it loads, 0.25 MiB) is called only by exec credential plugins, credential helpers and
- * kubelet credential provider plugins, which most clusters do not use.
- */
-const DEFERRED_MODULES = new Set(['node:child_process']);
+});
 
 /** Whether `name` can be declared as a binding (an identifier, not a reserved word). */
 function isBindingName(name: string): boolean {
@@ -144,24 +109,6 @@ function isBindingName(name: string): boolean {
     return false;
   }
 }
-
-/**
- * Packages that only some setups call, by importing file (any file when absent). Each is bundled
- * into a CommonJS file of its own in the bundle's lazy/ directory, and each import of it from its
- * importer gets a stand-in whose exports are getters: the file is read and run at the first read
- * of one, never in a setup that does not read them. Bundled with the rest, their source alone
- * (400 kB) stays in memory and is parsed at every start. What they cost: BENCHMARKS.md, case 4.
- */
-export const LAZY_PACKAGES: ReadonlyArray<{ specifier: string; importer?: RegExp; usedFor: string }> = [
-  { specifier: 'js-yaml', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: 'a kubeconfig read from a file' },
-  { specifier: 'socks-proxy-agent', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: "a kubeconfig cluster's socks5 proxy-url" },
-  { specifier: 'hpagent', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, usedFor: "a kubeconfig cluster's http(s) proxy-url" },
-  { specifier: 'jsonpath-plus', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/](azure|gcp)_auth\.js$/, usedFor: "the kubeconfig's azure and gcp auth providers" },
-  { specifier: 'openid-client', importer: /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]oidc_auth\.js$/, usedFor: "the kubeconfig's oidc auth provider" },
-  { specifier: '@opentelemetry/api', importer: /[\\/]prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/, usedFor: 'exemplars, which the exporter does not enable' },
-  { specifier: 'thread-stream', importer: /[\\/]pino[\\/]lib[\\/]transport\.js$/, usedFor: "pino's transports, which the exporter does not use (it writes to stdout itself)" },
-  { specifier: 'yaml', usedFor: 'a config file, a credential provider config and the check command' },
-];
 
 /** The names a package exports, read by loading it in this (the bundling) process. */
 async function exportedNames(specifier: string, resolveDir: string): Promise<{ names: string[]; esModule: boolean }> {
@@ -185,14 +132,15 @@ export function lazyFileName(specifier: string): string {
   return `${specifier.replace(/^@/, '').replace(/[^A-Za-z0-9._-]+/g, '-')}.cjs`;
 }
 
-const lazyPackages: Plugin = {
+const lazyPackages = (tricks: Tricks): Plugin => ({
   name: 'lazy-packages',
   setup(pluginBuild) {
     const filter = new RegExp(`^(${LAZY_PACKAGES.map((lazy) => escaped(lazy.specifier)).join('|')})$`);
     const lazyDirectory = join(pluginBuild.initialOptions.outdir ?? '.', LAZY_DIRECTORY);
     pluginBuild.onResolve({ filter }, (args) => {
-      const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && (!candidate.importer || candidate.importer.test(args.importer)));
+      const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && (!candidate.importer || candidate.importer.test(args.importer)) && tricks.enabled(candidate.name));
       if (!lazy) return undefined;
+      tricks.applied(lazy.name, args.importer);
       return { path: args.path, namespace: 'lazy-packages', pluginData: { resolveDir: args.resolveDir } };
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, async (args) => {
@@ -224,56 +172,48 @@ const lazyPackages: Plugin = {
       };
     });
   },
-};
+});
 
-/**
- * Source edits that defer a Node built-in module which a dependency requires when it loads but
- * calls only in setups the exporter does not have. Each `from` must be found as written, or the
- * build fails: a dependency that changed is looked at again, never bundled half-edited.
- */
-const DEFERRED_BUILTINS: ReadonlyArray<{ file: RegExp; edits: ReadonlyArray<{ from: string; to: string }>; why: string }> = [
-  {
-    file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
-    edits: [
-      { from: "const { isMainThread } = require('worker_threads')", to: "const workerThreads = () => require('worker_threads')" },
-      { from: 'if (!opts.sync && isMainThread) {', to: 'if (!opts.sync && workerThreads().isMainThread) {' },
-    ],
-    why: 'worker_threads (0.3 MiB) is read only for an asynchronous destination; the exporter logs synchronously',
-  },
-  {
-    file: /[\\/]sonic-boom[\\/]index\.js$/,
-    edits: [{ from: "const assert = require('assert')", to: "const assert = (...args) => require('assert')(...args)" }],
-    why: 'assert (0.45 MiB) is called only when a destination closes',
-  },
-];
-
-const deferredBuiltins: Plugin = {
+/** A Node module a dependency requires when it loads, required where it is called instead (DEFERRED_BUILTINS). */
+const deferredBuiltins = (tricks: Tricks): Plugin => ({
   name: 'deferred-builtins',
   setup(pluginBuild) {
     const filter = new RegExp(DEFERRED_BUILTINS.map((patch) => patch.file.source).join('|'));
     pluginBuild.onLoad({ filter }, (args) => {
-      const patch = DEFERRED_BUILTINS.find((candidate) => candidate.file.test(args.path));
+      const patch = DEFERRED_BUILTINS.find((candidate) => candidate.file.test(args.path) && tricks.enabled(candidate.name));
       if (!patch) return undefined;
       let contents = readFileSync(args.path, 'utf8');
       for (const { from, to } of patch.edits) {
-        if (!contents.includes(from)) throw new Error(`${args.path} no longer has \`${from}\`: look at it again before deferring (${patch.why})`);
+        const at = contents.indexOf(from);
+        if (at === -1 || contents.indexOf(from, at + 1) !== -1) {
+          throw new Error(
+            `bundle trick "${patch.name}": ${args.path} has \`${from}\` ${at === -1 ? 'nowhere' : 'more than once'}, expected exactly once: the dependency changed. ` +
+              `Look at it again, then update the edit in scripts/bundle-tricks.ts or remove it if \`npm run bench:tricks\` shows it is worth less than the noise (${patch.why}).`,
+          );
+        }
         contents = contents.replace(from, to);
       }
+      tricks.applied(patch.name, args.path);
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
-};
+});
 
 /** Where an in-place bundle of `entry` keeps its chunks. */
 export function chunkDirectory(entry: string): string {
   return join(dirname(entry), 'chunks');
 }
 
-/** esbuild options for the entries: one in place (its chunks beside it), or all into `outdir`. */
-export function bundleOptions(entries: string[], outdir?: string): BuildOptions {
+/**
+ * esbuild options for the entries: one in place (its chunks beside it), or all into `outdir`.
+ * `without` names a trick (TRICK_NAMES) to leave out, for `npm run bench:tricks`.
+ */
+export function bundleOptions(entries: string[], outdir?: string, without?: string): BuildOptions {
+  const tricks = trickChecks(without);
   return {
     entryPoints: entries,
-    splitting: true,
+    // Without chunks, code reached only through import() (undici, for proxies) is in the entry.
+    splitting: tricks.enabled('chunks'),
     ...(outdir ? { outdir } : { outdir: dirname(entries[0]), entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', allowOverwrite: true }),
     bundle: true,
     platform: 'node',
@@ -285,7 +225,7 @@ export function bundleOptions(entries: string[], outdir?: string): BuildOptions 
     sourcemap: true,
     // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
     external: ['@aws-sdk/*'],
-    plugins: [slimImports, lazyPackages, deferredBuiltins, builtinsByRequire],
+    plugins: [slimImports(tricks), lazyPackages(tricks), deferredBuiltins(tricks), ...(tricks.enabled('builtins by require') ? [builtinsByRequire(tricks)] : []), tricks.plugin],
     // CommonJS dependencies call require() for Node's own modules; an ES module has none. A lazy
     // package's stand-in reads its file from lazy/, beside the entries; chunks of an in-place
     // bundle are one directory down, in chunks/.

@@ -25,7 +25,8 @@ export type ExporterProcess = {
   stop(): Promise<void>;
 };
 
-export type Setup = { kubeconfig: string; registryHost: string; interval: string };
+/** `cli`: the bundled entry to run, the build's own (dist/src/cli.js) unless given. */
+export type Setup = { kubeconfig: string; registryHost: string; interval: string; cli?: string };
 
 function managed(name: ExporterProcess['name'], child: ChildProcess, url: string): ExporterProcess {
   let output = '';
@@ -46,7 +47,7 @@ export async function startOurs(setup: Setup): Promise<ExporterProcess> {
   const port = await freePort();
   const args = [
     ...nodeFlagsAsShipped(),
-    CLI,
+    setup.cli ?? CLI,
     `--bind-address=127.0.0.1:${port}`,
     `--kubeconfig=${setup.kubeconfig}`,
     `--check-interval=${setup.interval}`,

@@ -1,0 +1,72 @@
+// The bundle's tricks (scripts/bundle-tricks.ts) rewrite what dependencies import and require; a
+// dependency update that moves what one rewrites must fail the build, naming the trick, rather
+// than ship a bundle that lost it. Each test bundles a small project whose copy of a dependency
+// has changed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build, type BuildFailure } from 'esbuild';
+import { TRICK_NAMES } from '../../scripts/bundle-tricks.js';
+import { bundleOptions } from '../../scripts/bundle.js';
+import { repoRoot } from '../support/tools.js';
+
+let project: string;
+
+beforeEach(() => {
+  mkdirSync(join(repoRoot, 'dist'), { recursive: true });
+  project = mkdtempSync(join(repoRoot, 'dist', 'bundle-tricks-test-'));
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+function write(files: Record<string, string>): void {
+  for (const [path, contents] of Object.entries(files)) {
+    mkdirSync(dirname(join(project, path)), { recursive: true });
+    writeFileSync(join(project, path), contents);
+  }
+}
+
+/** Every error the build of `entry` failed with, one a line. */
+async function bundleErrors(entry: string): Promise<string> {
+  return build({ ...bundleOptions([join(project, entry)], join(project, 'out')), logLevel: 'silent' }).then(
+    () => 'the build succeeded',
+    (failure: BuildFailure) => failure.errors.map((error) => error.text).join('\n'),
+  );
+}
+
+test("the client library's config.js imports its generated index under another name → the build fails naming the slim-import trick and what to do", async () => {
+  write({
+    'node_modules/@kubernetes/client-node/dist/config.js': "import { createConfiguration } from './gen/index.mjs';\nexport const KubeConfig = createConfiguration;\n",
+    'node_modules/@kubernetes/client-node/dist/gen/index.mjs': 'export const createConfiguration = () => ({});\n',
+    'entry.js': "import { KubeConfig } from './node_modules/@kubernetes/client-node/dist/config.js';\nconsole.log(KubeConfig());\n",
+  });
+  const message = await bundleErrors('entry.js');
+  expect(message).toContain('bundle trick "slim client-node config.js → gen/index.js" was found nowhere, expected exactly once');
+  expect(message).toContain('update the trick in scripts/bundle-tricks.ts');
+});
+
+test("the client library's azure auth provider no longer imports jsonpath-plus → the build fails naming the lazy-package trick and the importer it found", async () => {
+  write({
+    'node_modules/jsonpath-plus/index.js': 'exports.JSONPath = () => [];\n',
+    'node_modules/@kubernetes/client-node/dist/gcp_auth.js': "import { JSONPath } from 'jsonpath-plus';\nexport const gcp = JSONPath;\n",
+    'node_modules/@kubernetes/client-node/dist/azure_auth.js': 'export const azure = () => [];\n',
+    'entry.js': "import { gcp } from './node_modules/@kubernetes/client-node/dist/gcp_auth.js';\nimport { azure } from './node_modules/@kubernetes/client-node/dist/azure_auth.js';\nconsole.log(gcp(), azure());\n",
+  });
+  expect(await bundleErrors('entry.js')).toMatch(/bundle trick "lazy jsonpath-plus" was found once \(.*gcp_auth\.js\), expected exactly 2 times/);
+});
+
+test("sonic-boom takes assert another way → the build fails naming the deferred-builtin trick", async () => {
+  write({
+    'node_modules/sonic-boom/index.js': "const { strict: assert } = require('assert')\nmodule.exports = () => assert(true)\n",
+    'entry.js': "import boom from './node_modules/sonic-boom/index.js';\nboom();\n",
+  });
+  const message = await bundleErrors('entry.js');
+  expect(message).toContain('bundle trick "defer assert in sonic-boom"');
+  expect(message).toContain("has `const assert = require('assert')` nowhere, expected exactly once");
+});
+
+test('the exporter bundled as shipped → every trick applies as its table says (the build succeeds)', async () => {
+  await expect(build({ ...bundleOptions([join(repoRoot, 'src', 'cli.ts')], join(project, 'out')), write: false, logLevel: 'silent' })).resolves.toBeDefined();
+}, 120_000);
+
+test('a trick left out by a name no trick has → an error listing the tricks', () => {
+  expect(() => bundleOptions([join(repoRoot, 'src', 'cli.ts')], project, 'lazy jsyaml')).toThrow(`no bundle trick is named "lazy jsyaml"; the tricks: ${TRICK_NAMES.join(', ')}`);
+});
