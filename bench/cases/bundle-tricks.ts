@@ -3,9 +3,9 @@
 // runs it (lib/exporter-processes.ts), against one real API server and one registry holding the
 // same workloads, checking every image each interval and scraped every 15 s. Per round and
 // build: the median RSS of one sample a second over the window (steady RSS) and the CPU the process
-// used in it. The shipped build runs twice in every round: the spread of its figures over all
-// rounds is the noise. A trick whose removal moves neither figure by more than the noise is not
-// worth its place.
+// used in it. The shipped build runs twice in every round: the standard deviation of its figures
+// over all rounds is the noise. A trick whose removal moves neither median by more than the noise
+// is not worth its place.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -84,7 +84,11 @@ async function round(processes: Array<{ cli: string }>, setup: { kubeconfig: str
   }
 }
 
-const spread = (values: number[]) => Math.max(...values) - Math.min(...values);
+/** Sample standard deviation. */
+function deviation(values: number[]): number {
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
+}
 
 export async function bundleTricksCase(options: TricksOptions): Promise<string[]> {
   const builds = await buildAll(join(repoRoot, 'dist', 'bench', 'tricks'));
@@ -109,10 +113,11 @@ export async function bundleTricksCase(options: TricksOptions): Promise<string[]
     }
     const shipped = [...figures[0], ...figures[processes.length - 1]];
     const base = { rss: median(shipped.map((f) => f.rss)), cpuMs: median(shipped.map((f) => f.cpuMs)) };
-    const noise = { rss: spread(shipped.map((f) => f.rss)), cpuMs: spread(shipped.map((f) => f.cpuMs)) };
+    const noise = { rss: deviation(shipped.map((f) => f.rss)), cpuMs: deviation(shipped.map((f) => f.cpuMs)) };
     const lines = [
       `\n${workloads} workloads / ${options.images} images, --check-interval=${options.interval}, ${options.rounds} rounds; window ${options.windowMs / 1000} s.`,
-      `Noise (spread of the shipped build's ${shipped.length} figures): RSS ${mib(noise.rss)}, CPU ${noise.cpuMs.toFixed(0)} ms. Shipped build: steady RSS ${mib(base.rss)}, CPU in the window ${base.cpuMs.toFixed(0)} ms (medians).\n`,
+      `Noise (standard deviation of the shipped build's ${shipped.length} figures): RSS ${mib(noise.rss)}, CPU ${noise.cpuMs.toFixed(0)} ms. ` +
+        `Shipped build: steady RSS ${mib(base.rss)} (${shipped.map((f) => mib(f.rss)).join(', ')}), CPU in the window ${base.cpuMs.toFixed(0)} ms (${shipped.map((f) => f.cpuMs.toFixed(0)).join(', ')}).\n`,
       '| build | steady RSS (median of rounds) | ÷ shipped | CPU in the window | ÷ shipped | the trick is worth |',
       '|---|---|---|---|---|---|',
     ];

@@ -63,7 +63,12 @@ test("sonic-boom takes assert another way → the build fails naming the deferre
   expect(message).toContain("has `const assert = require('assert')` nowhere, expected exactly once");
 });
 
-test('the exporter bundled as shipped → every trick applies as its table says (the build succeeds)', async () => {
+test('a regular expression holding a Greek mu, which esbuild leaves unescaped → the build fails naming the file, the character and the escape to write', async () => {
+  write({ 'entry.js': "console.log(/(\\d+)(ms|\u03bcs)/.exec(process.argv[2]));\n" });
+  expect(await bundleErrors('entry.js')).toMatch(/out[\\/]entry\.js holds U\+03bc at offset \d+ .*twice its size\. Write it as \\u03bc in the source\./);
+});
+
+test('the exporter bundled as shipped → every trick applies as its table says and no file holds a character beyond Latin-1 (the build succeeds)', async () => {
   await expect(build({ ...bundleOptions([join(repoRoot, 'src', 'cli.ts')], join(project, 'out')), write: false, logLevel: 'silent' })).resolves.toBeDefined();
 }, 120_000);
 
