@@ -10,6 +10,9 @@
 // packages only some setups call (LAZY_PACKAGES) into files of their own in lazy/, each read from
 // disk only when a setup needs it: a loaded module's source stays in memory.
 //
+// The rewrites and stand-ins are named rows in scripts/bundle-tricks.ts; `npm run bench:tricks`
+// measures each against a build without it, and a build in which one no longer applies fails.
+//
 // Usage (compiled by tsc into dist/scripts/, as `npm run build` and `npm run bench` run it):
 //        node dist/scripts/bundle.js ENTRY.js      rewrites ENTRY.js in place, its chunks in
 //                                                   chunks/ and lazy/ beside it
@@ -20,7 +23,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { DEFERRED_BUILTINS, DEFERRED_MODULES, LAZY_PACKAGES, SLIM_IMPORTS, trickChecks } from './bundle-tricks.js';
+import { LAZY_PACKAGES, SLIM_IMPORTS, trickChecks } from './bundle-tricks.js';
 
 export { LAZY_PACKAGES } from './bundle-tricks.js';
 
@@ -56,7 +59,7 @@ const slimImports = (tricks: Tricks): Plugin => ({
  * would do too, but esbuild's interop copies every export of a CommonJS module into a getter of
  * its own for each importing module: about 2 000 closures, 0.3 MiB of heap, for the exporter.)
  */
-const builtinsByRequire = (tricks: Tricks): Plugin => ({
+const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(pluginBuild) {
     const names = builtinModules.filter((name) => !name.startsWith('_')).map(escaped);
@@ -71,33 +74,11 @@ const builtinsByRequire = (tricks: Tricks): Plugin => ({
       const exported = requireHere(args.path) as object;
       const plain = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([name, descriptor]) => 'value' in descriptor && isBindingName(name));
       const specifier = JSON.stringify(args.path);
-      const deferred = DEFERRED_MODULES.find((module) => module.specifier === args.path && tricks.enabled(module.name));
-      if (deferred) tricks.applied(deferred.name, args.path);
-      if (!deferred) {
-        const bindings = plain.map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
-        return { contents: [`const builtin = require(${specifier});`, 'export default builtin;', ...bindings].join('\n'), loader: 'js' };
-      }
-      // Functions stand in for the module's functions and load it when called; the default
-      // export is an object of those, with getters for everything else (constructors, named
-      // with a capital, included: a stand-in could not be called with new or used by instanceof).
-      const functions = plain.filter(([name, descriptor]) => typeof descriptor.value === 'function' && /^[a-z_]/.test(name)).map(([name]) => name);
-      const others = Object.keys(exported).filter((name) => !functions.includes(name));
-      return {
-        contents: [
-          'let builtin;',
-          `const load = () => (builtin ??= require(${specifier}));`,
-          'const deferred = (name) => ({ [name](...args) { return load()[name].apply(this, args); } })[name];',
-          ...functions.map((name) => `export const ${name} = /* @__PURE__ */ deferred(${JSON.stringify(name)});`),
-          'const standIn = {};',
-          `for (const name of ${JSON.stringify(functions)}) standIn[name] = deferred(name);`,
-          `for (const name of ${JSON.stringify(others)}) Object.defineProperty(standIn, name, { enumerable: true, get: () => load()[name] });`,
-          'export default standIn;',
-        ].join('\n'),
-        loader: 'js',
-      };
+      const bindings = plain.map(([name]) => `export const ${name} = /* @__PURE__ */ (() => builtin.${name})();`);
+      return { contents: [`const builtin = require(${specifier});`, 'export default builtin;', ...bindings].join('\n'), loader: 'js' };
     });
   },
-});
+};
 
 /** Whether `name` can be declared as a binding (an identifier, not a reserved word). */
 function isBindingName(name: string): boolean {
@@ -138,7 +119,7 @@ const lazyPackages = (tricks: Tricks): Plugin => ({
     const filter = new RegExp(`^(${LAZY_PACKAGES.map((lazy) => escaped(lazy.specifier)).join('|')})$`);
     const lazyDirectory = join(pluginBuild.initialOptions.outdir ?? '.', LAZY_DIRECTORY);
     pluginBuild.onResolve({ filter }, (args) => {
-      const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && (!candidate.importer || candidate.importer.test(args.importer)) && tricks.enabled(candidate.name));
+      const lazy = LAZY_PACKAGES.find((candidate) => candidate.specifier === args.path && candidate.importer.test(args.importer) && tricks.enabled(candidate.name));
       if (!lazy) return undefined;
       tricks.applied(lazy.name, args.importer);
       return { path: args.path, namespace: 'lazy-packages', pluginData: { resolveDir: args.resolveDir } };
@@ -170,31 +151,6 @@ const lazyPackages = (tricks: Tricks): Plugin => ({
         resolveDir,
         loader: 'js',
       };
-    });
-  },
-});
-
-/** A Node module a dependency requires when it loads, required where it is called instead (DEFERRED_BUILTINS). */
-const deferredBuiltins = (tricks: Tricks): Plugin => ({
-  name: 'deferred-builtins',
-  setup(pluginBuild) {
-    const filter = new RegExp(DEFERRED_BUILTINS.map((patch) => patch.file.source).join('|'));
-    pluginBuild.onLoad({ filter }, (args) => {
-      const patch = DEFERRED_BUILTINS.find((candidate) => candidate.file.test(args.path) && tricks.enabled(candidate.name));
-      if (!patch) return undefined;
-      let contents = readFileSync(args.path, 'utf8');
-      for (const { from, to } of patch.edits) {
-        const at = contents.indexOf(from);
-        if (at === -1 || contents.indexOf(from, at + 1) !== -1) {
-          throw new Error(
-            `bundle trick "${patch.name}": ${args.path} has \`${from}\` ${at === -1 ? 'nowhere' : 'more than once'}, expected exactly once: the dependency changed. ` +
-              `Look at it again, then update the edit in scripts/bundle-tricks.ts or remove it if \`npm run bench:tricks\` shows it is worth less than the noise (${patch.why}).`,
-          );
-        }
-        contents = contents.replace(from, to);
-      }
-      tricks.applied(patch.name, args.path);
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 });
@@ -253,7 +209,7 @@ export function bundleOptions(entries: string[], outdir?: string, without?: stri
     metafile: true,
     // The ECR credential provider is loaded only where it is configured: it stays a package of its own.
     external: ['@aws-sdk/*'],
-    plugins: [slimImports(tricks), lazyPackages(tricks), deferredBuiltins(tricks), ...(tricks.enabled('builtins by require') ? [builtinsByRequire(tricks)] : []), tricks.plugin, latin1Output],
+    plugins: [slimImports(tricks), lazyPackages(tricks), ...(tricks.enabled('builtins by require') ? [builtinsByRequire] : []), tricks.plugin, latin1Output],
     // CommonJS dependencies call require() for Node's own modules; an ES module has none. A lazy
     // package's stand-in reads its file from lazy/, beside the entries; chunks of an in-place
     // bundle are one directory down, in chunks/.
