@@ -240,9 +240,10 @@ export class ExporterMetrics {
 
   private dropUnusedRegistries(): void {
     if (this.registriesInUse.version !== this.index.version) {
-      const hosts = new Set<string>();
-      for (const usage of this.index.usages()) if (usage.unit) hosts.add(apiHost(usage.unit.reference.registry));
-      this.registriesInUse = { version: this.index.version, hosts };
+      // The few registries' hosts, not one per usage: apiHost costs more than a set lookup.
+      const registries = new Set<string>();
+      for (const usage of this.index.usages()) if (usage.unit) registries.add(usage.unit.reference.registry);
+      this.registriesInUse = { version: this.index.version, hosts: new Set([...registries].map(apiHost)) };
     }
     const inUse = this.registriesInUse.hosts;
     for (const { label, statuses, exchanges } of this.registryLabels.release(inUse)) {
