@@ -18,6 +18,8 @@ import { labelTable, type LabelTable } from './label-tables.js';
 export const BLOCK_ROWS = 256;
 /** How far a render looks for a row that moved (rows gone or come before it) before it calls the rows replaced. */
 const LOOKAHEAD = 16;
+/** Longest the compression of pieces runs without letting I/O (probes, watches, checks) in. */
+const SLICE_MS = 20;
 
 type Block = {
   usages: Usage[];
@@ -43,6 +45,7 @@ export class AvailabilityPieces {
   private readonly openings = new Map<string, Buffer>();
   /** Where a piece's lines are written before compression; grows to the largest block's. */
   private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly index: ImageIndex,
@@ -51,13 +54,32 @@ export class AvailabilityPieces {
     private readonly blockRows = BLOCK_ROWS,
   ) {}
 
-  /** The families' compressed pieces in exposition order, brought up to date first. Valid until the next call. */
-  segments(): DeflatedSegment[] {
+  /**
+   * The families' compressed pieces in exposition order, brought up to date first. Compressing
+   * gives way to other work every SLICE_MS (the first render of a large cluster compresses
+   * thousands of pieces), and calls that overlap wait for the one before.
+   */
+  segments(): Promise<DeflatedSegment[]> {
+    const next = this.last.then(() => this.render());
+    this.last = next.catch(() => {});
+    return next;
+  }
+
+  private async render(): Promise<DeflatedSegment[]> {
     this.update();
     const segments: DeflatedSegment[] = [];
+    let sliceStarted = performance.now();
     for (const family of availabilityFamilies(this.format, this.kinds)) {
       segments.push(this.header(family));
-      for (const kind of family.kinds) for (const block of this.blocks.get(kind) ?? []) segments.push(this.piece(block, kind, family));
+      for (const kind of family.kinds) {
+        // The blocks as of this render: a render given way to is not changed by the next one's update.
+        for (const block of this.blocks.get(kind) ?? []) {
+          segments.push(this.piece(block, kind, family));
+          if (performance.now() - sliceStarted < SLICE_MS) continue;
+          await new Promise(setImmediate);
+          sliceStarted = performance.now();
+        }
+      }
     }
     return segments;
   }

@@ -219,12 +219,12 @@ export class ExporterMetrics {
    * The whole exposition gzip-compressed, as /metrics keeps and serves it: the availability
    * families from the pieces kept since the last call, which it updates (availability-pieces.ts),
    * then the platform series and prom-client's families, rendered and compressed now. The text is
-   * exposition()'s. Not for calls that overlap: the kept pieces serve one caller (the shared render).
+   * exposition()'s.
    */
   async gzippedExposition(clusterPlatforms?: string[]): Promise<GzipBody> {
     this.dropUnusedRegistries();
     const others = await this.registry.metrics();
-    const segments = this.pieces.segments();
+    const segments = await this.pieces.segments();
     const writer = this.restWriter;
     writer.restart();
     if (clusterPlatforms) {

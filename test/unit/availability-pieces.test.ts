@@ -56,62 +56,62 @@ function apply(op: Op, { index, results, record }: ReturnType<typeof setup>): vo
 }
 
 const text = (chunks: Iterable<Buffer>) => Buffer.concat([...chunks]).toString();
-const unzipped = (pieces: AvailabilityPieces) => gunzipSync(Buffer.concat(gzipOf(pieces.segments()).gzipped)).toString();
+const unzipped = async (pieces: AvailabilityPieces) => gunzipSync(Buffer.concat(gzipOf(await pieces.segments()).gzipped)).toString();
 
 describe('availability families kept as compressed pieces', () => {
-  test('after any sequence of workloads come, changed and gone and statuses set or forgotten, the kept pieces read exactly as a full render, in every format', () => {
-    fc.assert(
-      fc.property(ops, fc.integer({ min: 1, max: 4 }), (sequence, blockRows) => {
+  test('after any sequence of workloads come, changed and gone and statuses set or forgotten, the kept pieces read exactly as a full render, in every format', async () => {
+    await fc.assert(
+      fc.asyncProperty(ops, fc.integer({ min: 1, max: 4 }), async (sequence, blockRows) => {
         const state = setup();
         const kept = METRICS_FORMATS.map((format) => ({ format, pieces: new AvailabilityPieces(state.index, state.results, format, blockRows) }));
         for (const op of [...sequence, { op: 'render' as const }]) {
           apply(op, state);
           if (op.op !== 'render') continue;
-          for (const { format, pieces } of kept) expect(unzipped(pieces)).toBe(text(availabilityChunks(state.index, state.results, format)));
+          for (const { format, pieces } of kept) expect(await unzipped(pieces)).toBe(text(availabilityChunks(state.index, state.results, format)));
         }
       }),
       { numRuns: 300 },
     );
   });
 
-  test('a status change recompresses the two pieces of its block that it touches; a new row only its block; nothing changed, nothing', () => {
+  test('a status change recompresses the two pieces of its block that it touches; a new row only its block; nothing changed, nothing', async () => {
     const state = setup();
     const pieces = new AvailabilityPieces(state.index, state.results, 'per-kind', 4);
     for (let i = 0; i < 12; i++) {
       state.index.upsertWorkload({ kind: 'deployment', namespace: 'shop', name: `w${i}`, podSpec: { containers: [{ name: 'app', image: `r.example/app-${i}:1` }] } });
       state.results.set(`r.example/app-${i}:1`, state.record('available'));
     }
-    const before = pieces.segments();
+    const before = await pieces.segments();
     expect(pieces.blockCount).toBe(3);
-    expect(pieces.segments()).toEqual(before);
-    expect(pieces.segments().every((piece, i) => piece === before[i])).toBe(true);
+    expect(await pieces.segments()).toEqual(before);
+    expect((await pieces.segments()).every((piece, i) => piece === before[i])).toBe(true);
 
     state.results.set('r.example/app-5:1', state.record('absent'));
-    const flipped = pieces.segments();
+    const flipped = await pieces.segments();
     const changed = flipped.filter((piece, i) => piece !== before[i]);
     expect(changed).toHaveLength(2);
-    expect(text(availabilityChunks(state.index, state.results))).toBe(unzipped(pieces));
+    expect(text(availabilityChunks(state.index, state.results))).toBe(await unzipped(pieces));
 
     state.index.upsertWorkload({ kind: 'deployment', namespace: 'shop', name: 'w12', podSpec: { containers: [{ name: 'app', image: 'r.example/app-12:1' }] } });
     state.results.set('r.example/app-12:1', state.record('absent'));
-    const added = pieces.segments();
+    const added = await pieces.segments();
     // Its own block of one row: eight new pieces (one per status), every other piece kept.
     expect(added.length).toBe(flipped.length + STATUSES.length);
     expect(added.filter((piece) => !flipped.includes(piece))).toHaveLength(STATUSES.length);
   });
 
-  test('a workload gone from the middle rebuilds its block only', () => {
+  test('a workload gone from the middle rebuilds its block only', async () => {
     const state = setup();
     const pieces = new AvailabilityPieces(state.index, state.results, 'unified', 4);
     for (let i = 0; i < 12; i++) {
       state.index.upsertWorkload({ kind: 'statefulset', namespace: 'db', name: `w${i}`, podSpec: { containers: [{ name: 'app', image: `r.example/db-${i}:1` }] } });
       state.results.set(`r.example/db-${i}:1`, state.record('available'));
     }
-    const before = pieces.segments();
+    const before = await pieces.segments();
     state.index.deleteWorkload('statefulset', 'db', 'w1');
-    const after = pieces.segments();
+    const after = await pieces.segments();
     expect(after.filter((piece) => !before.includes(piece))).toHaveLength(STATUSES.length);
-    expect(unzipped(pieces)).toBe(text(availabilityChunks(state.index, state.results, 'unified')));
+    expect(await unzipped(pieces)).toBe(text(availabilityChunks(state.index, state.results, 'unified')));
   });
 });
 
