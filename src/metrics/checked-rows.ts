@@ -9,9 +9,11 @@ import type { Status } from '../status.js';
 /** A kind's checked usages and their statuses, in index order: references only, nothing copied. */
 export type KindRows = { usages: Usage[]; statuses: Status[] };
 
-export function checkedRows(index: ImageIndex, results: CheckResults): Map<KindName, KindRows> {
+/** `registries`, when given, gets the registry of every usage that has a unit, checked or not: the walk is the same. */
+export function checkedRows(index: ImageIndex, results: CheckResults, registries?: Set<string>): Map<KindName, KindRows> {
   const rows = new Map<KindName, KindRows>(KIND_NAMES.map((kind) => [kind, { usages: [], statuses: [] }]));
   for (const usage of index.usages()) {
+    if (registries && usage.unit) registries.add(usage.unit.reference.registry);
     const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
     if (!status) continue; // not checked yet: no series rather than a false alarm
     let kindRows = rows.get(usage.kind);

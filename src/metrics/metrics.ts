@@ -222,9 +222,9 @@ export class ExporterMetrics {
    * exposition()'s.
    */
   async gzippedExposition(clusterPlatforms?: string[]): Promise<GzipBody> {
-    this.dropUnusedRegistries();
-    const others = await this.registry.metrics();
     const segments = await this.pieces.segments();
+    this.dropUnusedRegistries(this.pieces.registries);
+    const others = await this.registry.metrics();
     const writer = this.restWriter;
     writer.restart();
     if (clusterPlatforms) {
@@ -238,12 +238,15 @@ export class ExporterMetrics {
     return gzipOf(segments);
   }
 
-  private dropUnusedRegistries(): void {
-    if (this.registriesInUse.version !== this.index.version) {
+  /** `registries`: those of the index's usages, when the caller has just walked them. */
+  private dropUnusedRegistries(registries?: ReadonlySet<string>): void {
+    if (registries) {
       // The few registries' hosts, not one per usage: apiHost costs more than a set lookup.
-      const registries = new Set<string>();
-      for (const usage of this.index.usages()) if (usage.unit) registries.add(usage.unit.reference.registry);
       this.registriesInUse = { version: this.index.version, hosts: new Set([...registries].map(apiHost)) };
+    } else if (this.registriesInUse.version !== this.index.version) {
+      const walked = new Set<string>();
+      for (const usage of this.index.usages()) if (usage.unit) walked.add(usage.unit.reference.registry);
+      this.registriesInUse = { version: this.index.version, hosts: new Set([...walked].map(apiHost)) };
     }
     const inUse = this.registriesInUse.hosts;
     for (const { label, statuses, exchanges } of this.registryLabels.release(inUse)) {

@@ -134,4 +134,21 @@ describe('the /metrics body made from kept pieces', () => {
     expect(result.stderr + result.stdout).toBe('');
     expect(result.status).toBe(0);
   });
+
+  test("a registry's series go from the kept body once no workload uses it, and stay while one does", async () => {
+    const state = setup();
+    const metrics = new ExporterMetrics('test', state.index, state.results);
+    const scrape = async () => gunzipSync(Buffer.concat((await metrics.gzippedExposition()).gzipped)).toString();
+    for (const [name, image] of [['a', 'r.example/a:1'], ['b', 'q.example/b:1']]) {
+      state.index.upsertWorkload({ kind: 'deployment', namespace: 'n', name, podSpec: { containers: [{ name: 'app', image }] } });
+      const unit = [...state.index.usages()].find((usage) => usage.workload === name)!.unit!;
+      state.results.set(unit.key, state.record('available'));
+      metrics.recordCheck(unit, { ...state.record('available'), registry: unit.reference.registry });
+    }
+    expect(await scrape()).toContain('checks_total{registry="r.example",status="available"} 1');
+    state.index.deleteWorkload('deployment', 'n', 'a');
+    const after = await scrape();
+    expect(after).not.toContain('registry="r.example"');
+    expect(after).toContain('checks_total{registry="q.example",status="available"} 1');
+  });
 });
