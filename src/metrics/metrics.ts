@@ -1,7 +1,8 @@
-// Metric families. The per-workload availability gauges are rendered straight from the image
-// index and the check results at scrape time, a line at a time (a hundred thousand series render
-// in well under a second this way, and a deleted workload's series vanish with it); everything
-// else is prom-client. Per-registry series go once no tracked image uses the registry, and at
+// Metric families. The per-workload availability gauges are rendered from the image index and
+// the check results at scrape time: for /metrics from compressed pieces kept between scrapes, so
+// that a scrape after a change costs what changed (availability-pieces.ts); in full, a line at a
+// time, for exposition() (and as the reference the pieces are tested against). A deleted
+// workload's series vanish with it; everything else is prom-client. Per-registry series go once no tracked image uses the registry, and at
 // most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
