@@ -78,7 +78,7 @@ export class AvailabilityPieces {
     for (const family of this.families.list) {
       segments.push(this.header(family));
       for (const kind of family.kinds) {
-        // The blocks as of this render: a render given way to is not changed by the next one's update.
+        // Renders do not overlap (segments()): while this one gives way, the blocks stay as update() left them.
         for (const block of this.blocks.get(kind) ?? []) {
           const kept = block.pieces.get(family.labels)?.[STATUSES.indexOf(family.status)];
           segments.push(kept ?? this.piece(block, kind, family));
@@ -102,13 +102,14 @@ export class AvailabilityPieces {
   private update(): void {
     const versions = { index: this.index.version, status: this.results.statusVersion };
     if (versions.index === this.seen.index && versions.status === this.seen.status) return;
-    this.seen = versions;
     const registries = new Set<string>();
     const rows = checkedRows(this.index, this.results, registries);
     this.registries = registries;
     this.kinds = renderedKinds(rows);
     for (const kind of this.blocks.keys()) if (!rows.has(kind)) this.blocks.delete(kind);
     for (const [kind, kindRows] of rows) this.blocks.set(kind, reconcile(this.blocks.get(kind) ?? [], kindRows, this.blockRows));
+    // Only once up to date: an update that threw is made again by the next render.
+    this.seen = versions;
   }
 
   private header(family: AvailabilityFamily): DeflatedSegment {
