@@ -2,22 +2,27 @@
 // one gauge per status), against prom-client rendering the same series from labelled gauges,
 // the obvious way to build them. Both registries carry the default process metrics. The index
 // and results are the exporter's own; the results are filled in directly (rendering does not
-// care how a result was obtained), so no registry is involved.
+// care how a result was obtained), so no registry is involved. Then the body /metrics serves,
+// gzip-compressed from the pieces kept between renders (availability-pieces.ts), after one status
+// change and after one new workload, against the full render compressed whole (the build before).
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CheckResults } from '../../src/checks/results.js';
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
 import { KIND_NAMES } from '../../src/kube/workload-kinds.js';
+import { gzipChunks } from '../../src/http/gzip-body.js';
 import { collect } from '../../src/http/packed-text.js';
 import { availabilityFamily, ExporterMetrics } from '../../src/metrics/metrics.js';
 import { STATUSES } from '../../src/status.js';
 import type { Row } from '../lib/report.js';
 import { log, mb, median, ms } from '../lib/stats.js';
-import { workloads } from '../lib/workloads.js';
+import { workload, workloads } from '../lib/workloads.js';
 
 const RUNS = 5;
 const TARGET_MS = 1000;
 const BOTH_MAX_RATIO = 2.2;
+/** A render after one change, against a full render: what is left is the walk over the rows and prom-client's families. */
+const CHANGE_MAX_RATIO = 0.25;
 
 async function timeRenders(render: () => Promise<unknown>): Promise<number> {
   await render();
@@ -80,7 +85,20 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
   const renderBoth = async () => collect(await bothMetrics.exposition());
   const both = { ms: await timeRenders(renderBoth), body: Buffer.concat((await renderBoth()).chunks).toString() };
   log(`render, both formats: ${seriesIn(both.body)} series, ${mb(both.body.length)}: ${ms(both.ms)}`);
+  const changes = await timeChanges(index, results);
+  log(
+    `render, kept pieces: first ${ms(changes.firstMs)}, unchanged ${ms(changes.unchangedMs)}, one status changed ${ms(changes.statusMs)}, one workload added ${ms(changes.addedMs)}; ` +
+      `full render + gzip ${ms(changes.fullMs)}; body ${mb(changes.gzippedBytes)} gzipped against ${mb(changes.fullGzippedBytes)}`,
+  );
   return [
+    {
+      case: `4. /metrics body after one change, ${series} series (kept pieces)`,
+      exporter: `status changed ${ms(changes.statusMs)}, workload added ${ms(changes.addedMs)}, unchanged ${ms(changes.unchangedMs)}, first ${ms(changes.firstMs)}`,
+      baseline: `full render + gzip ${ms(changes.fullMs)}`,
+      ratio: Math.max(changes.statusMs, changes.addedMs) / changes.fullMs,
+      target: `≤ ${CHANGE_MAX_RATIO.toFixed(2)}`,
+      pass: Math.max(changes.statusMs, changes.addedMs) / changes.fullMs <= CHANGE_MAX_RATIO,
+    },
     {
       case: `4. /metrics render, ${series} series`,
       exporter: `${ms(ours.ms)} (${mb(ours.body.length)})`,
@@ -99,4 +117,38 @@ export async function renderCase(seriesWanted: number): Promise<Row[]> {
       pass: both.ms / ours.ms <= BOTH_MAX_RATIO,
     },
   ];
+}
+
+type ChangeFigures = { firstMs: number; unchangedMs: number; statusMs: number; addedMs: number; fullMs: number; gzippedBytes: number; fullGzippedBytes: number };
+
+/** The gzip body as /metrics makes it, after each kind of change, RUNS times each (medians). */
+async function timeChanges(index: ImageIndex, results: CheckResults): Promise<ChangeFigures> {
+  const metrics = new ExporterMetrics('bench', index, results);
+  const timed = async (change: (run: number) => void): Promise<number> => {
+    const times: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      change(run);
+      const started = performance.now();
+      await metrics.gzippedExposition();
+      times.push(performance.now() - started);
+    }
+    return median(times);
+  };
+  const started = performance.now();
+  const first = await metrics.gzippedExposition();
+  const firstMs = performance.now() - started;
+  const unchangedMs = await timed(() => {});
+  const keys = [...new Set(Array.from(index.usages(), (usage) => usage.unit?.key ?? ''))].filter(Boolean);
+  const statusMs = await timed((run) => {
+    const key = keys[(run * 7919) % keys.length];
+    results.set(key, { ...results.get(key)!, status: results.get(key)!.status === 'absent' ? 'available' : 'absent' });
+  });
+  const addedMs = await timed((run) => {
+    const image = `registry.example.com/fresh/service-${run}:v1`;
+    index.upsertWorkload(workload(index.workloadCount + run, image, 'fresh'));
+    results.set(image, { status: 'absent', message: 'manifest unknown', registry: 'registry.example.com', checkedAt: Date.now(), durationMs: 3, consecutiveFailures: 0 });
+  });
+  const full = await gzipChunks(await metrics.exposition());
+  const fullMs = await timeRenders(async () => gzipChunks(await metrics.exposition()));
+  return { firstMs, unchangedMs, statusMs, addedMs, fullMs, gzippedBytes: first.gzippedBytes, fullGzippedBytes: full.gzippedBytes };
 }

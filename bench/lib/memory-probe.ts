@@ -10,7 +10,6 @@
 // Usage: node --expose-gc memory-probe.js <host> <repos> <workloads> <images> <steadyMs>
 import { ImageFilter } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
-import { gzipChunks } from '../../src/http/gzip-body.js';
 import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { machinery } from './machinery.js';
 import { seededImages } from './seeded-names.js';
@@ -64,9 +63,9 @@ if (Number(workloadCount) > 0) {
 }
 const checkMs = performance.now() - started;
 const rss = process.memoryUsage().rss;
-// A scrape as the exporter serves one to Prometheus (which asks for gzip): rendered once into
-// the compressed body that /metrics keeps and hands out (src/http/routes.ts).
-const scrape = async () => gzipChunks(await metrics.exposition());
+// A scrape as the exporter serves one to Prometheus (which asks for gzip): the compressed body
+// that /metrics keeps and hands out (src/http/routes.ts), made from the pieces kept since the last.
+const scrape = async () => metrics.gzippedExposition();
 const metricsBytes = (await scrape()).bytes;
 const rssAfterScrape = process.memoryUsage().rss;
 // No forced collection while running on: V8 collects as it would in the pod.

@@ -105,8 +105,9 @@ export function imagesNeeded(scale: Scale): number {
   return Math.max(...scale.throughputSizes, scale.memoryImages, MEMORY_GOAL_IMAGES, scale.scrapeImages, scale.freshnessBurst + scale.freshnessEvents, scale.fairnessFastImages, liveFreshnessImages(scale));
 }
 
+/** Each size's new Deployments get images of their own for each build measured (live-freshness.ts: ours and, when named, a baseline build). */
 function liveFreshnessImages(scale: Scale): number {
-  return Math.max(...scale.liveFreshnessSizes.map((size) => size.images)) + scale.liveFreshnessEvents * scale.liveFreshnessSizes.length;
+  return Math.max(...scale.liveFreshnessSizes.map((size) => size.images)) + scale.liveFreshnessEvents * scale.liveFreshnessSizes.length * 2;
 }
 
 /** `--cases 3,9`: whether case `n` runs (all when the option is absent). */

@@ -1,7 +1,9 @@
 // The /metrics body is kept gzip-compressed (level 1: a tenth of the size for this repetitive
 // text, at a fraction of the render's own cost): what stays in memory between scrapes and while
 // slow clients are served is small. Clients that accept gzip (Prometheus does) get it as is;
-// others get it decompressed on the fly, a chunk at a time as their socket drains.
+// others get it decompressed on the fly, a chunk at a time as their socket drains. The body is
+// assembled from pieces compressed apart (gzip-segments.ts); gzipChunks compresses a whole text
+// in one stream, as the full render is measured against it (bench/cases/render.ts).
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';

@@ -7,7 +7,7 @@ import type { ImageIndex } from '../index/image-index.js';
 import type { ExporterMetrics } from '../metrics/metrics.js';
 import { registryReports, selectReports, type LiveDetails, type RegistryReport } from './image-report.js';
 import { buildImageView, type ImageView } from './image-view.js';
-import { gunzipped, gzipChunks, type GzipBody } from './gzip-body.js';
+import { gunzipped, type GzipBody } from './gzip-body.js';
 import type { Body, Routes } from './server.js';
 import { PageGate } from './page-gate.js';
 import { SharedRender } from './shared-render.js';
@@ -53,7 +53,7 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
     () =>
       gate.metrics(async () => {
         const started = performance.now();
-        const body = await gzipChunks(await metrics.exposition(sources.clusterPlatforms()));
+        const body = await metrics.gzippedExposition(sources.clusterPlatforms());
         sources.metricsRendered?.(performance.now() - started);
         return body;
       }),

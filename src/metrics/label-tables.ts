@@ -47,6 +47,18 @@ export class LabelTables {
   }
 }
 
+/** These rows' labels in a table of exactly their size, kept by a block of rows (availability-pieces.ts). */
+export function labelTable(set: LabelSet, kind: KindName, usages: readonly Usage[], statuses: readonly Status[]): LabelTable {
+  const texts = usages.map((usage, i) => set(rowOf(kind, usage, statuses[i])));
+  const ends = new Uint32Array(texts.length);
+  let used = 0;
+  for (let i = 0; i < texts.length; i++) ends[i] = used += Buffer.byteLength(texts[i]);
+  // Not from Node's pool: a kept slice of a pool buffer would keep all of it.
+  const bytes = Buffer.allocUnsafeSlow(used);
+  for (let i = 0; i < texts.length; i++) bytes.write(texts[i], i === 0 ? 0 : ends[i - 1]);
+  return { bytes, ends };
+}
+
 function rowOf(kind: KindName, usage: Usage, status: Status): AvailabilityRow {
   const labels = usageLabels(usage);
   return { kind, namespace: escapeLabelValue(labels.namespace), name: escapeLabelValue(labels.name), container: escapeLabelValue(labels.container), image: escapeLabelValue(labels.image), status };

@@ -1,15 +1,20 @@
-// Metric families. The per-workload availability gauges are rendered straight from the image
-// index and the check results at scrape time, a line at a time (a hundred thousand series render
-// in well under a second this way, and a deleted workload's series vanish with it); everything
-// else is prom-client. Per-registry series go once no tracked image uses the registry, and at
+// Metric families. The per-workload availability gauges are rendered from the image index and
+// the check results at scrape time: for /metrics from compressed pieces kept between scrapes, so
+// that a scrape after a change costs what changed (availability-pieces.ts); in full, a line at a
+// time, for exposition() (and as the reference the pieces are tested against). A deleted
+// workload's series vanish with it; everything else is prom-client. Per-registry series go once no tracked image uses the registry, and at
 // most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from '../checks/results.js';
+import type { GzipBody } from '../http/gzip-body.js';
+import { deflateSegment, gzipOf } from '../http/gzip-segments.js';
 import { ChunkWriter } from '../http/packed-text.js';
+import { AvailabilityPieces } from './availability-pieces.js';
 import { escapeLabelValue, LabelTables, usageLabels, type LabelTable } from './label-tables.js';
-import type { CheckUnit, ImageIndex, Usage } from '../index/image-index.js';
-import { KIND_NAMES, type KindName } from '../kube/workload-kinds.js';
+import type { CheckUnit, ImageIndex } from '../index/image-index.js';
+import type { KindName } from '../kube/workload-kinds.js';
+import { checkedRows, renderedKinds } from './checked-rows.js';
 import type { Status } from '../status.js';
 import { apiHost } from '../registry/client.js';
 import { RegistryLabels } from './registry-labels.js';
@@ -44,6 +49,12 @@ export class ExporterMetrics {
   private readonly registryLabels = new RegistryLabels(MAX_REGISTRY_LABELS);
   /** Buffers a render writes into, kept for the next render (see label-tables.ts for why). */
   private readonly scratch = { writer: new ChunkWriter({ reuse: true }), labelTables: new LabelTables(), busy: false };
+  /** Writes the rest of gzippedExposition's text (platform series, prom-client's families). */
+  private readonly restWriter = new ChunkWriter({ reuse: true });
+  /** The availability families as kept compressed pieces, for /metrics (gzippedExposition). */
+  private readonly pieces: AvailabilityPieces;
+  /** The registries the index's images are on, as of an index version: walking every usage for them is most of a render's fixed cost. */
+  private registriesInUse = { version: -1, hosts: new Set<string>() };
 
   constructor(
     version: string,
@@ -54,6 +65,7 @@ export class ExporterMetrics {
     logLinesDropped: () => number = () => 0,
     health?: ExporterHealth,
   ) {
+    this.pieces = new AvailabilityPieces(index, results, metricsFormat);
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters (promtool's lint refuses them); each is the sum of the
     // per-type gauge of the same name without _total, which stays.
@@ -204,9 +216,40 @@ export class ExporterMetrics {
     }
   }
 
-  private dropUnusedRegistries(): void {
-    const inUse = new Set<string>();
-    for (const usage of this.index.usages()) if (usage.unit) inUse.add(apiHost(usage.unit.reference.registry));
+  /**
+   * The whole exposition gzip-compressed, as /metrics keeps and serves it: the availability
+   * families from the pieces kept since the last call, which it updates (availability-pieces.ts),
+   * then the platform series and prom-client's families, rendered and compressed now. The text is
+   * exposition()'s.
+   */
+  async gzippedExposition(clusterPlatforms?: string[]): Promise<GzipBody> {
+    const segments = await this.pieces.segments();
+    this.dropUnusedRegistries(this.pieces.registries);
+    const others = await this.registry.metrics();
+    const writer = this.restWriter;
+    writer.restart();
+    if (clusterPlatforms) {
+      for (const line of platformMissingLines(this.index, this.results, clusterPlatforms)) {
+        writer.text(line);
+        if (writer.hasFilled) for (const chunk of writer.filled()) segments.push(deflateSegment(chunk));
+      }
+    }
+    writer.text(others);
+    for (const chunk of writer.end()) segments.push(deflateSegment(chunk));
+    return gzipOf(segments);
+  }
+
+  /** `registries`: those of the index's usages, when the caller has just walked them. */
+  private dropUnusedRegistries(registries?: ReadonlySet<string>): void {
+    if (registries) {
+      // The few registries' hosts, not one per usage: apiHost costs more than a set lookup.
+      this.registriesInUse = { version: this.index.version, hosts: new Set([...registries].map(apiHost)) };
+    } else if (this.registriesInUse.version !== this.index.version) {
+      const walked = new Set<string>();
+      for (const usage of this.index.usages()) if (usage.unit) walked.add(usage.unit.reference.registry);
+      this.registriesInUse = { version: this.index.version, hosts: new Set([...walked].map(apiHost)) };
+    }
+    const inUse = this.registriesInUse.hosts;
     for (const { label, statuses, exchanges } of this.registryLabels.release(inUse)) {
       for (const status of statuses) this.checks.remove({ registry: label, status });
       this.checkDuration.remove({ registry: label });
@@ -225,9 +268,6 @@ export function* availabilityChunks(index: ImageIndex, results: CheckResults, fo
   yield* writer.end();
 }
 
-/** A kind's checked usages and their statuses, in index order: references only, nothing copied. */
-type KindRows = { usages: Usage[]; statuses: Status[] };
-
 const ONE = Buffer.from('} 1\n');
 const ZERO = Buffer.from('} 0\n');
 
@@ -238,17 +278,8 @@ const ZERO = Buffer.from('} 0\n');
  * set written once as bytes (label-tables.ts; a line copies them), not a string per row or line.
  */
 function* writeAvailability(writer: ChunkWriter, labelTables: LabelTables, index: ImageIndex, results: CheckResults, format: MetricsFormat): Generator<Buffer> {
-  const rows = new Map<KindName, KindRows>(KIND_NAMES.map((kind) => [kind, { usages: [], statuses: [] }]));
-  for (const usage of index.usages()) {
-    const status = usage.badReference !== undefined ? 'bad_image_format' : usage.unit && results.get(usage.unit.key)?.status;
-    if (!status) continue; // not checked yet: no series rather than a false alarm
-    let kindRows = rows.get(usage.kind);
-    if (!kindRows) rows.set(usage.kind, (kindRows = { usages: [], statuses: [] }));
-    kindRows.usages.push(usage);
-    kindRows.statuses.push(status);
-  }
-  // The four controller kinds always have their families; pods, jobs and extra kinds once they have a series.
-  const kinds = [...KIND_NAMES, ...[...rows.keys()].filter((kind) => !(KIND_NAMES as readonly string[]).includes(kind)).sort()];
+  const rows = checkedRows(index, results);
+  const kinds = renderedKinds(rows);
   // A row's labels are written once per label set (one per format) and kind, not once per status family.
   const filled = new Map<LabelSet, Map<KindName, LabelTable>>();
   const tableOf = (set: LabelSet, kind: KindName): LabelTable => {
