@@ -177,6 +177,8 @@ async function measure(label: string, replicas: Replica[], images: number): Prom
         `${(atFull[i].cpuMs / 1000).toFixed(1)} s | ${(quietCpuMs / 1000).toFixed(1)} s | ${ms(scraped.ms)}: ${mb(scraped.gzipBytes)} gzip, ${mb(scraped.plainBytes)} plain, ${scraped.series} series |`,
     );
   }
+  // Said as soon as known: a run this long may be cut short.
+  for (const row of measured.rows) log(row);
   const total = replicas.reduce((sum, replica) => sum + replica.seen.size, 0);
   if (replicas.length > 1) log(`${label}: images reported by the replicas ${total}, unique ${union()} (${total - union()} reported twice)`);
   return measured;
@@ -223,12 +225,14 @@ async function reshard(writer: ApiWriter, replicas: Replica[], to: number, kinds
     }
     await sleep(100);
   }
-  return replicas.map((replica, i) => {
+  const rows = replicas.map((replica, i) => {
     const cpu = ((replica.cpuMs() - cpuBefore[i]) / 1000).toFixed(1);
     const rss = `${mb(maxRss[i])} at most, ${mb(replica.memory().rss)} at the end (peak of the process ${mb(replica.memory().peak)})`;
     if (i >= to) return `| ${label}, ${replica.name} (scaled away) | — | — | ${rss} | ${cpu} s |`;
     return `| ${label}, ${replica.name} | ${ms(relistedAt[i])} | ${ms(doneAt[i])} (${expected[i].length} images moved in) | ${rss} | ${cpu} s |`;
   });
+  for (const row of rows) log(row);
+  return rows;
 }
 
 async function runReplicas(label: string, nodeFlags: string[], common: string[], counted: string): Promise<Measured> {

@@ -70,9 +70,11 @@ export class Informer {
   relist(): void {
     if (this.context.stopped()) return;
     clearTimeout(this.timer);
-    this.replaced ??= this.listWatch;
-    void this.listWatch.stop();
+    const old = this.listWatch;
+    this.replaced ??= old;
+    // Swapped before the old one stops: stopping aborts its watch, which reports the abort at once.
     this.listWatch = this.connect();
+    void old.stop();
     this.begin(this.listWatch);
   }
 

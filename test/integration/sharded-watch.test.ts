@@ -3,6 +3,7 @@
 // an update that brings an image into its shard is noticed from the stub; and a reshard from 2
 // shards to 1 (a `kubectl scale` of the StatefulSet from 2 to 1) gives the survivor every
 // workload, without those deleted meanwhile.
+import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { ImageFilter, shardOf } from '../../src/index/image-filter.js';
 import { ImageIndex } from '../../src/index/image-index.js';
@@ -40,6 +41,7 @@ describe('a sharded replica watches the workloads of its shard', () => {
   let watch: ClusterWatch;
   let index: ImageIndex;
   const filter = new ImageFilter([], [], resolver, { index: 0, total: 2 });
+  const logged: string[] = [];
   const indexed = () => new Set([...index.usages()].map((usage) => `${usage.kind}/${usage.workload}`));
 
   beforeAll(async () => {
@@ -62,7 +64,8 @@ describe('a sharded replica watches the workloads of its shard', () => {
       body: { metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c0', image: theirs[2] }] } } } } } },
     });
     index = new ImageIndex(filter, { unitAdded: () => {}, unitRemoved: () => {} }, resolver);
-    watch = new ClusterWatch(loadKubeConfig(api.kubeconfigPath), index, createLogger('silent'), { checkDisabled: new Set() });
+    const log = new PassThrough().on('data', (line: Buffer) => logged.push(line.toString()));
+    watch = new ClusterWatch(loadKubeConfig(api.kubeconfigPath), index, createLogger('info', log), { checkDisabled: new Set() });
     await watch.start();
     await eventually(async () => watch.notReadyReason(), (reason) => reason === undefined, 30_000, 'every kind to be listed');
   }, 180_000);
@@ -98,5 +101,9 @@ describe('a sharded replica watches the workloads of its shard', () => {
     await eventually(async () => [...indexed()].sort(), (names) => JSON.stringify(names) === JSON.stringify(every), 20_000, 'every workload but the deleted ones in the index');
     expect(watch.kept('deployment').filter(isOutOfShard)).toEqual([]);
     expect(watch.kept('cronjob').filter(isOutOfShard)).toEqual([]);
+    // The replaced watches end quietly: no watch is taken for failing, none restarted.
+    expect(logged.filter((line) => /"level":"(warn|error)"/.test(line))).toEqual([]);
+    expect(logged.filter((line) => line.includes('re-listed')).length).toBe(4);
+    expect(watch.failingWatches()).toBe(0);
   });
 });
