@@ -56,10 +56,18 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
   const registries = registryOverrides(settings, log);
   const resolver = new ImageResolver(settings.defaultRegistry, registries.imageMirrors);
   const ownPod = settings.autoShard ? statefulSetPod(settings.podName) : undefined;
-  // Called only once started, below, when the index it re-evaluates exists.
+  // Called only once started, below, when the index it re-evaluates exists. The watch starts once
+  // the shard is known: what it keeps of each workload depends on it.
+  let watching = false;
   const reshard = (shard: Shard) => {
     filter.setShard(shard);
     index.refilter();
+    if (watching) watch.reshard();
+    else startWatch();
+  };
+  const startWatch = () => {
+    watching = true;
+    void watch.start();
   };
   const autoShard = ownPod && new AutoShard(kubeConfig, ownPod, settings.podNamespace, reshard, log);
   const filter = new ImageFilter(settings.ignoredImages, settings.allowedImages, resolver, autoShard?.initialShard ?? { index: settings.shard, total: settings.totalShards });
@@ -202,8 +210,8 @@ export async function runExporter(settings: Settings, log: Logger): Promise<Runn
     if (!settings.admissionClientCaFile) log.info('admission webhook: any client that reaches its port may ask for image checks; set --admission-client-ca-file (and restrict the port with a NetworkPolicy) so only the API server can');
   }
   log.info({ bindAddress: settings.bindAddress, port, checkInterval: formatDuration(settings.checkInterval), version }, 'exporter started');
-  autoShard?.start();
-  void watch.start();
+  if (autoShard) autoShard.start();
+  else startWatch();
   const filterLog = new FilterNoticeLog(() => index.filterCounts, settings, log, () => watch.notReadyReason() === undefined);
   filterLog.start(FILTER_NOTICE_EVERY_MS);
 

@@ -40,6 +40,11 @@ export class ImageFilter {
     this.shard = shard;
   }
 
+  /** Whether some images are another shard's: when not, every workload is this replica's. */
+  get sharded(): boolean {
+    return this.shard.index >= this.shard.total || this.shard.total > 1;
+  }
+
   ignores(image: string, reference?: ImageReference): boolean {
     return this.why(image, reference) !== undefined;
   }

@@ -109,13 +109,33 @@ export class ImageIndex {
   setServiceAccount(namespace: string, name: string, pullSecrets: string[] | undefined): void {
     const saKey = `${namespace}/${name}`;
     const before = this.serviceAccountSecrets.get(saKey) ?? [];
-    if (pullSecrets === undefined) this.serviceAccountSecrets.delete(saKey);
+    // Most accounts name no pull secret: they are not kept, as absent means none.
+    if (pullSecrets === undefined || pullSecrets.length === 0) this.serviceAccountSecrets.delete(saKey);
     else this.serviceAccountSecrets.set(saKey, pullSecrets);
     if (sameList(before, pullSecrets ?? [])) return;
     for (const key of this.byNamespace.get(namespace) ?? []) {
       const record = this.workloads.get(key);
       if (record && serviceAccountOf(record.input.podSpec) === name) this.upsertWorkload(record.input);
     }
+  }
+
+  /**
+   * Whether any image of the pod (init containers included) is this replica's, by its shard alone.
+   * When none is, the workload is another replica's: the watch keeps only a stub of it.
+   */
+  inShard(podSpec: k8s.V1PodSpec): boolean {
+    if (!this.filter.sharded) return true;
+    for (const container of containersOf(podSpec)) {
+      const image = typeof container.image === 'string' ? container.image : '';
+      let pulled: ImageReference | undefined;
+      try {
+        pulled = this.resolver.resolve(image).pulled;
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+      }
+      if (this.filter.why(image, pulled) !== 'shard') return true;
+    }
+    return false;
   }
 
   /**
@@ -179,10 +199,8 @@ export class ImageIndex {
         `the pod template names ${overLimit} pull secrets; the exporter reads at most ${MAX_PULL_SECRETS} per workload and reports its images unknown_error: name fewer`,
       );
     }
-    const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])];
     const usages: Usage[] = [];
-    for (const container of containers) {
-      if (!container || typeof container !== 'object') continue;
+    for (const container of containersOf(podSpec)) {
       const image = typeof container.image === 'string' ? container.image : '';
       const name = String(container.name ?? '');
       let resolved: ResolvedImage;
@@ -216,6 +234,12 @@ export class ImageIndex {
     this.unitUsers.delete(key);
     this.listener.unitRemoved(key);
   }
+}
+
+/** Init containers first, then the others; what is not a container is passed over. */
+function containersOf(podSpec: k8s.V1PodSpec): k8s.V1Container[] {
+  const all = [...(Array.isArray(podSpec.initContainers) ? podSpec.initContainers : []), ...(Array.isArray(podSpec.containers) ? podSpec.containers : [])];
+  return all.filter((container) => !!container && typeof container === 'object');
 }
 
 /** Whether a filter drops the image; counted in `dropped`, when given, by the filter's setting. */

@@ -1,25 +1,23 @@
 // List + watch of ServiceAccounts and the workload kinds (the four controllers; Pods, Jobs and
-// --extra-workload kinds when enabled), cluster-wide, feeding the image index. client-node's
-// ListWatch resumes from the last resourceVersion after a dropped watch and
-// re-lists on 410 Gone (deleting what vanished meanwhile); on any other error we restart it with
-// backoff, and say clearly when RBAC is the reason. The backoff starts over once the API server
-// accepts a watch again, so a second outage is retried as quickly as the first.
+// --extra-workload kinds when enabled), cluster-wide, feeding the image index; each resource's
+// list + watch, its restarts and relists, are informer.ts. When sharded, a workload none of whose
+// images is this replica's is kept as a stub (object-projection.ts), and a reshard lists every
+// workload kind again to get back the workloads the new shard needs.
 import type * as k8s from '@kubernetes/client-node';
 import type { ImageIndex } from '../index/image-index.js';
 import type { Logger } from '../log/log.js';
 import type { NodePlatforms } from './node-platforms.js';
-import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client-library.js';
+import type { KubeConfig } from './client-library.js';
 import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-workloads.js';
+import { Informer, type InformerSpec } from './informer.js';
 import { KubeApi } from './kube-api.js';
-import { ownerProjection } from './object-projection.js';
-import { watchProblem, WatchTrouble } from './watch-trouble.js';
+import { isOutOfShard, outOfShardProjection, ownerProjection, serviceAccountProjection } from './object-projection.js';
+import { WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
-import { watchReportingAccepted, withAcceptHeader } from './watch-requests.js';
 import { leftOut, type NamespaceRule } from './workload-selection.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type WorkloadKind } from './workload-kinds.js';
 import type { KubeObject } from './kube-object.js';
 
-const PAGE_SIZE = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
 /**
  * Metadata only (PartialObjectMetadata): of a ReplicaSet, only its controller matters. A list and
@@ -43,8 +41,6 @@ export type ClusterWatchOptions = {
   checkJobs?: boolean;
   extraWorkloads?: readonly ExtraWorkload[];
 };
-
-type Informer = { name: string; listWatch: ListWatch<KubeObject>; listed: boolean; failures: number; timer?: NodeJS.Timeout };
 
 export class ClusterWatch {
   private readonly informers: Informer[] = [];
@@ -83,33 +79,34 @@ export class ClusterWatch {
    * pull secrets of its ServiceAccount instead of failing once anonymously.
    */
   async start(): Promise<void> {
-    const serviceAccounts = this.informer(
-      'serviceaccounts',
-      '/api/v1/serviceaccounts',
-      'serviceaccounts',
-      (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, false),
-      (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, true),
-    );
-    const first = [this.firstList(serviceAccounts)];
+    const serviceAccounts = this.informer({
+      name: 'serviceaccounts',
+      path: '/api/v1/serviceaccounts',
+      resource: 'serviceaccounts',
+      onChange: (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, false),
+      onDelete: (object) => this.onServiceAccount(object as k8s.V1ServiceAccount, true),
+      project: serviceAccountProjection,
+    });
+    const first = [serviceAccounts.firstList()];
     if (this.options.namespaceLabel) {
-      const namespaces = this.informer(
-        'namespaces',
-        '/api/v1/namespaces',
-        'namespaces',
-        (object) => this.onNamespace(object as k8s.V1Namespace, false),
-        (object) => this.onNamespace(object as k8s.V1Namespace, true),
-      );
-      first.push(this.firstList(namespaces));
+      const namespaces = this.informer({
+        name: 'namespaces',
+        path: '/api/v1/namespaces',
+        resource: 'namespaces',
+        onChange: (object) => this.onNamespace(object as k8s.V1Namespace, false),
+        onDelete: (object) => this.onNamespace(object as k8s.V1Namespace, true),
+      });
+      first.push(namespaces.firstList());
     }
     const platforms = this.options.nodePlatforms;
     if (platforms) {
-      this.informer(
-        'nodes',
-        '/api/v1/nodes',
-        'nodes',
-        (object) => platforms.set(object.metadata?.name ?? '', (object as k8s.V1Node).metadata?.labels),
-        (object) => platforms.delete(object.metadata?.name ?? ''),
-      );
+      this.informer({
+        name: 'nodes',
+        path: '/api/v1/nodes',
+        resource: 'nodes',
+        onChange: (object) => platforms.set(object.metadata?.name ?? '', (object as k8s.V1Node).metadata?.labels),
+        onDelete: (object) => platforms.delete(object.metadata?.name ?? ''),
+      });
     }
     // Extra kinds are known before any Pod is looked at, so a Rollout's pods are never taken for
     // pods of an unknown controller.
@@ -126,15 +123,38 @@ export class ClusterWatch {
 
   private watchKind(kind: WorkloadKind): void {
     this.kinds.push(kind);
-    const informer = this.informer(
-      kind.kind,
-      kind.apiPath,
-      kind.resource,
-      (object) => this.onWorkload(kind, object),
-      (object) => this.onWorkloadDeleted(kind, object),
-      kind.project,
-    );
+    const informer = this.informer({
+      name: kind.kind,
+      path: kind.apiPath,
+      resource: kind.resource,
+      onChange: (object) => this.onWorkload(kind, object),
+      onDelete: (object) => this.onWorkloadDeleted(kind, object),
+      project: this.projection(kind),
+    });
     this.workloadInformers.set(kind.kind, informer);
+  }
+
+  /** The kind's projection, or a stub when none of the workload's images is this replica's. */
+  private projection(kind: WorkloadKind): (object: KubeObject) => KubeObject {
+    // A Job's stub keeps what decides its pods' coverage when pods are checked.
+    const asOwner = kind === JOB_KIND && !!this.options.checkPods;
+    return (object) => {
+      const kept = kind.project ? kind.project(object) : object;
+      const podSpec = kind.podSpec(kept);
+      if (!podSpec || !Array.isArray(podSpec.containers) || this.index.inShard(podSpec)) return kept;
+      return outOfShardProjection(kept, asOwner);
+    };
+  }
+
+  /**
+   * The shard changed: a stub may be of a workload this replica checks now, and a whole object of
+   * one it no longer does. Every workload kind is listed again (one list each; a reshard during a
+   * relist starts it over); until its list is in, a kind's cache answers as before.
+   */
+  reshard(): void {
+    if (this.workloadInformers.size === 0) return;
+    this.log.info({ kinds: [...this.workloadInformers.keys()] }, 're-listing every workload kind for the new shard');
+    for (const informer of this.workloadInformers.values()) informer.relist();
   }
 
   /**
@@ -143,17 +163,15 @@ export class ClusterWatch {
    */
   private startOwnerInformers(): Promise<void>[] {
     const metadataWatch = (name: string, path: string, resource: string) =>
-      this.firstList(
-        this.informer(
-          name,
-          path,
-          resource,
-          (object) => this.onIntermediate(object),
-          (object) => this.owners.deleteIntermediate(object) && this.redecidePods(object.metadata?.uid),
-          ownerProjection,
-          { list: METADATA_LIST, watch: METADATA_WATCH },
-        ),
-      );
+      this.informer({
+        name,
+        path,
+        resource,
+        onChange: (object) => this.onIntermediate(object),
+        onDelete: (object) => this.owners.deleteIntermediate(object) && this.redecidePods(object.metadata?.uid),
+        project: ownerProjection,
+        accept: { list: METADATA_LIST, watch: METADATA_WATCH },
+      }).firstList();
     const started = [metadataWatch('replicasets', '/apis/apps/v1/replicasets', 'replicasets.apps')];
     if (!this.options.checkJobs) started.push(metadataWatch('jobs', '/apis/batch/v1/jobs', 'jobs.batch'));
     return started;
@@ -169,7 +187,7 @@ export class ClusterWatch {
     if (!uid || !pods) return;
     for (const key of [...this.owners.podsOf(uid)]) {
       const slash = key.indexOf('/');
-      const pod = pods.listWatch.get(key.slice(slash + 1), key.slice(0, slash));
+      const pod = pods.get(key.slice(slash + 1), key.slice(0, slash));
       if (pod) this.onWorkload(POD_KIND, pod);
     }
   }
@@ -201,17 +219,19 @@ export class ClusterWatch {
     this.log.info({ extraWorkload: workload.text, kind: kind.kind }, `watching ${kind.resource} as kind ${kind.kind}`);
     if (failures === 0) return kind;
     this.watchKind(kind);
-    for (const covered of [POD_KIND, JOB_KIND]) for (const object of this.workloadInformers.get(covered.kind)?.listWatch.list() ?? []) this.onWorkload(covered, object);
+    for (const covered of [POD_KIND, JOB_KIND]) for (const object of this.workloadInformers.get(covered.kind)?.list() ?? []) this.onWorkload(covered, object);
     return kind;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.discoveryRetries.values()) clearTimeout(timer);
-    for (const informer of this.informers) {
-      clearTimeout(informer.timer);
-      await informer.listWatch.stop();
-    }
+    for (const informer of this.informers) await informer.stop();
+  }
+
+  /** What is kept of each watched workload of a kind: the projected object, or its stub when another shard's. */
+  kept(kind: KindName): readonly KubeObject[] {
+    return this.workloadInformers.get(kind)?.list() ?? [];
   }
 
   kindNamed(name: KindName): WorkloadKind | undefined {
@@ -242,6 +262,12 @@ export class ClusterWatch {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     if (kind === JOB_KIND && this.options.checkPods) this.onIntermediate(object);
+    if (isOutOfShard(object)) {
+      // Another replica's now; it may have been this one's before an update or a reshard.
+      if (kind === POD_KIND) this.owners.forgetPod(object);
+      this.index.deleteWorkload(kind.kind, namespace, name);
+      return;
+    }
     const podSpec = kind.podSpec(object);
     if (!podSpec || !Array.isArray(podSpec.containers)) {
       this.log.warn({ kind: kind.kind, namespace, name }, 'workload has no pod template with containers; skipped');
@@ -278,7 +304,7 @@ export class ClusterWatch {
     if (selected) this.selectedNamespaces.add(name);
     else this.selectedNamespaces.delete(name);
     for (const kind of this.kinds) {
-      for (const object of this.workloadInformers.get(kind.kind)?.listWatch.list(name) ?? []) this.onWorkload(kind, object);
+      for (const object of this.workloadInformers.get(kind.kind)?.list(name) ?? []) this.onWorkload(kind, object);
     }
   }
 
@@ -289,91 +315,11 @@ export class ClusterWatch {
     this.index.setServiceAccount(namespace, name, deleted ? undefined : secrets);
   }
 
-  private informer(
-    name: string,
-    path: string,
-    resource: string,
-    onChange: (object: KubeObject) => void,
-    onDelete: (object: KubeObject) => void,
-    project: (object: KubeObject) => KubeObject = (object) => object,
-    /** Accept headers for another form than the whole objects (metadata only). */
-    accept?: { list: string; watch: string },
-  ): Informer {
-    const informer = {} as Informer;
-    const listAll = async () => {
-      const items: KubeObject[] = [];
-      let resourceVersion: string | undefined;
-      let next: string | undefined;
-      do {
-        const page = await this.api.listPage(path, { limit: PAGE_SIZE, continue: next }, accept?.list);
-        for (const item of page.items) items.push(project(item as KubeObject));
-        resourceVersion = page.metadata?.resourceVersion;
-        next = page.metadata?.continue;
-      } while (next);
-      // A list after the first one means the watch could not simply resume: its resourceVersion
-      // expired (410 Gone) or the watch failed. Worth a line: it costs a full list.
-      if (informer.listed) this.log.info({ resource, objects: items.length, resourceVersion }, `re-listed ${resource}`);
-      // The informer adds the items right after this promise settles; mark listed after that.
-      setImmediate(() => {
-        informer.listed = true;
-        informer.failures = 0;
-        this.trouble.recovered(informer.name);
-      });
-      return { items, metadata: { resourceVersion } } as unknown as k8s.KubernetesListObject<KubeObject>;
-    };
-    const watch = watchReportingAccepted(
-      accept ? withAcceptHeader(this.kubeConfig, accept.watch) : this.kubeConfig,
-      () => {
-        informer.failures = 0;
-        this.trouble.recovered(informer.name);
-      },
-      project,
-    );
-    const listWatch = new ListWatch<KubeObject>(path, watch, listAll, false);
-    Object.assign(informer, { name, listWatch, listed: false, failures: 0 });
-    listWatch.on(ADD, (object) => this.safely(name, () => onChange(object)));
-    listWatch.on(UPDATE, (object) => this.safely(name, () => onChange(object)));
-    listWatch.on(DELETE, (object) => this.safely(name, () => onDelete(object)));
-    listWatch.on(ERROR, (error) => this.restartLater(informer, resource, error));
+  private informer(spec: InformerSpec): Informer {
+    const informer = new Informer(spec, { kubeConfig: this.kubeConfig, api: this.api, log: this.log, trouble: this.trouble, stopped: () => this.stopped });
     this.informers.push(informer);
-    void listWatch.start().catch((error) => this.restartLater(informer, resource, error));
+    informer.start();
     return informer;
-  }
-
-  private firstList(informer: Informer): Promise<void> {
-    return new Promise((resolve) => {
-      const poll = setInterval(() => {
-        if (informer.listed || this.stopped) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 20);
-    });
-  }
-
-  private restartLater(informer: Informer, resource: string, error: unknown): void {
-    if (this.stopped) return;
-    informer.failures++;
-    const code = (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
-    const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(informer.failures - 1, 10));
-    const detail = { resource, code, retryInSeconds: delay / 1000, error: describe(error) };
-    const problem = watchProblem(resource, code, detail.error);
-    this.trouble.failed(informer.name, problem);
-    this.log[problem.level](detail, problem.message);
-    clearTimeout(informer.timer);
-    informer.timer = setTimeout(() => {
-      if (this.stopped) return;
-      void informer.listWatch.start().catch((next) => this.restartLater(informer, resource, next));
-    }, delay);
-  }
-
-  /** A bug in handling one object must not end the watch for all of them. */
-  private safely(name: string, handler: () => void): void {
-    try {
-      handler();
-    } catch (error) {
-      this.log.error({ informer: name, error: describe(error) }, 'failed to handle a watched object');
-    }
   }
 }
 

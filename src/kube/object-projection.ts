@@ -2,7 +2,8 @@
 // arrive from a list or a watch: the informer caches hold these small copies, not the API server's
 // objects with their status, managedFields and the rest of the spec. A pod keeps what decides its
 // checks: names, uid and controller, container names and images, pull secrets, service account,
-// phase.
+// phase. A workload none of whose images is this replica's (another shard's) is kept as a stub:
+// enough to key the cache, resume the watch and handle its deletion, nothing of its pod spec.
 import type * as k8s from '@kubernetes/client-node';
 import { CHECK_ANNOTATION } from './workload-selection.js';
 import type { KubeObject, OwnerReference } from './kube-object.js';
@@ -16,11 +17,15 @@ export function controllerOf(object: KubeObject): OwnerReference | undefined {
   return references.find((reference) => reference?.controller === true);
 }
 
+function controllerReference(controller: OwnerReference): OwnerReference {
+  return { apiVersion: controller.apiVersion, kind: controller.kind, name: controller.name, uid: controller.uid, controller: true };
+}
+
 function metadata(object: KubeObject): Metadata {
   const { name, namespace, uid, resourceVersion } = object.metadata ?? {};
   const controller = controllerOf(object);
   const kept: Metadata = { name, namespace, uid, resourceVersion };
-  if (controller) kept.ownerReferences = [{ apiVersion: controller.apiVersion, kind: controller.kind, name: controller.name, uid: controller.uid, controller: true }];
+  if (controller) kept.ownerReferences = [controllerReference(controller)];
   // Of the annotations, only the one that opts the workload out of checks (or in).
   const check: unknown = object.metadata?.annotations?.[CHECK_ANNOTATION];
   if (typeof check === 'string') kept.annotations = { [CHECK_ANNOTATION]: check.slice(0, 16) };
@@ -73,6 +78,36 @@ export function cronJobProjection(cronJob: KubeObject): KubeObject {
     metadata: metadata(cronJob),
     spec: { suspend: spec.suspend === true ? true : undefined, jobTemplate: { spec: { template: { spec: podSpecProjection(spec.jobTemplate?.spec?.template?.spec) } } } },
   };
+}
+
+/** The spec of every stub: one shared object, so that telling a stub costs a comparison and no memory. */
+const OUT_OF_SHARD = Object.freeze({ outOfShard: true });
+
+/**
+ * A workload whose images are all another shard's: its name, namespace and resourceVersion (the
+ * watch resumes from the last object's). `asOwner`: its uid and controller too, for a Job whose
+ * pods are decided by what controls it.
+ */
+export function outOfShardProjection(object: KubeObject, asOwner: boolean): KubeObject {
+  const { name, namespace, resourceVersion } = object.metadata ?? {};
+  const kept: Metadata = { name, namespace, resourceVersion };
+  const controller = asOwner ? controllerOf(object) : undefined;
+  if (asOwner) kept.uid = object.metadata?.uid;
+  if (controller) kept.ownerReferences = [controllerReference(controller)];
+  return { metadata: kept, spec: OUT_OF_SHARD };
+}
+
+export function isOutOfShard(object: KubeObject): boolean {
+  return object.spec === OUT_OF_SHARD;
+}
+
+/** ServiceAccounts: only the names of their pull secrets count (the token secrets and the rest do not). */
+export function serviceAccountProjection(account: KubeObject): KubeObject {
+  const { name, namespace, resourceVersion } = account.metadata ?? {};
+  const secrets = (account as { imagePullSecrets?: unknown }).imagePullSecrets;
+  const kept: KubeObject & { imagePullSecrets?: Array<{ name?: string }> } = { metadata: { name, namespace, resourceVersion } };
+  if (Array.isArray(secrets) && secrets.length > 0) kept.imagePullSecrets = secrets.map((ref: { name?: string } | null) => ({ name: ref?.name }));
+  return kept;
 }
 
 /** ReplicaSets (and Jobs, when not checked themselves) are only asked who controls them. */

@@ -1,6 +1,7 @@
 // The four workload kinds keep, of each watched object, only what decides their checks: the
 // answers of podSpec() and disabled() are the same on the kept copy as on the object the API
 // server sent, which is several times larger.
+import { isOutOfShard, outOfShardProjection, serviceAccountProjection } from '../../src/kube/object-projection.js';
 import { WORKLOAD_KINDS } from '../../src/kube/workload-kinds.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 
@@ -69,4 +70,30 @@ describe.each(WORKLOAD_KINDS.map((kind) => [kind.kind, kind] as const))('%s', (n
   test('no pod template → a kept copy without one, as before (the watch skips it with a warning)', () => {
     expect(kind.podSpec(kind.project!({ metadata: { name: 'broken', namespace: 'shop' }, spec: {} }))).toBeUndefined();
   });
+});
+
+describe('stubs of workloads another shard checks', () => {
+  const job = { metadata: { ...metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'cron-uid', controller: true, blockOwnerDeletion: true }] }, spec: { template } } as KubeObject;
+
+  test('a stub keeps what keys the cache and resumes the watch, nothing of the pod spec', () => {
+    const stub = outOfShardProjection(objects.deployment(false), false);
+    expect(stub.metadata).toEqual({ name: 'web', namespace: 'shop', resourceVersion: '4711' });
+    expect(isOutOfShard(stub)).toBe(true);
+    expect(WORKLOAD_KINDS[0].podSpec(stub)).toBeUndefined();
+    expect(JSON.stringify(stub).length).toBeLessThan(100);
+  });
+
+  test("a Job's stub, when its pods are checked, keeps its uid and controller: they decide its pods' coverage", () => {
+    expect(outOfShardProjection(job, true).metadata).toEqual({ name: 'web', namespace: 'shop', resourceVersion: '4711', uid: metadata.uid, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'cron-uid', controller: true }] });
+  });
+
+  test('a whole kept copy is no stub', () => {
+    for (const kind of WORKLOAD_KINDS) expect(isOutOfShard(kind.project!(objects[kind.kind](false)))).toBe(false);
+  });
+});
+
+test('a ServiceAccount is kept as the names of its pull secrets', () => {
+  const account = { metadata, secrets: [{ name: 'builder-token-x1' }], imagePullSecrets: [{ name: 'regcred' }, { name: 'mirror' }], automountServiceAccountToken: false } as KubeObject;
+  expect(serviceAccountProjection(account)).toEqual({ metadata: { name: 'web', namespace: 'shop', resourceVersion: '4711' }, imagePullSecrets: [{ name: 'regcred' }, { name: 'mirror' }] });
+  expect(serviceAccountProjection({ metadata } as KubeObject)).toEqual({ metadata: { name: 'web', namespace: 'shop', resourceVersion: '4711' } });
 });
