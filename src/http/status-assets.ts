@@ -57,6 +57,9 @@ table.images td > * { content-visibility: auto; contain-intrinsic-size: auto 1.2
 /** Quiet time after a keystroke in the search before it is sent: fast typing is one request, not one per key. */
 export const SEARCH_DEBOUNCE_MS = 80;
 
+/** Rows put in place with an answer; the rest of the page's rows follow in the next task, once the answer is painted. */
+export const FIRST_ROWS = 20;
+
 export const STATUS_JS = `
 'use strict';
 document.addEventListener('click', (event) => {
@@ -77,7 +80,8 @@ document.addEventListener('keydown', (event) => {
 
 // A search, a filter, a sort or another page asks the server for the part of the page they change
 // (part=results: the counts and one page of rows, already escaped) and puts it in place in one
-// pass: no new document, no stylesheet or script to load again. Only the latest request counts:
+// pass: no new document, no stylesheet or script to load again; the rows below the screen follow
+// right after the answer is painted (#results is aria-busy until then). Only the latest request counts:
 // a newer one aborts the one in flight, and a reply to anything but the latest is dropped.
 // Without the script, the same links and form load the whole page.
 const form = document.querySelector('form.filters');
@@ -124,6 +128,16 @@ async function show(url, history) {
   const counts = part.content.querySelector('nav.counts');
   const results = part.content.getElementById('results');
   if (!counts || !results) return location.assign(url);
+  // The rows a screen shows go in with the answer; the others once it is painted.
+  const rows = results.querySelector('table.images tbody');
+  let later;
+  if (rows && rows.children.length > ${FIRST_ROWS}) {
+    const rest = document.createRange();
+    rest.setStartBefore(rows.children[${FIRST_ROWS}]);
+    rest.setEndAfter(rows.lastElementChild);
+    later = rest.extractContents();
+    results.setAttribute('aria-busy', 'true');
+  }
   const old = document.getElementById('results');
   const scrollUp = old.getBoundingClientRect().top < 0;
   document.querySelector('nav.counts').replaceWith(counts);
@@ -132,6 +146,12 @@ async function show(url, history) {
   if (history === 'push') window.history.pushState(null, '', url);
   if (history === 'replace') window.history.replaceState(null, '', url);
   if (scrollUp) results.scrollIntoView();
+  if (later) {
+    requestAnimationFrame(() => setTimeout(() => {
+      rows.append(later);
+      results.removeAttribute('aria-busy');
+    }));
+  }
 }
 
 if (form && search && window.fetch && window.AbortController) {

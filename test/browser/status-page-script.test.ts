@@ -42,9 +42,17 @@ describe('status page script', () => {
   }
 
   const sameDocument = (page: Page) => page.evaluate(() => (window as { mark?: number }).mark === 1);
-  const rowTexts = (page: Page) => page.locator('table.images tbody tr').allTextContents();
+  /** Until every row of the answer is in: those below the screen follow once the first ones are painted. */
+  const allRows = (page: Page) => page.waitForSelector('#results:not([aria-busy])');
+  const rowTexts = async (page: Page) => {
+    await allRows(page);
+    return page.locator('table.images tbody tr').allTextContents();
+  };
   /** The images in the table, in order ("… ago" changes between two looks). */
-  const imagesShown = (page: Page) => page.locator('td.image .ref:first-child').evaluateAll((refs) => refs.map((ref) => ref.getAttribute('title')!));
+  const imagesShown = async (page: Page) => {
+    await allRows(page);
+    return page.locator('td.image .ref:first-child').evaluateAll((refs) => refs.map((ref) => ref.getAttribute('title')!));
+  };
 
   test('the answer to part=results is the counts and one page of rows, nothing else; the page may fetch it', async () => {
     const response = await fetch(`${url}/?status=absent&part=results`);
@@ -102,6 +110,9 @@ describe('status page script', () => {
     await page.locator('a[rel=next]').nth(1).click();
     await page.waitForURL(`${url}/?status=failing&offset=100`);
     expect(await page.locator('.pager').first().innerText()).toMatch(/^101–200 of \d+/);
+    expect(await page.locator('table.images tbody tr').count()).toBeGreaterThan(0);
+    await allRows(page);
+    expect(await page.locator('table.images tbody tr').count()).toBe(100);
     expect(await page.locator('table.images').evaluate((table) => Math.round(table.getBoundingClientRect().top))).toBeGreaterThanOrEqual(0);
     expect(await sameDocument(page)).toBe(true);
     await page.close();
