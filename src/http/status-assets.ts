@@ -88,6 +88,8 @@ const form = document.querySelector('form.filters');
 const search = document.getElementById('q');
 let inFlight;
 let typing;
+/** The rows of the answer shown still to come; replaced or dropped when a newer answer is on its way. */
+let pendingRows;
 
 function pageUrl() {
   const url = new URL('/', location.href);
@@ -147,7 +149,9 @@ async function show(url, history) {
   if (history === 'replace') window.history.replaceState(null, '', url);
   if (scrollUp) results.scrollIntoView();
   if (later) {
+    const token = (pendingRows = {});
     requestAnimationFrame(() => setTimeout(() => {
+      if (pendingRows !== token) return;
       rows.append(later);
       results.removeAttribute('aria-busy');
     }));
@@ -161,9 +165,10 @@ if (form && search && window.fetch && window.AbortController) {
   });
   for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => show(pageUrl(), 'push'));
   search.addEventListener('input', () => {
-    // What is in flight answers text that is no longer there.
+    // What is in flight, or still to be put in, answers text that is no longer there: the keys come first.
     inFlight?.abort();
     inFlight = undefined;
+    pendingRows = undefined;
     clearTimeout(typing);
     typing = setTimeout(() => show(pageUrl(), 'replace'), ${SEARCH_DEBOUNCE_MS});
   });
