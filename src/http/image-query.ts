@@ -19,6 +19,8 @@ export type ImageQuery = {
   sort: Sort;
   limit: number;
   offset: number;
+  /** `results`: only the part of the page a filter, search, sort or page changes (status-page.ts renderResults), for the page's script. */
+  part?: 'results';
 };
 
 export function parseImageQuery(params: URLSearchParams): ImageQuery {
@@ -29,10 +31,11 @@ export function parseImageQuery(params: URLSearchParams): ImageQuery {
     sort: (SORTS as readonly string[]).includes(params.get('sort') ?? '') ? (params.get('sort') as Sort) : 'status',
     limit: integer(params.get('limit'), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
     offset: integer(params.get('offset'), 0, 0, MAX_OFFSET),
+    part: params.get('part') === 'results' ? 'results' : undefined,
   };
 }
 
-/** The query string that asks for `query` (defaults left out), for links between pages. */
+/** The query string that asks for `query` (defaults left out), for links between pages: always the whole page. */
 export function queryString(query: ImageQuery): string {
   const params = new URLSearchParams();
   if (query.status) params.set('status', query.status);

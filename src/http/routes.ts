@@ -12,14 +12,14 @@ import type { Body, Routes } from './server.js';
 import { PageGate } from './page-gate.js';
 import { SharedRender } from './shared-render.js';
 import { STATUS_CSS, STATUS_JS } from './status-assets.js';
-import { renderStatusPage } from './status-page.js';
+import { renderResults, renderStatusPage } from './status-page.js';
 
 /** How old a shared rendering may be when a request arrives and nothing it shows has changed: far below any scrape or check interval. */
 export const FRESH_MS = 1000;
 
-/** Scripts and styles from this origin only, nothing inline, no other requests. */
+/** Scripts and styles from this origin only, nothing inline; the script fetches the page's results from this origin and no other. */
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
 };
 
@@ -101,6 +101,8 @@ export function exporterRoutes(sources: RouteSources): Routes & { metricsRender:
     statusPage: (query) =>
       withView(
         (view) => {
+          // The script's request for what a search, filter, sort or page changes: no registries, no form.
+          if (query.part === 'results') return Buffer.from(renderResults(view, selectReports(view, query, live()), query));
           const registries = registriesOf(view);
           return Buffer.from(renderStatusPage(view, registries, selectReports(view, query, live()), query, version, sources.notices?.()));
         },

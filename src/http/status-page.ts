@@ -22,12 +22,8 @@ export function renderStatusPage(
   notices: readonly string[] = [],
   now = Date.now(),
 ): string {
-  const { counts, failing, namespaces } = view;
-  const countLink = (status: string | undefined, label: string, count: number, className: string) =>
-    `<a href="/${escapeHtml(queryString({ ...query, status, offset: 0 }))}" class="${className}"${query.status === status ? ' aria-current="true"' : ''}>${escapeHtml(label)} ${count}</a>`;
   const option = (value: string, selected: string | undefined, label = value) =>
     `<option value="${escapeHtml(value)}"${value === (selected ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
-  const platformColumn = page.images.some((report) => report.missingPlatforms !== undefined);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -40,29 +36,17 @@ export function renderStatusPage(
 <body>
 <header>
   <h1>Image availability</h1>
-  <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${view.entries.length} images in ${registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}">JSON</a> · <a href="#registries">registries</a></p>
+  <p>k8s-image-availability-exporter ${escapeHtml(version)} · ${view.entries.length} images in ${registries.length} registries · <a href="/metrics">/metrics</a> · <a href="/api/images${escapeHtml(queryString(query))}" id="json">JSON</a> · <a href="#registries">registries</a></p>
 </header>
-${notices.length ? `<section class="notices" role="alert">\n${notices.map((notice) => `<p>${escapeHtml(notice)}</p>`).join('\n')}\n</section>\n` : ''}<nav class="counts" aria-label="Images by status">
-${countLink(undefined, 'all', view.entries.length, '')}
-${countLink('failing', 'failing', failing, 'failing')}
-${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => countLink(s, s, counts.get(s)!, `status-${s}`)).join('\n')}
-</nav>
+${notices.length ? `<section class="notices" role="alert">\n${notices.map((notice) => `<p>${escapeHtml(notice)}</p>`).join('\n')}\n</section>\n` : ''}${countLinks(view, query)}
 <form method="get" action="/" class="filters">
   <label>Search image, workload, namespace, registry, secret<input type="search" name="q" id="q" value="${escapeHtml(query.q ?? '')}" maxlength="200"></label>
   <label>Status<select name="status" id="status">${option('', query.status, 'all')}${option('failing', query.status)}${[...STATUSES, 'pending'].map((s) => option(s, query.status)).join('')}</select></label>
-  <label>Namespace<select name="namespace" id="namespace">${option('', query.namespace, 'all')}${namespaces.map((n) => option(n, query.namespace)).join('')}</select></label>
+  <label>Namespace<select name="namespace" id="namespace">${option('', query.namespace, 'all')}${view.namespaces.map((n) => option(n, query.namespace)).join('')}</select></label>
   <label>Sort<select name="sort" id="sort">${option('status', query.sort, 'failing first')}${option('since', query.sort, 'latest change first')}${option('registry', query.sort)}${option('image', query.sort)}</select></label>
   <button type="submit">Show</button>
 </form>
-${pager(page, query)}
-<table class="images">
-<colgroup><col class="status"><col class="image"><col class="used"><col class="checked"><col class="reason">${platformColumn ? '<col class="checked">' : ''}</colgroup>
-<thead><tr><th>Status</th><th>Image · registry · digest</th><th>Used by</th><th>Checked</th><th>Reason · what to do</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
-<tbody>
-${page.images.map((report) => row(report, platformColumn, now)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
-</tbody>
-</table>
-${pager(page, query)}
+${results(page, query, now)}
 <h2 id="registries">Registries</h2>
 <table class="registries">
 <colgroup><col class="registry"><col class="num"><col class="num"><col class="num"><col class="num"><col class="error"><col class="paused"></colgroup>
@@ -74,6 +58,41 @@ ${registries.map(registryRow).join('\n')}
 </body>
 </html>
 `;
+}
+
+/**
+ * What a search, a filter, a sort or another page changes, and nothing else: the counts (their
+ * links carry the other filters, the current one is marked) and the images with their pagers. The
+ * page's script asks for it (`part=results`) and puts it in place of the same two elements.
+ */
+export function renderResults(view: ImageView, page: ReportPage, query: ImageQuery, now = Date.now()): string {
+  return `${countLinks(view, query)}\n${results(page, query, now)}\n`;
+}
+
+function countLinks(view: ImageView, query: ImageQuery): string {
+  const { counts, failing } = view;
+  const countLink = (status: string | undefined, label: string, count: number, className: string) =>
+    `<a href="/${escapeHtml(queryString({ ...query, status, offset: 0 }))}" class="${className}"${query.status === status ? ' aria-current="true"' : ''}>${escapeHtml(label)} ${count}</a>`;
+  return `<nav class="counts" aria-label="Images by status">
+${countLink(undefined, 'all', view.entries.length, '')}
+${countLink('failing', 'failing', failing, 'failing')}
+${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => countLink(s, s, counts.get(s)!, `status-${s}`)).join('\n')}
+</nav>`;
+}
+
+function results(page: ReportPage, query: ImageQuery, now: number): string {
+  const platformColumn = page.images.some((report) => report.missingPlatforms !== undefined);
+  return `<div id="results">
+${pager(page, query)}
+<table class="images">
+<colgroup><col class="status"><col class="image"><col class="used"><col class="checked"><col class="reason">${platformColumn ? '<col class="checked">' : ''}</colgroup>
+<thead><tr><th>Status</th><th>Image · registry · digest</th><th>Used by</th><th>Checked</th><th>Reason · what to do</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
+<tbody>
+${page.images.map((report) => row(report, platformColumn, now)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
+</tbody>
+</table>
+${pager(page, query)}
+</div>`;
 }
 
 function row(report: ReportPage['images'][number], platformColumn: boolean, now: number): string {
