@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from './connections.js';
+import { withTlsCode } from './tls-code.js';
 
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -55,20 +56,6 @@ export class NodeConnections implements Connections {
     });
   }
 }
-
-/**
- * A TLS failure met while the request is being written comes as EPROTO with OpenSSL's text; the
- * same failure met while reading carries Node's code for it (ERR_SSL_WRONG_VERSION_NUMBER for a
- * plain HTTP server). The code is derived here as Node derives it, so that the failure is classified
- * the same whichever way it was met.
- */
-function withTlsCode(error: NodeJS.ErrnoException): NodeJS.ErrnoException {
-  const reason = error.code === 'EPROTO' ? OPENSSL_REASON.exec(error.message)?.[1] : undefined;
-  if (reason) error.code = `ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`;
-  return error;
-}
-
-const OPENSSL_REASON = /:SSL routines:[^:]*:([a-z0-9 ]+):/;
 
 /**
  * The header shape undici's request answers with: one value as a string, repeated ones as an

@@ -7,7 +7,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { discardBody } from '../../src/bounds/bounded-body.js';
 import type { RequestInit } from '../../src/registry/transport/connections.js';
 import { proxyInEnvironment } from '../../src/registry/transport/open-connections.js';
-import { NodeConnections } from '../../src/registry/transport/node-connections.js';
+import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
@@ -19,8 +19,8 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
-function connections(pool = POOL): NodeConnections {
-  const opened = new NodeConnections(pool, { rejectUnauthorized: true });
+function connections(pool = POOL): DirectConnections {
+  const opened = new DirectConnections(pool, { rejectUnauthorized: true });
   stops.push(() => opened.destroy());
   return opened;
 }

@@ -1,0 +1,203 @@
+// One kept-alive HTTP/1.1 connection: the request goes out as one string, the answer is read by
+// Node's own HTTP parser (llhttp, the binding node:http uses), and the body comes as a Readable.
+// Node's ClientRequest, IncomingMessage and agent cost about five times the CPU of this per
+// request under the image's interpreter-only V8 (BENCHMARKS.md, "Side by side with the Go
+// exporter"); the parser, its header bound and its framing (content-length, chunked, HEAD,
+// 1xx/204/304, Connection: close) are the same.
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Answer } from './connections.js';
+
+type Parser = {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | (Error & { code: string; reason?: string });
+  finish(): undefined | (Error & { code: string; reason?: string });
+  close(): void;
+  [callback: number]: unknown;
+};
+type ParserClass = { new (): Parser; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kLenientNone: number };
+
+// Read through require: the parser is not a public export, and node:http loads it the same way.
+const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
+
+/** What Node's http client fails with when the server closes before or during its answer. */
+export function connectionReset(message: 'socket hang up' | 'aborted'): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+/** As Node's http client fails on its request's signal: the deadline's reason is the cause. */
+export function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+type Exchange = {
+  head: boolean;
+  signal: AbortSignal;
+  resolve(answer: Answer): void;
+  reject(error: Error): void;
+  body?: AnswerBody;
+  /** A 1xx answer is not the answer: the parser goes on to the next message. */
+  informational: boolean;
+  keepAlive: boolean;
+};
+
+/** The body of one answer; destroying it before its end closes the connection. */
+class AnswerBody extends Readable {
+  ended = false;
+  constructor(private readonly connection: Http1Connection) {
+    super();
+  }
+  override _read(): void {
+    this.connection.socket.resume();
+  }
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.ended) this.connection.destroy();
+    callback(error);
+  }
+}
+
+export class Http1Connection {
+  /** Requests sent on this connection so far: a failure after the first may be a stale connection. */
+  carried = 0;
+  destroyed = false;
+  private readonly parser: Parser;
+  private exchange?: Exchange;
+  private free = false;
+  private extraHeaders: string[] = [];
+  private readonly onAbort = () => {
+    const exchange = this.exchange;
+    if (exchange) this.fail(abortError(exchange.signal));
+  };
+
+  constructor(
+    readonly socket: Socket,
+    maxHeaderBytes: number,
+    /** Called when an answer has been read whole and the connection may carry another request. */
+    private readonly onFree: (connection: Http1Connection) => void,
+    /** Called once when the connection is gone. */
+    private readonly onGone: (connection: Http1Connection) => void,
+  ) {
+    const parser = new HTTPParser();
+    parser.initialize(HTTPParser.RESPONSE, {}, maxHeaderBytes, HTTPParser.kLenientNone);
+    // More than 32 header lines come in parts before the headers are complete.
+    parser[HTTPParser.kOnHeaders] = (headers: string[]) => this.extraHeaders.push(...headers);
+    parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: string, upgrade: boolean, keepAlive: boolean) =>
+      this.onHeaders(headers, status, upgrade, keepAlive);
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
+      if (this.exchange?.body?.push(chunk) === false) socket.pause();
+    };
+    parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
+    this.parser = parser;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => {
+      this.fail(undefined);
+      // Freed only now, never from inside one of its own callbacks.
+      parser.close();
+    });
+  }
+
+  /** Sends `request` (request line, headers and body, written once) and resolves with the answer's head. */
+  send(request: string | Buffer, head: boolean, signal: AbortSignal): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      if (this.destroyed) return reject(connectionReset('socket hang up'));
+      if (signal.aborted) return reject(abortError(signal));
+      this.carried++;
+      this.exchange = { head, signal, resolve, reject, informational: false, keepAlive: false };
+      signal.addEventListener('abort', this.onAbort);
+      // Header bytes as Node writes them: Latin-1.
+      this.socket.write(request as string, 'latin1');
+    });
+  }
+
+  destroy(): void {
+    this.fail(undefined);
+  }
+
+  private onData(chunk: Buffer): void {
+    const parsed = this.parser.execute(chunk);
+    if (typeof parsed !== 'number') {
+      if (typeof parsed.reason === 'string') parsed.message = `Parse Error: ${parsed.reason}`;
+      this.fail(parsed);
+    } else if (this.free && !this.destroyed) {
+      // Handed back only once the chunk is parsed: bytes after the answer belong to no request.
+      this.free = false;
+      this.onFree(this);
+    }
+  }
+
+  private onEnd(): void {
+    // An answer delimited by the end of the connection ends here; one cut short fails.
+    const unfinished = this.parser.finish();
+    this.fail(unfinished ? connectionReset('aborted') : undefined);
+  }
+
+  private onHeaders(headers: string[] | undefined, status: number, upgrade: boolean, keepAlive: boolean): number {
+    const exchange = this.exchange;
+    if (!exchange || upgrade) {
+      // An answer nobody asked for, or a protocol switch nobody asked for.
+      this.fail(connectionReset('socket hang up'));
+      return 1;
+    }
+    const raw = headers ?? this.extraHeaders;
+    this.extraHeaders = [];
+    if (status < 200) {
+      exchange.informational = true;
+      return 1;
+    }
+    exchange.keepAlive = keepAlive;
+    exchange.body = new AnswerBody(this);
+    exchange.resolve({ status, headers: headersOf(raw), body: exchange.body });
+    // 1: a HEAD answer has no body, whatever its content-length says.
+    return exchange.head ? 1 : 0;
+  }
+
+  private onComplete(): void {
+    const exchange = this.exchange;
+    if (!exchange) return;
+    if (exchange.informational) {
+      exchange.informational = false;
+      return;
+    }
+    this.exchange = undefined;
+    exchange.signal.removeEventListener('abort', this.onAbort);
+    exchange.body!.ended = true;
+    exchange.body!.push(null);
+    if (exchange.keepAlive) this.free = true;
+    else this.fail(undefined);
+  }
+
+  /** Ends the connection; the request or body in flight fails with `error`. */
+  private fail(error: Error | undefined): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    if (exchange) {
+      exchange.signal.removeEventListener('abort', this.onAbort);
+      const why = error ?? connectionReset(exchange.body ? 'aborted' : 'socket hang up');
+      if (!exchange.body) exchange.reject(why);
+      else if (!exchange.body.ended) exchange.body.destroy(why);
+    }
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.free = false;
+    this.socket.destroy();
+    this.onGone(this);
+  }
+}
+
+/**
+ * The header shape undici's request answers with: lower-case names, one value as a string,
+ * repeated ones as an array.
+ */
+function headersOf(raw: string[]): Answer['headers'] {
+  const headers: Answer['headers'] = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const seen = headers[name];
+    if (Array.isArray(seen)) seen.push(raw[i + 1]);
+    else headers[name] = seen === undefined ? raw[i + 1] : [seen, raw[i + 1]];
+  }
+  return headers;
+}
