@@ -8,8 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discardBody, readBoundedBody } from '../../src/bounds/bounded-body.js';
-import type { RequestInit } from '../../src/registry/transport/connections.js';
+import type { AnswerBody, RequestInit } from '../../src/registry/transport/connections.js';
 import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
 
@@ -43,7 +42,7 @@ async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Prom
 }
 
 const init = (method: RequestInit['method'], body?: string): RequestInit => ({ method, headers: { accept: '*/*' }, body, signal: AbortSignal.timeout(5000) });
-const read = (body: NodeJS.ReadableStream) => readBoundedBody(body as never, 1024 * 1024, () => new Error('too large'));
+const read = (body: AnswerBody) => body.text(1024 * 1024, () => new Error('too large'));
 
 test('HEAD answered with a content-length, then 204 and 304 → no body is waited for, and the next answer on the same connection is read right', async () => {
   const server = await httpServer((request, response) => {
@@ -124,7 +123,7 @@ test('a kept-alive connection ended by the server just as it is reused → the H
   const port = await listen(server);
   const pool = connections();
   const url = new URL(`http://127.0.0.1:${port}/`);
-  for (let i = 0; i < 2; i++) await discardBody((await pool.request(url, init('HEAD'))).body);
+  for (let i = 0; i < 2; i++) await (await pool.request(url, init('HEAD'))).body.discard();
   expect(requests).toBe(3);
 });
 
@@ -136,7 +135,7 @@ describe('TLS', () => {
     dir = await mkdtemp(join(tmpdir(), 'direct-tls-'));
     const ca = await createTestCa(dir);
     const cert = await issueCert(ca, 'server', 'server');
-    const seen: Array<{ servername: string | false; alpn: string | false; resumed: boolean }> = [];
+    const seen: Array<{ servername: string | false | null; alpn: string | false | null; resumed: boolean }> = [];
     const server = createTlsServer({ cert: cert.certPem, key: cert.keyPem, ALPNProtocols: ['http/1.1'] }, (socket) => {
       seen.push({ servername: socket.servername, alpn: socket.alpnProtocol, resumed: socket.isSessionReused() });
       socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok'));

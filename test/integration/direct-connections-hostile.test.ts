@@ -3,8 +3,7 @@
 // short, two answers to one request), and the pool's own bounds (connections per origin, abort
 // while waiting). Every server here is a real TCP server on loopback.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { discardBody, readBoundedBody } from '../../src/bounds/bounded-body.js';
-import type { RequestInit } from '../../src/registry/transport/connections.js';
+import type { AnswerBody, RequestInit } from '../../src/registry/transport/connections.js';
 import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
 
 const POOL = { connectionsPerOrigin: 2, requestTimeoutMs: 5000, idleMs: 30_000, maxHeaderBytes: 16 * 1024 };
@@ -54,7 +53,7 @@ async function rawServer(answer: (socket: Socket, request: string, index: number
 
 const init = (method: RequestInit['method'], signal = AbortSignal.timeout(5000), headers: Record<string, string> = {}): RequestInit => ({ method, headers, signal });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const read = (body: NodeJS.ReadableStream) => readBoundedBody(body as never, 1024 * 1024, () => new Error('too large'));
+const read = (body: AnswerBody) => body.text(1024 * 1024, () => new Error('too large'));
 
 test('garbage instead of an answer → the request fails with the parser\'s code, the connection is closed', async () => {
   const server = await rawServer((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
@@ -120,7 +119,7 @@ test('a kept-alive connection the server ends gracefully while idle → the next
   const server = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
   const pool = connections();
   for (let i = 0; i < 3; i++) {
-    await discardBody((await pool.request(server.url, init('HEAD'))).body);
+    await (await pool.request(server.url, init('HEAD'))).body.discard();
     await sleep(20);
   }
   expect(server.connections()).toBe(3);

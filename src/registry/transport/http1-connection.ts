@@ -1,12 +1,13 @@
 // One kept-alive HTTP/1.1 connection: the request goes out as one string, the answer is read by
-// Node's own HTTP parser (llhttp, the binding node:http uses), and the body comes as a Readable.
+// Node's own HTTP parser (llhttp, the binding node:http uses), and the body is gathered as it comes
+// (buffered-body.ts).
 // Node's ClientRequest, IncomingMessage and agent cost about five times the CPU of this per
 // request under the image's interpreter-only V8 (BENCHMARKS.md, "Side by side with the Go
 // exporter"); the parser, its header bound and its framing (content-length, chunked, HEAD,
 // 1xx/204/304, Connection: close) are the same.
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
+import { BufferedBody } from './buffered-body.js';
 import type { Answer } from './connections.js';
 
 type Parser = {
@@ -18,7 +19,7 @@ type Parser = {
 };
 type ParserClass = { new (): Parser; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kLenientNone: number };
 
-// Read through require: the parser is not a public export, and node:http loads it the same way.
+// Read through require: the parser is not a public export of Node's, but node:http's own.
 const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
 
 /** What Node's http client fails with when the server closes before or during its answer. */
@@ -36,26 +37,11 @@ type Exchange = {
   signal: AbortSignal;
   resolve(answer: Answer): void;
   reject(error: Error): void;
-  body?: AnswerBody;
+  body?: BufferedBody;
   /** A 1xx answer is not the answer: the parser goes on to the next message. */
   informational: boolean;
   keepAlive: boolean;
 };
-
-/** The body of one answer; destroying it before its end closes the connection. */
-class AnswerBody extends Readable {
-  ended = false;
-  constructor(private readonly connection: Http1Connection) {
-    super();
-  }
-  override _read(): void {
-    this.connection.socket.resume();
-  }
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.ended) this.connection.destroy();
-    callback(error);
-  }
-}
 
 export class Http1Connection {
   /** Requests sent on this connection so far: a failure after the first may be a stale connection. */
@@ -63,8 +49,8 @@ export class Http1Connection {
   destroyed = false;
   private readonly parser: Parser;
   private exchange?: Exchange;
-  private free = false;
   private extraHeaders: string[] = [];
+  private readonly bodySource = { pause: () => this.socket.pause(), resume: () => this.socket.resume(), destroy: () => this.destroy() };
   private readonly onAbort = () => {
     const exchange = this.exchange;
     if (exchange) this.fail(abortError(exchange.signal));
@@ -84,9 +70,7 @@ export class Http1Connection {
     parser[HTTPParser.kOnHeaders] = (headers: string[]) => this.extraHeaders.push(...headers);
     parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: string, upgrade: boolean, keepAlive: boolean) =>
       this.onHeaders(headers, status, upgrade, keepAlive);
-    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
-      if (this.exchange?.body?.push(chunk) === false) socket.pause();
-    };
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.exchange?.body?.push(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
     this.parser = parser;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -121,10 +105,6 @@ export class Http1Connection {
     if (typeof parsed !== 'number') {
       if (typeof parsed.reason === 'string') parsed.message = `Parse Error: ${parsed.reason}`;
       this.fail(parsed);
-    } else if (this.free && !this.destroyed) {
-      // Handed back only once the chunk is parsed: bytes after the answer belong to no request.
-      this.free = false;
-      this.onFree(this);
     }
   }
 
@@ -148,7 +128,7 @@ export class Http1Connection {
       return 1;
     }
     exchange.keepAlive = keepAlive;
-    exchange.body = new AnswerBody(this);
+    exchange.body = new BufferedBody(this.bodySource);
     exchange.resolve({ status, headers: headersOf(raw), body: exchange.body });
     // 1: a HEAD answer has no body, whatever its content-length says.
     return exchange.head ? 1 : 0;
@@ -163,9 +143,9 @@ export class Http1Connection {
     }
     this.exchange = undefined;
     exchange.signal.removeEventListener('abort', this.onAbort);
-    exchange.body!.ended = true;
-    exchange.body!.push(null);
-    if (exchange.keepAlive) this.free = true;
+    exchange.body!.end();
+    // The next request is written only after this chunk is parsed: the pool hands connections over through promises.
+    if (exchange.keepAlive) this.onFree(this);
     else this.fail(undefined);
   }
 
@@ -176,12 +156,11 @@ export class Http1Connection {
     if (exchange) {
       exchange.signal.removeEventListener('abort', this.onAbort);
       const why = error ?? connectionReset(exchange.body ? 'aborted' : 'socket hang up');
-      if (!exchange.body) exchange.reject(why);
-      else if (!exchange.body.ended) exchange.body.destroy(why);
+      if (exchange.body) exchange.body.fail(why);
+      else exchange.reject(why);
     }
     if (this.destroyed) return;
     this.destroyed = true;
-    this.free = false;
     this.socket.destroy();
     this.onGone(this);
   }

@@ -1,4 +1,5 @@
-// Which connections the transport gets: Node's own http/https serve every setup without a proxy;
+// Which connections the transport gets: our own HTTP/1.1 client (direct-connections.ts) serves
+// every setup without a proxy;
 // a proxy named in the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is served by undici's proxy
 // agent, loaded only then: in a process of its own, 50 requests over undici cost 20 MiB of
 // resident memory over a bare process, over Node's http 7 MiB (BENCHMARKS.md, case 4).
