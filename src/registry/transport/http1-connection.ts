@@ -11,13 +11,15 @@ import { BufferedBody } from './buffered-body.js';
 import type { Answer } from './connections.js';
 
 type Parser = {
+  consume(handle: object): void;
+  unconsume(): void;
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   execute(data: Buffer): number | (Error & { code: string; reason?: string });
   finish(): undefined | (Error & { code: string; reason?: string });
   close(): void;
   [callback: number]: unknown;
 };
-type ParserClass = { new (): Parser; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kLenientNone: number };
+type ParserClass = { new (): Parser; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number; kLenientNone: number };
 
 // Read through require: the parser is not a public export of Node's, but node:http's own.
 const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
@@ -43,6 +45,9 @@ type Exchange = {
   keepAlive: boolean;
 };
 
+/** What net.Socket keeps of its libuv stream: node:http's server consumes it the same way. */
+type ConsumableHandle = { isStreamBase?: boolean; _consumed?: boolean; reading: boolean; readStart(): number; readStop(): number };
+
 export class Http1Connection {
   /** Requests sent on this connection so far: a failure after the first may be a stale connection. */
   carried = 0;
@@ -50,7 +55,9 @@ export class Http1Connection {
   private readonly parser: Parser;
   private exchange?: Exchange;
   private extraHeaders: string[] = [];
-  private readonly bodySource = { pause: () => this.socket.pause(), resume: () => this.socket.resume(), destroy: () => this.destroy() };
+  private readonly bodySource = { pause: () => this.pause(), resume: () => this.resume(), destroy: () => this.destroy() };
+  /** The socket's handle, once the parser reads it directly. */
+  private handle?: ConsumableHandle;
   private readonly onAbort = () => {
     const exchange = this.exchange;
     if (exchange) this.fail(abortError(exchange.signal));
@@ -73,12 +80,18 @@ export class Http1Connection {
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.exchange?.body?.push(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
     this.parser = parser;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    parser[HTTPParser.kOnExecute] = (parsed: ReturnType<Parser['execute']>) => this.afterExecute(parsed);
+    // Once connected, the parser reads the socket's handle itself, as node:http's server has it
+    // do: no stream between the bytes and the parser. Until then (and where a handle cannot be
+    // consumed) the bytes come as 'data'.
+    socket.once('encrypted' in socket ? 'secureConnect' : 'connect', () => this.consume());
+    socket.on('data', (chunk: Buffer) => this.afterExecute(this.parser.execute(chunk)));
     socket.on('end', () => this.onEnd());
     socket.on('error', (error) => this.fail(error));
     socket.on('close', () => {
       this.fail(undefined);
       // Freed only now, never from inside one of its own callbacks.
+      if (this.handle) parser.unconsume();
       parser.close();
     });
   }
@@ -100,8 +113,29 @@ export class Http1Connection {
     this.fail(undefined);
   }
 
-  private onData(chunk: Buffer): void {
-    const parsed = this.parser.execute(chunk);
+  /** Stops reading until resume(): with a consumed handle, a paused stream would not stop it. */
+  pause(): void {
+    if (!this.handle) return void this.socket.pause();
+    this.handle.reading = false;
+    this.handle.readStop();
+  }
+
+  resume(): void {
+    if (!this.handle) return void this.socket.resume();
+    if (this.handle.reading || this.destroyed) return;
+    this.handle.reading = true;
+    this.handle.readStart();
+  }
+
+  private consume(): void {
+    const handle = (this.socket as unknown as { _handle?: ConsumableHandle })._handle;
+    if (this.destroyed || !handle?.isStreamBase || handle._consumed) return;
+    handle._consumed = true;
+    this.parser.consume(handle);
+    this.handle = handle;
+  }
+
+  private afterExecute(parsed: ReturnType<Parser['execute']>): void {
     if (typeof parsed !== 'number') {
       if (typeof parsed.reason === 'string') parsed.message = `Parse Error: ${parsed.reason}`;
       this.fail(parsed);
