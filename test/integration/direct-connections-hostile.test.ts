@@ -153,3 +153,17 @@ test('a header value with a line break → refused before anything is sent (no h
   await expect(request).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
   expect(server.connections()).toBe(0);
 });
+
+test('destroy() with a request in flight on a kept-alive connection → it fails at once and is not sent again; a later request fails too', async () => {
+  const server = await rawServer((socket, _request, index) => {
+    if (index === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+  });
+  const pool = new DirectConnections(POOL, { rejectUnauthorized: true });
+  await (await pool.request(server.url, init('HEAD'))).body.discard();
+  const inFlight = pool.request(server.url, init('HEAD'));
+  await sleep(50);
+  await pool.destroy();
+  await expect(inFlight).rejects.toMatchObject({ code: 'ECONNRESET' });
+  await expect(pool.request(server.url, init('HEAD'))).rejects.toMatchObject({ code: 'ECONNRESET' });
+  expect(server.requests).toHaveLength(2);
+});

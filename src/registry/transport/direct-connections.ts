@@ -23,6 +23,7 @@ function tls(): typeof import('node:tls') {
 
 export class DirectConnections implements Connections {
   private readonly pools = new Map<string, OriginPool>();
+  private destroyed = false;
   /** Built once: a context per connection would parse every trusted certificate again. */
   private secureContext?: SecureContext;
 
@@ -42,6 +43,7 @@ export class DirectConnections implements Connections {
   }
 
   async destroy(): Promise<void> {
+    this.destroyed = true;
     for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
   }
@@ -67,7 +69,9 @@ export class DirectConnections implements Connections {
       const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
       const port = Number(url.port) || (secure ? 443 : 80);
       pool = new OriginPool(this.pool, secure ? this.tlsConnector(host, port) : () => connectTcp({ host, port, noDelay: true }));
-      this.pools.set(origin, pool);
+      // After destroy() a pool is made only to refuse the request.
+      if (this.destroyed) pool.destroy();
+      else this.pools.set(origin, pool);
     }
     return pool;
   }

@@ -24,12 +24,13 @@ export class OriginPool {
   /** A connection for one request: an idle one, a new one, or the next one freed. */
   acquire(signal: AbortSignal): Promise<Http1Connection> {
     if (signal.aborted) return Promise.reject(abortError(signal));
+    if (this.closed) return Promise.reject(poolClosed());
     const idle = this.idle.pop();
     if (idle) {
       this.busy.add(idle);
       return Promise.resolve(idle);
     }
-    if (this.open < this.options.connectionsPerOrigin && !this.closed) return Promise.resolve(this.newConnection());
+    if (this.open < this.options.connectionsPerOrigin) return Promise.resolve(this.newConnection());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -50,7 +51,7 @@ export class OriginPool {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) {
       waiter.signal.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(Object.assign(new Error('connection pool closed'), { code: 'ECONNRESET' }));
+      waiter.reject(poolClosed());
     }
     for (const connection of this.idle.splice(0)) connection.destroy();
     this.busy.forEach((connection) => connection.destroy());
@@ -91,4 +92,9 @@ export class OriginPool {
       waiter.resolve(this.newConnection());
     }
   }
+}
+
+/** Requests after destroy() fail as those in flight did. */
+function poolClosed(): Error {
+  return Object.assign(new Error('connection pool closed'), { code: 'ECONNRESET' });
 }
