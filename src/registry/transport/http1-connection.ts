@@ -1,10 +1,9 @@
 // One kept-alive HTTP/1.1 connection: the request goes out as one string, the answer is read by
-// Node's own HTTP parser (llhttp, the binding node:http uses), and the body is gathered as it comes
-// (buffered-body.ts).
-// Node's ClientRequest, IncomingMessage and agent cost about five times the CPU of this per
-// request under the image's interpreter-only V8 (BENCHMARKS.md, "Side by side with the Go
-// exporter"); the parser, its header bound and its framing (content-length, chunked, HEAD,
-// 1xx/204/304, Connection: close) are the same.
+// Node's own HTTP parser (llhttp, the binding node:http uses) straight from the socket's handle,
+// and the body is gathered as it comes (buffered-body.ts). Node's ClientRequest, IncomingMessage,
+// agent and streams cost about three times the CPU of this per request under the image's
+// interpreter-only V8 (BENCHMARKS.md, "Side by side with the Go exporter"); the parser, its header
+// bound and its framing (content-length, chunked, HEAD, 1xx/204/304, Connection: close) are the same.
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { BufferedBody } from './buffered-body.js';
@@ -79,8 +78,8 @@ export class Http1Connection {
       this.onHeaders(headers, status, upgrade, keepAlive);
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.exchange?.body?.push(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
-    this.parser = parser;
     parser[HTTPParser.kOnExecute] = (parsed: ReturnType<Parser['execute']>) => this.afterExecute(parsed);
+    this.parser = parser;
     // Once connected, the parser reads the socket's handle itself, as node:http's server has it
     // do: no stream between the bytes and the parser. Until then (and where a handle cannot be
     // consumed) the bytes come as 'data'.
