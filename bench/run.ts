@@ -4,6 +4,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { startRegistry } from '../test/support/registry.js';
 import { admissionCase } from './cases/admission.js';
+import { clientCpuCase } from './cases/client-cpu.js';
 import { credentialPluginCase } from './cases/credential-plugin.js';
 import { fairnessCase } from './cases/fairness.js';
 import { freshnessCase } from './cases/freshness.js';
@@ -37,11 +38,12 @@ if (wanted(9)) rows.push(...(await scrapeUnderPagesCase(scale.renderSeries)));
 if (wanted(8)) rows.push(...(await podMemoryCase()));
 if (wanted(10)) rows.push(...(await admissionCase()));
 
-// Cases 2 to 7 share one seeded registry.
-const registry = [2, 3, 4, 5, 6, 7].some(wanted) ? await startRegistry({ auth: 'none' }) : undefined;
+// Cases 2 to 7 and 11 share one seeded registry.
+const registry = [2, 3, 4, 5, 6, 7, 11].some(wanted) ? await startRegistry({ auth: 'none' }) : undefined;
 if (registry) {
   try {
-    const needed = imagesNeeded(scale);
+    // Case 11 alone asks for one manifest.
+    const needed = [2, 3, 4, 5, 6, 7].some(wanted) ? imagesNeeded(scale) : scale.repos;
     const seedStarted = performance.now();
     await seedTags(registry, scale.repos, Math.ceil(needed / scale.repos));
     log(`seeded ${needed} tags in ${scale.repos} repositories in ${ms(performance.now() - seedStarted)}`);
@@ -56,6 +58,7 @@ if (registry) {
     if (wanted(7)) rows.push(...(await scrapeLoadCase(scale.renderSeries, registry, scale.repos, scale.scrapeImages)));
     if (wanted(5)) rows.push(...(await fairnessCase(registry, scale.repos, scale.fairnessFastImages, scale.fairnessSlowImages)));
     if (wanted(6)) rows.push(...(await credentialPluginCase(registry, scale.repos, scale.pluginImages)));
+    if (wanted(11)) rows.push(...(await clientCpuCase(registry, scale.repos, scale.clientCpuRounds, scale.clientCpuRequests)));
   } finally {
     await registry.stop();
   }

@@ -29,6 +29,9 @@ export type Scale = {
   fairnessSlowImages: number;
   /** Images of the credential plugin case (a plugin process per check in one of its passes). */
   pluginImages: number;
+  /** Runs per client of the client CPU case, and the HEADs (and GETs) each run sends. */
+  clientCpuRounds: number;
+  clientCpuRequests: number;
 };
 
 /** The memory goals' sizes (BENCHMARKS.md case 4), where freshness was measured slow. */
@@ -55,6 +58,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     fairnessFastImages: 500,
     fairnessSlowImages: 16,
     pluginImages: 300,
+    clientCpuRounds: 2,
+    clientCpuRequests: 1000,
   },
   default: {
     name: 'default',
@@ -73,6 +78,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     fairnessFastImages: 1000,
     fairnessSlowImages: 24,
     pluginImages: 500,
+    clientCpuRounds: 3,
+    clientCpuRequests: 2000,
   },
   full: {
     name: 'full',
@@ -91,6 +98,8 @@ const SCALES: Record<Scale['name'], Scale> = {
     fairnessFastImages: 2000,
     fairnessSlowImages: 48,
     pluginImages: 1000,
+    clientCpuRounds: 5,
+    clientCpuRequests: 3000,
   },
 };
 

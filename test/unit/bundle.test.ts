@@ -46,8 +46,8 @@ test("bundled exporter → undici without its cookie helpers, which would load N
   expect(inputs.filter((input) => /node_modules\/undici\/lib\/web\/cookies\//.test(input))).toEqual([]);
 });
 
-test('bundled exporter → undici only in a chunk of its own, read when a proxy is configured; the entry uses Node\'s http', () => {
-  expect(entryInputs.some((input) => input.endsWith('src/registry/transport/node-connections.ts'))).toBe(true);
+test('bundled exporter → undici only in a chunk of its own, read when a proxy is configured; the entry speaks HTTP/1.1 itself', () => {
+  expect(entryInputs.some((input) => input.endsWith('src/registry/transport/direct-connections.ts'))).toBe(true);
   expect(entryInputs.filter((input) => input.includes('node_modules/undici/'))).toEqual([]);
 });
 

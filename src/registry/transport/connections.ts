@@ -1,8 +1,6 @@
 // How the transport reaches a server: one request over a keep-alive pool, no redirects followed,
-// answered with status, headers and the body as a stream. The contract both kinds of connections
-// keep (node-connections.ts, proxied-connections.ts); open-connections.ts picks one.
-import type { Readable } from 'node:stream';
-
+// answered with status, headers and a body read once, within a bound. The contract both kinds of connections
+// keep (direct-connections.ts, proxied-connections.ts); open-connections.ts picks one.
 export type PoolOptions = {
   /** Keep-alive connections per origin; the scheduler never runs more checks per registry. */
   connectionsPerOrigin: number;
@@ -33,8 +31,16 @@ export type Answer = {
   status: number;
   /** Lower-case names; a header sent more than once is an array. */
   headers: Record<string, string | string[] | undefined>;
-  body: Readable;
+  body: AnswerBody;
 };
+
+/** An answer's body, read once: as text up to a size, or dropped. */
+export interface AnswerBody {
+  /** The body as UTF-8 text; longer than `maxBytes`, the connection is closed and `tooLarge()` thrown. */
+  text(maxBytes: number, tooLarge: () => Error): Promise<string>;
+  /** Reads the body to its end so the connection is kept, or closes the connection when the body is long. */
+  discard(): Promise<void>;
+}
 
 export interface Connections {
   request(url: URL, init: RequestInit): Promise<Answer>;

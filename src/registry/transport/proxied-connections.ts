@@ -9,6 +9,7 @@
 // agent serves what comes next.
 import { EnvHttpProxyAgent, request } from 'undici';
 import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from './connections.js';
+import { streamBody } from './stream-body.js';
 
 /** How long undici may take to settle an aborted request before its agent is replaced. */
 const ABORT_GRACE_MS = 1000;
@@ -48,7 +49,7 @@ export class ProxiedConnections implements Connections {
     else init.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const response = await pending;
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      return { status: response.statusCode, headers: response.headers, body: streamBody(response.body) };
     } finally {
       init.signal.removeEventListener('abort', onAbort);
     }

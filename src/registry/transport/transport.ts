@@ -4,7 +4,6 @@
 import { readCaFile } from './ca-file.js';
 import { createRequire } from 'node:module';
 import type { Phase } from '../verdicts/classify.js';
-import { discardBody, readBoundedBody } from '../../bounds/bounded-body.js';
 import { poolOptions, type Connections } from './connections.js';
 import { openConnections } from './open-connections.js';
 import { EVERY_REGISTRY } from './plain-http.js';
@@ -132,7 +131,7 @@ export class Transport {
         });
         const location = response.headers.location;
         if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
-          await discardBody(response.body);
+          await response.body.discard();
           if (requestBody !== undefined) throw new ProtocolError(`${method} to ${url.origin}${url.pathname} was redirected; not followed`);
           const next = new URL(location, url);
           if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ProtocolError(`redirect to unsupported URL scheme ${next.protocol}`);
@@ -143,7 +142,7 @@ export class Transport {
           url = next;
           continue;
         }
-        const body = readBody ? await readBoundedBody(response.body, MAX_BODY_BYTES, () => new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`)) : (await discardBody(response.body), undefined);
+        const body = readBody ? await response.body.text(MAX_BODY_BYTES, () => new ProtocolError(`response body larger than ${MAX_BODY_BYTES} bytes`)) : (await response.body.discard(), undefined);
         return { status: response.status, headers: response.headers, body, url };
       } catch (error) {
         // A body cut off by the deadline surfaces as a reset connection from Node: the deadline is what happened.

@@ -5,10 +5,9 @@ import { printable } from '../../../bounds/printable.js';
 import type { CredentialProvider } from '../credential-provider.js';
 import type { Credential } from '../credentials.js';
 import type { ImageReference } from '../../references/reference.js';
-import { readBoundedBody } from '../../../bounds/bounded-body.js';
 import { ExpiringCache } from '../../expiring-cache.js';
 import { poolOptions } from '../../transport/connections.js';
-import { NodeConnections } from '../../transport/node-connections.js';
+import { DirectConnections } from '../../transport/direct-connections.js';
 
 export const CLOUD_NAMES = ['ecr', 'gcp', 'acr'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -119,10 +118,10 @@ const SYSTEM_ERROR = /^(?:AWS SDK error wrapper for )?(?:Error: )?((?:connect|ge
  * size-bounded, answering a JSON object.
  */
 export class MetadataHttp {
-  private readonly connections: NodeConnections;
+  private readonly connections: DirectConnections;
 
   constructor(private readonly timeoutMs: number) {
-    this.connections = new NodeConnections(poolOptions(4, timeoutMs), { rejectUnauthorized: true });
+    this.connections = new DirectConnections(poolOptions(4, timeoutMs), { rejectUnauthorized: true });
   }
 
   async getJson(url: URL, headers: Record<string, string>, what: string): Promise<Record<string, unknown>> {
@@ -132,7 +131,7 @@ export class MetadataHttp {
     try {
       const response = await this.connections.request(url, { method: 'GET', headers, signal: AbortSignal.timeout(this.timeoutMs) });
       status = response.status;
-      body = await readBoundedBody(response.body, MAX_METADATA_BODY_BYTES, () => new CloudCredentialError(`answer larger than ${MAX_METADATA_BODY_BYTES} bytes`));
+      body = await response.body.text(MAX_METADATA_BODY_BYTES, () => new CloudCredentialError(`answer larger than ${MAX_METADATA_BODY_BYTES} bytes`));
     } catch (error) {
       if (error instanceof CloudCredentialError) throw new CloudCredentialError(`${where}: ${error.message}`);
       throw new CloudCredentialError(`${where} did not answer: ${networkReason(error)}`);

@@ -1,13 +1,12 @@
-// Connections through Node's own http/https (src/registry/transport/node-connections.ts): keep-alive reuse
+// Direct connections (src/registry/transport/direct-connections.ts): keep-alive reuse
 // against the real registry, and the cases a real registry does not produce on demand (a
 // connection closed as it is reused, long idles, repeated headers) against the hand-written
 // server of test/support/hostile-server.ts.
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { discardBody } from '../../src/bounds/bounded-body.js';
 import type { RequestInit } from '../../src/registry/transport/connections.js';
 import { proxyInEnvironment } from '../../src/registry/transport/open-connections.js';
-import { NodeConnections } from '../../src/registry/transport/node-connections.js';
+import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
@@ -19,8 +18,8 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
-function connections(pool = POOL): NodeConnections {
-  const opened = new NodeConnections(pool, { rejectUnauthorized: true });
+function connections(pool = POOL): DirectConnections {
+  const opened = new DirectConnections(pool, { rejectUnauthorized: true });
   stops.push(() => opened.destroy());
   return opened;
 }
@@ -93,7 +92,7 @@ test('a kept-alive connection the server closes as it is reused → the HEAD is 
   for (let i = 0; i < 2; i++) {
     const answer = await pool.request(url, init('HEAD'));
     expect(answer.status).toBe(200);
-    await discardBody(answer.body);
+    await answer.body.discard();
   }
   expect(server.requests).toHaveLength(3);
   expect(server.connections()).toBe(2);
@@ -108,7 +107,7 @@ test('… a POST (a token exchange, its body may hold a secret) is not sent twic
   const pool = connections();
   const url = new URL(`http://${server.host}/token`);
   const first = await pool.request(url, init('POST', 'grant_type=password'));
-  await discardBody(first.body);
+  await first.body.discard();
   await expect(pool.request(url, init('POST', 'grant_type=password'))).rejects.toMatchObject({ code: 'ECONNRESET' });
   expect(server.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
 });
@@ -121,9 +120,9 @@ test('an answer slower than the idle limit still arrives; an idle connection is 
   const url = new URL(`http://${server.host}/v2/`);
   const slow = await pool.request(url, init('GET'));
   expect(slow.status).toBe(200);
-  await discardBody(slow.body);
+  await slow.body.discard();
   await sleep(500);
-  await discardBody((await pool.request(url, init('GET'))).body);
+  await (await pool.request(url, init('GET'))).body.discard();
   expect(server.connections()).toBe(2);
 });
 
@@ -144,10 +143,10 @@ test('a body nobody reads: a small one is read to its end and the connection reu
     response.writeHead(200, { 'content-length': String(body.length) }).end(body);
   });
   const pool = connections();
-  for (let i = 0; i < 3; i++) await discardBody((await pool.request(new URL(`http://${server.host}/small`), init('GET'))).body);
+  for (let i = 0; i < 3; i++) await (await pool.request(new URL(`http://${server.host}/small`), init('GET'))).body.discard();
   expect(server.connections()).toBe(1);
-  await discardBody((await pool.request(new URL(`http://${server.host}/large`), init('GET'))).body);
-  await discardBody((await pool.request(new URL(`http://${server.host}/small`), init('GET'))).body);
+  await (await pool.request(new URL(`http://${server.host}/large`), init('GET'))).body.discard();
+  await (await pool.request(new URL(`http://${server.host}/small`), init('GET'))).body.discard();
   expect(server.connections()).toBe(2);
 });
 

@@ -1,10 +1,13 @@
-// Connections through Node's own http and https modules: one keep-alive pool per scheme for one
-// trust setting. A request that fails on a kept-alive connection before any answer is sent again
+// The baseline of the client CPU case (cases/client-cpu.ts): connections through Node's own http
+// and https modules, as the exporter made them before it spoke HTTP/1.1 itself
+// (src/registry/transport/direct-connections.ts): one keep-alive pool per scheme for one trust setting. A request that fails on a kept-alive connection before any answer is sent again
 // once on a new one, as Node's documentation advises: the server may have closed the connection
 // just as it was reused. Requests with a body (token exchanges) are never sent twice.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from './connections.js';
+import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from '../../src/registry/transport/connections.js';
+import { streamBody } from '../../src/registry/transport/stream-body.js';
+import { withTlsCode } from '../../src/registry/transport/tls-code.js';
 
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -44,7 +47,7 @@ export class NodeConnections implements Connections {
         maxHeaderSize: this.pool.maxHeaderBytes,
       });
       request.once('response', (response) => {
-        resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: response });
+        resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: streamBody(response) });
       });
       // `on`, not `once`: an error after the answer (the body cut off) is the body's to report, and must not go unheard.
       request.on('error', (error: NodeJS.ErrnoException) => {
@@ -55,20 +58,6 @@ export class NodeConnections implements Connections {
     });
   }
 }
-
-/**
- * A TLS failure met while the request is being written comes as EPROTO with OpenSSL's text; the
- * same failure met while reading carries Node's code for it (ERR_SSL_WRONG_VERSION_NUMBER for a
- * plain HTTP server). The code is derived here as Node derives it, so that the failure is classified
- * the same whichever way it was met.
- */
-function withTlsCode(error: NodeJS.ErrnoException): NodeJS.ErrnoException {
-  const reason = error.code === 'EPROTO' ? OPENSSL_REASON.exec(error.message)?.[1] : undefined;
-  if (reason) error.code = `ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`;
-  return error;
-}
-
-const OPENSSL_REASON = /:SSL routines:[^:]*:([a-z0-9 ]+):/;
 
 /**
  * The header shape undici's request answers with: one value as a string, repeated ones as an
