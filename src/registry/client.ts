@@ -94,16 +94,21 @@ export class RegistryClient {
   /**
    * Checks one image. With several matching credentials each is tried in turn, as the kubelet
    * does (a failed pull is retried with the next); the first the registry does not refuse decides.
-   * None: anonymous. One without a username (a docker config entry `{}`) is an anonymous attempt,
-   * as containerd makes it.
+   * None: anonymous. One without a username (a docker config entry `{}`) or without a password is
+   * an anonymous attempt, as containerd makes it: its authorizer sends a credential neither to a
+   * token server (auth.FetchToken: Basic only `if to.Secret != ""`) nor as Basic auth
+   * (AddResponses: only `if username != "" && secret != ""`). Gitea takes a personal access token
+   * as the user name with no password; containerd never sends it (docs/like-the-kubelet.md).
    */
   async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
-    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' ? undefined : c)) : [undefined];
+    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' || c.password === '' ? undefined : c)) : [undefined];
     // Every credential of this check, and each token it gets: a registry may echo one attempt's secret in another's reply.
     const secrets = credentials.flatMap((credential) => credentialSecrets(credential));
     let kept: CheckResult | undefined;
-    for (const credential of attempts) {
-      const result = await this.checkWith(reference, credential, secrets);
+    for (const [index, credential] of attempts.entries()) {
+      const unsent = credentials[index];
+      const refused = await this.checkWith(reference, credential, secrets);
+      const result = unsent && !credential && unsent.username !== '' && refused.failure === 'credentials-missing' ? { ...refused, message: passwordlessReason(reference, unsent.source) } : refused;
       const rank = refusalRank(result);
       if (rank === 0) return result;
       // All refused: the refusal that says most wins (credentials accepted beats credentials refused);
@@ -370,6 +375,12 @@ export class RegistryClient {
     // Another library's words, none of them the exporter's.
     return this.result({ kind: 'protocol' }, explain('protocol', `unexpected error: ${redact((error as Error)?.message ?? String(error), secrets)}`));
   }
+}
+
+/** A refusal of an anonymous attempt made for a pull secret that has a user name but no password. */
+function passwordlessReason(reference: ImageReference, source: string): string {
+  const { message } = explain('credentials-missing', `${apiHost(reference.registry)} requires credentials for ${reference.repository}; the pull secret that matches it (${source}) has a user name but no password, and containerd sends no credentials without one`);
+  return registryText(message, MAX_REASON);
 }
 
 /** 0: an answer that stands; above: a refusal the kubelet answers by pulling with the next credential, the higher the more it says. */

@@ -65,6 +65,8 @@ SQLITE_TIMEOUT = 10000
 INSTALL_LOCK = true
 SECRET_KEY = ${randomBytes(32).toString('hex')}
 INTERNAL_TOKEN = ${randomBytes(32).toString('hex')}
+; Every Basic-authenticated token request hashes the password: the cheapest of Gitea's own choices keeps the shared cores free.
+PASSWORD_HASH_ALGO = pbkdf2_v1
 
 [oauth2]
 ENABLED = false
