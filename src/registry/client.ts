@@ -8,7 +8,7 @@ import { BearerTokens, type Authorization } from './auth/bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './verdicts/error-body.js';
 import { ProvenAccess } from './auth/proven-access.js';
 import { classify, type Outcome } from './verdicts/classify.js';
-import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
+import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, passwordlessReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './verdicts/registry-text.js';
 import type { Credential } from './credentials/credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
@@ -94,11 +94,8 @@ export class RegistryClient {
   /**
    * Checks one image. With several matching credentials each is tried in turn, as the kubelet
    * does (a failed pull is retried with the next); the first the registry does not refuse decides.
-   * None: anonymous. One without a username (a docker config entry `{}`) or without a password is
-   * an anonymous attempt, as containerd makes it: its authorizer sends a credential neither to a
-   * token server (auth.FetchToken: Basic only `if to.Secret != ""`) nor as Basic auth
-   * (AddResponses: only `if username != "" && secret != ""`). Gitea takes a personal access token
-   * as the user name with no password; containerd never sends it (docs/like-the-kubelet.md).
+   * None: anonymous. One without a username (a docker config entry `{}`) or a password is anonymous:
+   * containerd sends it neither to a token server nor as Basic auth (FetchToken, AddResponses).
    */
   async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
     const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' || c.password === '' ? undefined : c)) : [undefined];
@@ -106,9 +103,9 @@ export class RegistryClient {
     const secrets = credentials.flatMap((credential) => credentialSecrets(credential));
     let kept: CheckResult | undefined;
     for (const [index, credential] of attempts.entries()) {
-      const unsent = credentials[index];
       const refused = await this.checkWith(reference, credential, secrets);
-      const result = unsent && !credential && unsent.username !== '' && refused.failure === 'credentials-missing' ? { ...refused, message: passwordlessReason(reference, unsent.source) } : refused;
+      const unsent = !credential && credentials[index]?.username && refused.failure === 'credentials-missing' ? credentials[index] : undefined;
+      const result = unsent ? { ...refused, message: registryText(passwordlessReason(apiHost(reference.registry), reference.repository, unsent.source).message, MAX_REASON) } : refused;
       const rank = refusalRank(result);
       if (rank === 0) return result;
       // All refused: the refusal that says most wins (credentials accepted beats credentials refused);
@@ -375,12 +372,6 @@ export class RegistryClient {
     // Another library's words, none of them the exporter's.
     return this.result({ kind: 'protocol' }, explain('protocol', `unexpected error: ${redact((error as Error)?.message ?? String(error), secrets)}`));
   }
-}
-
-/** A refusal of an anonymous attempt made for a pull secret that has a user name but no password. */
-function passwordlessReason(reference: ImageReference, source: string): string {
-  const { message } = explain('credentials-missing', `${apiHost(reference.registry)} requires credentials for ${reference.repository}; the pull secret that matches it (${source}) has a user name but no password, and containerd sends no credentials without one`);
-  return registryText(message, MAX_REASON);
 }
 
 /** 0: an answer that stands; above: a refusal the kubelet answers by pulling with the next credential, the higher the more it says. */
