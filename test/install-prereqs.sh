@@ -6,14 +6,14 @@
 # bed and the kubelet, scheduler and controller manager built from the Kubernetes Go modules, the
 # kubelet's ECR credential provider plugin built from its Go module, and a Prometheus with
 # Kubernetes service discovery (Debian's has none) built from its Go module, and the registry
-# implementations the differential suite compares (go-containerregistry's, distribution v3) and the
+# implementations the differential suite compares (go-containerregistry's, distribution v3, Gitea) and the
 # manifest linters the chart tests run (kubeconform, kube-score) built from theirs. Idempotent: a
 # second run only checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(docker-registry apache2-utils openssl prometheus prometheus-alertmanager chromium
-  containerd runc busybox-static iproute2 util-linux libdevmapper1.02.1 yamllint)
+  containerd runc busybox-static iproute2 util-linux libdevmapper1.02.1 yamllint git)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

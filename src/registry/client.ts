@@ -8,7 +8,7 @@ import { BearerTokens, type Authorization } from './auth/bearer-tokens.js';
 import { errorBodyOf, saysCredentialsExpired } from './verdicts/error-body.js';
 import { ProvenAccess } from './auth/proven-access.js';
 import { classify, type Outcome } from './verdicts/classify.js';
-import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
+import { contentsReason, explain, manifestReason, mediaTypeReason, networkReason, passwordlessReason, platformReason, tokenReason, type FailureClass, type Reason } from './verdicts/reasons.js';
 import { credentialSecrets, MAX_REASON, redact, registryText } from './verdicts/registry-text.js';
 import type { Credential } from './credentials/credentials.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, manifestReference, type ImageReference } from './references/reference.js';
@@ -94,16 +94,18 @@ export class RegistryClient {
   /**
    * Checks one image. With several matching credentials each is tried in turn, as the kubelet
    * does (a failed pull is retried with the next); the first the registry does not refuse decides.
-   * None: anonymous. One without a username (a docker config entry `{}`) is an anonymous attempt,
-   * as containerd makes it.
+   * None: anonymous. One without a username (a docker config entry `{}`) or a password is anonymous:
+   * containerd sends it neither to a token server nor as Basic auth (FetchToken, AddResponses).
    */
   async check(reference: ImageReference, credentials: Credential[]): Promise<CheckResult> {
-    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' ? undefined : c)) : [undefined];
+    const attempts: Array<Credential | undefined> = credentials.length > 0 ? credentials.map((c) => (c.username === '' || c.password === '' ? undefined : c)) : [undefined];
     // Every credential of this check, and each token it gets: a registry may echo one attempt's secret in another's reply.
     const secrets = credentials.flatMap((credential) => credentialSecrets(credential));
     let kept: CheckResult | undefined;
-    for (const credential of attempts) {
-      const result = await this.checkWith(reference, credential, secrets);
+    for (const [index, credential] of attempts.entries()) {
+      const refused = await this.checkWith(reference, credential, secrets);
+      const unsent = !credential && credentials[index]?.username && refused.failure === 'credentials-missing' ? credentials[index] : undefined;
+      const result = unsent ? { ...refused, message: registryText(passwordlessReason(apiHost(reference.registry), reference.repository, unsent.source).message, MAX_REASON) } : refused;
       const rank = refusalRank(result);
       if (rank === 0) return result;
       // All refused: the refusal that says most wins (credentials accepted beats credentials refused);

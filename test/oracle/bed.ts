@@ -1,7 +1,7 @@
 // The test bed of the differential suite: one API server (ServiceAccount admission on), one real
 // node (kubelet + containerd), the registries every scenario pulls from, and the exporter checking
 // the same pods. Content scenarios run on each registry implementation; the auth, TLS and failure
-// scenarios on distribution 2.8 and on the servers in front of it.
+// scenarios on distribution 2.8 and on the servers in front of it; Gitea's own access rows on it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { startExporter, type TestExporter } from '../support/exporter.js';
 import type { HostileServer } from '../support/hostile-server.js';
 import type { PushTarget } from '../support/image-push.js';
 import { startNode, type NodeRegistry, type TestNode } from '../support/node.js';
+import { startGitea, type GiteaRegistry } from '../support/gitea-registry.js';
 import { freePort } from '../support/processes.js';
 import { startImplementation, type ImplementationName, type RunningImplementation } from '../support/registry-implementations.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -21,9 +22,9 @@ import { startHosted, type Hosted } from './hosted-registries.js';
 import { seededRegistries, type SeededRegistries } from './seeded-registry.js';
 
 export type Implementation = 'distribution-2.8' | ImplementationName;
-export const IMPLEMENTATIONS: Implementation[] = ['distribution-2.8', 'distribution-v3', 'ggcr'];
+export const IMPLEMENTATIONS: Implementation[] = ['distribution-2.8', 'distribution-v3', 'ggcr', 'gitea'];
 
-/** A registry without auth that content scenarios push to and pull from. */
+/** A registry that content scenarios push to and pull from anonymously (Gitea: public owners, through its anonymous token). */
 export type ContentTarget = { implementation: Implementation; host: string; push: PushTarget };
 
 export const USERS = { alice: 'alice-password', carol: 'carol-password', dave: 'dave-password', erin: 'erin-password' };
@@ -33,6 +34,8 @@ export type Bed = {
   node: TestNode;
   exporter: TestExporter;
   content: Record<Implementation, ContentTarget>;
+  /** Gitea's registry with its users, organizations and tokens (gitea-registry.ts). */
+  gitea: GiteaRegistry;
   /** htpasswd (Basic): alice may pull everything. */
   basic: TestRegistry;
   /** Token auth: carol pulls everything, dave only team-a/*, erin's password is right but the token server answers 403; anyone pulls public/*. */
@@ -66,17 +69,18 @@ export async function startBed(): Promise<Bed> {
   };
   try {
     // Each is remembered for stop() as soon as it is up, so a failure of another leaks none.
-    const [api, d28, basic, token, tlsTrusted, tlsUnknown] = await Promise.all([
+    const [api, d28, basic, token, tlsTrusted, tlsUnknown, gitea] = await Promise.all([
       startApiServer({ serviceAccounts: true }).then(started),
       startRegistry({ auth: 'none' }).then(started),
       startRegistry({ auth: 'htpasswd', users: { alice: USERS.alice } }).then(started),
       startRegistry({ auth: 'token', users: USERS, grants: { carol: ['*'], dave: ['team-a/*'] }, anonymousGrants: ['public/*'], tokenForbidden: ['erin'] }).then(started),
       startRegistry({ auth: 'none', tls: true }).then(started),
       startRegistry({ auth: 'none', tls: true }).then(started),
+      startGitea().then(started),
     ]);
     const v3 = started(await startImplementation('distribution-v3'));
     const ggcr = started(await startImplementation('ggcr'));
-    const implementations: Record<ImplementationName, RunningImplementation> = { 'distribution-v3': v3, ggcr };
+    const implementations: Record<ImplementationName, RunningImplementation> = { 'distribution-v3': v3, ggcr, gitea };
 
     const caDir = await mkdtemp(join(tmpdir(), 'iae-oracle-ca-'));
     stops.push(() => rm(caDir, { recursive: true, force: true }));
@@ -99,7 +103,7 @@ export async function startBed(): Promise<Bed> {
     const closedPort = `127.0.0.1:${await freePort()}`;
     const localhost = `localhost:${d28.host.split(':')[1]}`;
 
-    const plain = [d28.host, v3.host, ggcr.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host)];
+    const plain = [d28.host, v3.host, ggcr.host, gitea.host, basic.host, token.host, localhost, closedPort, ...Object.values(failures).map((server) => server.host), ...Object.values(hosted).map((server) => server.host)];
     const nodeRegistries: NodeRegistry[] = [
       ...plain.map((host) => ({ host, plainHttp: true })),
       { host: tlsTrusted.host, caFile: tlsTrusted.caFile },
@@ -128,8 +132,9 @@ export async function startBed(): Promise<Bed> {
       'distribution-2.8': { implementation: 'distribution-2.8', host: d28.host, push: { url: d28.url, dispatcher: agent, authorization: async () => undefined } },
       'distribution-v3': { implementation: 'distribution-v3', host: v3.host, push: implementations['distribution-v3'].pushTarget },
       ggcr: { implementation: 'ggcr', host: ggcr.host, push: implementations.ggcr.pushTarget },
+      gitea: { implementation: 'gitea', host: gitea.host, push: gitea.pushTarget },
     };
-    return { api, node, exporter, content, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, hosted, seeded, stop };
+    return { api, node, exporter, content, gitea, basic, token, tlsTrusted, tlsUnknown, expired, wrongName, plainAsHttps, localhost, closedPort, failures, hosted, seeded, stop };
   } catch (error) {
     await stop();
     throw error;

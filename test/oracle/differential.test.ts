@@ -1,5 +1,6 @@
 // The kubelet as the oracle: each scenario of the table (scenarios-content.ts on every registry
-// implementation, scenarios-access.ts on distribution 2.8 and the servers of the bed) becomes a pod
+// implementation, scenarios-access.ts on distribution 2.8 and the servers of the bed,
+// scenarios-gitea.ts on Gitea's registry) becomes a pod
 // on a real node, whose kubelet + containerd pulls its image or fails with containerd's message,
 // while the exporter checks the same pod container with the same pull secrets. Pulled must be
 // `available`; not pulled must be any other status; a pull the kubelet is still waiting on after
@@ -13,6 +14,7 @@ import { BATCH_LABEL, NAMESPACE, scenarioObjects } from './pod-manifests.js';
 import type { PodSetup, Scenario } from './scenario-types.js';
 import { accessScenarios } from './scenarios-access.js';
 import { contentScenarios } from './scenarios-content.js';
+import { giteaScenarios } from './scenarios-gitea.js';
 import { hostedScenarios } from './scenarios-hosted.js';
 import { seedFindingScenarios } from './scenarios-seed-findings.js';
 import { seedRange, seedScenarios } from './scenarios-seeds.js';
@@ -20,7 +22,7 @@ import { seedRange, seedScenarios } from './scenarios-seeds.js';
 const KUBELET_BOUND_MS = 60_000;
 const EXPORTER_BOUND_MS = 90_000;
 const BATCH_SIZE = 50;
-const SHORT: Record<Implementation, string> = { 'distribution-2.8': 'd28', 'distribution-v3': 'd3', ggcr: 'ggcr' };
+const SHORT: Record<Implementation, string> = { 'distribution-2.8': 'd28', 'distribution-v3': 'd3', ggcr: 'ggcr', gitea: 'gt' };
 
 type Case = { scenario: Scenario; implementation: Implementation; pod: string };
 type Result = Case & { image: string; kubelet: KubeletView; exporter: ExporterView; agree: boolean; known?: KnownDifference };
@@ -36,9 +38,9 @@ export function agrees(kubelet: KubeletView, exporter: ExporterView): boolean {
 const ONLY_SEEDS = process.env.ORACLE_ONLY === 'seeds';
 
 function cases(): Case[] {
-  const table = ONLY_SEEDS ? [] : [...accessScenarios, ...hostedScenarios, ...seedFindingScenarios, ...contentScenarios];
+  const table = ONLY_SEEDS ? [] : [...accessScenarios, ...hostedScenarios, ...seedFindingScenarios, ...giteaScenarios, ...contentScenarios];
   const all = [...table, ...seedScenarios()].flatMap((scenario) =>
-    (scenario.on === 'content' ? IMPLEMENTATIONS : (['distribution-2.8'] as Implementation[])).map((implementation) => ({ scenario, implementation, pod: `${scenario.id}-${SHORT[implementation]}` })),
+    (scenario.on === 'content' ? IMPLEMENTATIONS : [scenario.on]).map((implementation) => ({ scenario, implementation, pod: `${scenario.id}-${SHORT[implementation]}` })),
   );
   // The rows whose kubelet pull may never end go first, so their bound overlaps the others' pulls.
   return [...all.filter((c) => c.scenario.kubelet === 'still pulling'), ...all.filter((c) => c.scenario.kubelet !== 'still pulling')];
@@ -143,9 +145,10 @@ describe('the kubelet as the oracle: every scenario pulled on a real node and ch
     await bed?.stop();
   }, 120_000);
 
-  (ONLY_SEEDS ? test.skip : test)('at least 60 scenarios run, the content ones on distribution 2.8, distribution v3 and go-containerregistry', () => {
+  (ONLY_SEEDS ? test.skip : test)("at least 60 scenarios run, the content ones on distribution 2.8, distribution v3, go-containerregistry and Gitea, Gitea's access rows on it", () => {
     expect(new Set(results.map((r) => r.scenario.id)).size).toBeGreaterThanOrEqual(60);
     for (const implementation of IMPLEMENTATIONS) expect(results.filter((r) => r.implementation === implementation && r.scenario.on === 'content').length).toBeGreaterThanOrEqual(20);
+    expect(results.filter((r) => r.scenario.on === 'gitea').length).toBe(giteaScenarios.length);
   });
 
   test('the exporter agrees with the kubelet on every scenario, except the differences listed with their reason in docs/like-the-kubelet.md', () => {

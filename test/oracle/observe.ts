@@ -64,7 +64,15 @@ export async function observeKubelet(kubeconfig: string, namespace: string, sele
 export async function observeExporter(exporterUrl: string, namespace: string, pods: string[], timeoutMs: number): Promise<Map<string, ExporterView>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const page = (await (await fetch(`${exporterUrl}/api/images?limit=500&namespace=${namespace}`)).json()) as ImagesPage;
+    let page: ImagesPage;
+    try {
+      page = (await (await fetch(`${exporterUrl}/api/images?limit=500&namespace=${namespace}`)).json()) as ImagesPage;
+    } catch (error) {
+      // On a loaded machine a read of the page can be cut off (the exporter drops readers that stall); the next poll asks again.
+      if (Date.now() > deadline) throw new Error(`the exporter's /api/images could not be read: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
     const views = new Map<string, ExporterView>();
     for (const report of page.images) {
       for (const workload of report.workloads) {

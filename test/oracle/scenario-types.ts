@@ -26,8 +26,8 @@ export type Scenario = {
   what: string;
   /** The kubelet's outcome the row sets up; a run where the node does otherwise is a test bed error. */
   kubelet: KubeletOutcome;
-  /** `content`: on every registry implementation; `distribution-2.8`: on it and the servers of the bed only. */
-  on: 'content' | 'distribution-2.8';
+  /** `content`: on every registry implementation; `distribution-2.8`: on it and the servers of the bed only; `gitea`: on Gitea's registry only. */
+  on: 'content' | 'distribution-2.8' | 'gitea';
   /** The registry may refuse the setup (a manifest type it does not store): the row is then not run on it. */
   mayBeRefused?: boolean;
   /** A generated row (a seed): nobody predicts the node's outcome, `kubelet` is not checked. */

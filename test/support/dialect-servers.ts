@@ -25,9 +25,11 @@ export type GiteaUser = { password: string; token: string; repositories: string[
  * Without credentials: 401 `Bearer realm="<app>/v2/token",service="container_registry",scope="*"`,
  * no `error=` (routers/api/packages/container/container.go, APIUnauthorizedError). Its token
  * endpoint is GET /v2/token and answers `{"token": …}` to any valid user (Authenticate; POST is
- * not routed: 405, on which containerd falls back to GET). A signed-in user without read access
- * to the package owner gets 401 `Basic realm="Gitea Package API"` (routers/api/packages/api.go,
- * reqPackageAccess, Gitea 1.20; later versions answer 403), whether signed in by token or Basic.
+ * not routed in the version this stand-in was written from: 405; 1.27.3 answers 404 from
+ * AuthenticateNotImplemented; containerd falls back to GET on both). A
+ * signed-in user without read access to the package owner gets 401 `Basic realm="Gitea Package
+ * API"` (routers/api/packages/api.go, reqPackageAccess, still so in 1.27.3), whether signed in by
+ * token or Basic. The real Gitea runs in the differential suite (test/support/gitea-registry.ts).
  */
 export function startGiteaLike(users: Record<string, GiteaUser>, digest: string): Promise<HostileServer> {
   return startHostileServer((req, res, host) => {

@@ -1,7 +1,8 @@
 // Registry implementations besides Debian's distribution 2.8, built from their Go modules by
 // test/registries/build.sh into test/.cache/bin: go-containerregistry's pkg/registry (in memory)
-// and distribution v3's cmd/registry (filesystem storage, deletes on). Both serve plain HTTP on a
-// loopback port, without auth, for content scenarios; each is stopped by its own PID.
+// and distribution v3's registry (filesystem storage, deletes on), both started here: plain HTTP on
+// a loopback port, without auth, for content scenarios; each is stopped by its own PID. Gitea's
+// registry, which needs users and tokens, is started by gitea-registry.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import type { PushTarget } from './image-push.js';
 import { freePort, stopChild } from './processes.js';
 import { cacheDir, repoRoot } from './tools.js';
 
-export type ImplementationName = 'ggcr' | 'distribution-v3';
+export type ImplementationName = 'ggcr' | 'distribution-v3' | 'gitea';
 
 export type RunningImplementation = {
   name: ImplementationName;
@@ -27,22 +28,28 @@ export type RunningImplementation = {
 const binaries: Record<ImplementationName, string> = {
   ggcr: join(cacheDir, 'bin', 'ggcr-registry'),
   'distribution-v3': join(cacheDir, 'bin', 'distribution-v3'),
+  gitea: join(cacheDir, 'bin', 'gitea'),
 };
 const sources: Record<ImplementationName, string[]> = {
   ggcr: ['ggcr/main.go', 'ggcr/go.mod', 'ggcr/go.sum'],
-  'distribution-v3': ['build.sh'],
+  'distribution-v3': ['distribution-v3/main.go', 'distribution-v3/go.mod', 'distribution-v3/go.sum'],
+  gitea: ['build.sh'],
 };
+/** Gitea's translations and templates, which a build without bindata reads from STATIC_ROOT_PATH. */
+export const GITEA_STATIC = join(cacheDir, 'gitea-static');
 const READY_TIMEOUT_MS = 15_000;
 
 /** Why the implementation cannot run here, or undefined when its binary is built and current. */
 export function missingImplementation(name: ImplementationName): string | undefined {
   const binary = binaries[name];
-  if (!existsSync(binary)) return `${binary} is not built: run test/registries/build.sh`;
+  if (!existsSync(binary) || (name === 'gitea' && !existsSync(join(GITEA_STATIC, 'options', 'locale')))) return `${binary} is not built: run test/registries/build.sh`;
   const stale = sources[name].find((source) => statSync(join(repoRoot, 'test', 'registries', source)).mtimeMs > statSync(binary).mtimeMs);
   return stale ? `${binary} is older than test/registries/${stale}: run test/registries/build.sh` : undefined;
 }
 
-export async function startImplementation(name: ImplementationName): Promise<RunningImplementation> {
+export const implementationBinary = (name: ImplementationName) => binaries[name];
+
+export async function startImplementation(name: Exclude<ImplementationName, 'gitea'>): Promise<RunningImplementation> {
   const missing = missingImplementation(name);
   if (missing) throw new Error(missing);
   const port = await freePort();

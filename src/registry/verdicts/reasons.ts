@@ -298,6 +298,11 @@ export function manifestReason(reply: ManifestReply): Reason {
   return explain('unexpected-reply', `${host} answered ${code} for ${repository}:${reference} ${who}${said ? ` (${said})` : ''}`);
 }
 
+/** The refusal of the anonymous attempt made for a pull secret with a user name and no password, which containerd never sends. */
+export function passwordlessReason(host: string, repository: string, source: string): Reason {
+  return explain('credentials-missing', `${host} requires credentials for ${repository}; the pull secret that matches it (${source}) has a user name but no password, and containerd sends no credentials without one`);
+}
+
 export type TokenReply = { httpStatus: number; origin: string; scope: string; credentialsFrom?: string; method?: 'GET' | 'POST' };
 
 export function tokenReason({ httpStatus, origin, scope, credentialsFrom, method = 'GET' }: TokenReply): Reason {
