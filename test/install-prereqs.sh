@@ -26,9 +26,16 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Gitea's modules (about 1 GB) download while the builds below compile: one waits on the network,
+# the others on the CPU. The Gitea build further down waits for it.
+bash test/registries/build.sh --download-only &
+gitea_download=$!
+trap 'kill "$gitea_download" 2>/dev/null || true' EXIT   # a failed build below leaves no download behind
+
 bash test/image/docker-engine.sh
 bash test/apiserver/build.sh
 bash test/ecr-credential-provider/build.sh
 bash test/prometheus/build.sh
+wait "$gitea_download" || echo "install-prereqs.sh: downloading Gitea's modules ahead failed; its build below downloads them" >&2
 bash test/registries/build.sh
 bash test/linters/build.sh

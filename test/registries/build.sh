@@ -12,6 +12,8 @@
 # Each is skipped when it is newer than what it is built from. One build at a time.
 #
 # Usage: test/registries/build.sh [--force]
+#        test/registries/build.sh --download-only   only fills the Go module cache with Gitea's
+#   modules (about 1 GB), so that install-prereqs.sh can download them while other builds compile
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,6 +48,24 @@ build_main() { # name, directory
   echo "built $out in $((SECONDS - start))s" >&2
 }
 
+gitea_source() { # copies Gitea's module tree to $work/gitea-src: its go.mod has replace directives, so `go install` refuses it
+  local module src
+  module=$(go mod download -json "code.gitea.io/gitea@$gitea_version")
+  src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$module")
+  [[ -d "$src" ]] || { echo "build.sh: go mod download gave no source directory for code.gitea.io/gitea@$gitea_version:" >&2; echo "$module" >&2; exit 1; }
+  cp -r "$src" "$work/gitea-src"
+  chmod -R u+w "$work/gitea-src"
+}
+
+if [[ "$force" == "--download-only" ]]; then
+  if [[ -x "$bin/gitea" && "$bin/gitea" -nt "${BASH_SOURCE[0]}" ]]; then exit 0; fi
+  start=$SECONDS
+  gitea_source
+  (cd "$work/gitea-src" && go mod download)
+  echo "downloaded Gitea's modules in $((SECONDS - start))s" >&2
+  exit 0
+fi
+
 build_main ggcr-registry ggcr
 build_main distribution-v3 distribution-v3
 
@@ -56,14 +76,8 @@ if up_to_date "$out" "${BASH_SOURCE[0]}" && [[ -d "$static/options/locale" ]]; t
 else
   echo "building gitea ($gitea_version, about 10 minutes cold on 2 cores)..." >&2
   start=$SECONDS
-  # `go install` refuses a module whose go.mod has replace directives, as Gitea's has: build a
-  # copy of its tree from the module cache (read-only there). Gitea uses the pure-Go SQLite
-  # driver unless the sqlite_mattn tag is set, so no C compiler is needed.
-  module=$(go mod download -json "code.gitea.io/gitea@$gitea_version")
-  src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$module")
-  [[ -d "$src" ]] || { echo "build.sh: go mod download gave no source directory for code.gitea.io/gitea@$gitea_version:" >&2; echo "$module" >&2; exit 1; }
-  cp -r "$src" "$work/gitea-src"
-  chmod -R u+w "$work/gitea-src"
+  # Gitea uses the pure-Go SQLite driver unless the sqlite_mattn tag is set, so no C compiler is needed.
+  gitea_source
   (cd "$work/gitea-src" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.Version=${gitea_version#v}" -o "$work/gitea" .)
   mkdir -p "$work/gitea-static"
   cp -r "$work/gitea-src/options" "$work/gitea-src/templates" "$work/gitea-static/"
