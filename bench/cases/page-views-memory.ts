@@ -6,8 +6,8 @@
 // 1 s freshness so each scrape renders. Baseline: the same process, same scrapes, no page views.
 import { get } from 'node:http';
 import type { Row } from '../lib/report.js';
-import { log, mb, median, ms, sleep } from '../lib/stats.js';
-import { scrape, startProbe, stopProbe } from './scrape-load.js';
+import { log, mb, median, ms } from '../lib/stats.js';
+import { scrapesEvery, startProbe, stopProbe } from './scrape-load.js';
 
 const PAGE_CLIENTS = 10;
 const SCRAPES = 8;
@@ -39,20 +39,11 @@ function pathOf(client: number, i: number): string {
   }
 }
 
-async function scrapes(port: number): Promise<number[]> {
-  const durations: number[] = [];
-  for (let i = 0; i < SCRAPES; i++) {
-    await sleep(SCRAPE_EVERY_MS);
-    durations.push((await scrape(port)).ms);
-  }
-  return durations;
-}
-
 export async function pageViewsMemoryCase(images: number): Promise<Row[]> {
   const probe = await startProbe(['cluster', String(images)]);
   try {
     const idleRss = probe.ask({ measure: SCRAPES * SCRAPE_EVERY_MS });
-    const idle = await scrapes(probe.port);
+    const idle = await scrapesEvery(probe.port, SCRAPES, SCRAPE_EVERY_MS);
     const idlePeak = ((await idleRss) as { peak: number }).peak;
     let stop = false;
     const statuses = new Map<number, number>();
@@ -66,7 +57,7 @@ export async function pageViewsMemoryCase(images: number): Promise<Row[]> {
         if (view.status === 200) sizes.push(view.bytes);
       }
     });
-    const loaded = await scrapes(probe.port);
+    const loaded = await scrapesEvery(probe.port, SCRAPES, SCRAPE_EVERY_MS);
     const loadedPeak = ((await loadedRss) as { peak: number }).peak;
     stop = true;
     await Promise.all(clients);

@@ -92,6 +92,16 @@ function nonReader(port: number): { listen(): void; received: Promise<number> } 
   };
 }
 
+/** `count` scrapes, one every `everyMs`: how long each took. */
+export async function scrapesEvery(port: number, count: number, everyMs: number): Promise<number[]> {
+  const durations: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(everyMs);
+    durations.push((await scrape(port)).ms);
+  }
+  return durations;
+}
+
 export async function scrapeLoadCase(series: number, registry: TestRegistry, repos: number, images: number): Promise<Row[]> {
   return [
     await scrapersAndNonReaders(series, 'kept-alive'),

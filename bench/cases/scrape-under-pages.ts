@@ -6,8 +6,8 @@
 // Baseline: the same scrapes with no page load, in the same process just before.
 import { get } from 'node:http';
 import type { Row } from '../lib/report.js';
-import { log, median, ms, percentile, sleep } from '../lib/stats.js';
-import { scrape, startProbe, stopProbe } from './scrape-load.js';
+import { log, median, ms, percentile } from '../lib/stats.js';
+import { scrapesEvery, startProbe, stopProbe } from './scrape-load.js';
 
 const PAGE_CLIENTS = 10;
 const SCRAPES = 8;
@@ -25,19 +25,10 @@ function page(port: number, path: string): Promise<number> {
   });
 }
 
-async function scrapes(port: number): Promise<number[]> {
-  const durations: number[] = [];
-  for (let i = 0; i < SCRAPES; i++) {
-    await sleep(SCRAPE_EVERY_MS);
-    durations.push((await scrape(port)).ms);
-  }
-  return durations;
-}
-
 export async function scrapeUnderPagesCase(series: number): Promise<Row[]> {
   const probe = await startProbe(['synthetic', String(Math.ceil(series / 8))]);
   try {
-    const idle = await scrapes(probe.port);
+    const idle = await scrapesEvery(probe.port, SCRAPES, SCRAPE_EVERY_MS);
     let stop = false;
     const statuses = new Map<number, number>();
     const clients = Array.from({ length: PAGE_CLIENTS }, async (_, client) => {
@@ -47,7 +38,7 @@ export async function scrapeUnderPagesCase(series: number): Promise<Row[]> {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     });
-    const loaded = await scrapes(probe.port);
+    const loaded = await scrapesEvery(probe.port, SCRAPES, SCRAPE_EVERY_MS);
     stop = true;
     await Promise.all(clients);
     const answered = [...statuses].map(([status, count]) => `${count} × ${status}`).join(', ');

@@ -10,7 +10,8 @@
 // Baseline: the same answers fetched without a browser, i.e. what the server and transfer cost.
 // Then what a change costs (one image's status changes: the next request rebuilds the view of
 // all images), and memory and /metrics while 10 clients page through (page-views-memory.ts).
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/chromium.js';
 import type { Row } from '../lib/report.js';
 import { log, median, ms, percentile, sleep } from '../lib/stats.js';
 import { pageViewsMemoryCase } from './page-views-memory.js';
@@ -84,7 +85,7 @@ function withPart(path: string): string {
 export async function statusPageCase(images: number): Promise<Row[]> {
   const probe = await startProbe(['cluster', String(images)]);
   const url = `http://127.0.0.1:${probe.port}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+  const browser = await launchChromium();
   const rows: Row[] = [];
   try {
     // CPU time of all of chromium's processes: what an action costs the browser, whatever else the machine runs.

@@ -3,9 +3,10 @@
 // (src/registry/transport/direct-connections.ts): one keep-alive pool per scheme for one trust setting. A request that fails on a kept-alive connection before any answer is sent again
 // once on a new one, as Node's documentation advises: the server may have closed the connection
 // just as it was reused. Requests with a body (token exchanges) are never sent twice.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Answer, Connections, PoolOptions, RequestInit, TlsTrust } from '../../src/registry/transport/connections.js';
+import { headersOf } from '../../src/registry/transport/http1-connection.js';
 import { streamBody } from '../../src/registry/transport/stream-body.js';
 import { withTlsCode } from '../../src/registry/transport/tls-code.js';
 
@@ -47,7 +48,7 @@ export class NodeConnections implements Connections {
         maxHeaderSize: this.pool.maxHeaderBytes,
       });
       request.once('response', (response) => {
-        resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: streamBody(response) });
+        resolve({ status: response.statusCode ?? 0, headers: headersOf(response.rawHeaders), body: streamBody(response) });
       });
       // `on`, not `once`: an error after the answer (the body cut off) is the body's to report, and must not go unheard.
       request.on('error', (error: NodeJS.ErrnoException) => {
@@ -57,21 +58,4 @@ export class NodeConnections implements Connections {
       request.end(init.body);
     });
   }
-}
-
-/**
- * The header shape undici's request answers with: one value as a string, repeated ones as an
- * array. Read from the raw pairs the parser keeps anyway: `headersDistinct` would build an array
- * per header on every check only for this loop to unwrap it.
- */
-function headersOf(response: IncomingMessage): Answer['headers'] {
-  const headers: Answer['headers'] = {};
-  const raw = response.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    const seen = headers[name];
-    if (Array.isArray(seen)) seen.push(raw[i + 1]);
-    else headers[name] = seen === undefined ? raw[i + 1] : [seen, raw[i + 1]];
-  }
-  return headers;
 }

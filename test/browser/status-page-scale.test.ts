@@ -4,7 +4,8 @@
 // ellipsis); filters, search, sort and paging work without the script; hostile text from workloads
 // stays inert. Screenshots of both widths are written next to this file (shown in docs/status-page.md).
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { STATUSES } from '../../src/status.js';
 import { startHttpServer } from '../../src/http/server.js';
@@ -33,10 +34,7 @@ describe('status page at scale', () => {
     const metrics = new ExporterMetrics('test', index, results);
     server = await startHttpServer({ host: '127.0.0.1', port: 0 }, exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }));
     url = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

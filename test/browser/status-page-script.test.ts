@@ -2,7 +2,8 @@
 // on a count or on "next", a change of the sort show their answer in place, from the results part
 // of the page (part=results), without loading a new document; the address follows, so back and
 // reload show the same; only the latest request's answer is ever shown.
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { exporterRoutes } from '../../src/http/routes.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { ExporterMetrics } from '../../src/metrics/metrics.js';
@@ -18,10 +19,7 @@ describe('status page script', () => {
     const metrics = new ExporterMetrics('test', index, results);
     server = await startHttpServer({ host: '127.0.0.1', port: 0 }, exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }));
     url = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

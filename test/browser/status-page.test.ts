@@ -2,7 +2,8 @@
 // checks against the real registry.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { AdmissionDecider } from '../../src/admission/admission-decision.js';
 import { GivenWarnings } from '../../src/admission/given-warnings.js';
 import { imageChecker } from '../../src/checks/image-checker.js';
@@ -49,10 +50,7 @@ describe('status page', () => {
       { host: '127.0.0.1', port: 0 },
       exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined, givenWarnings: (key) => given.of(key) }),
     );
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     mkdirSync(outputDir, { recursive: true });
   }, 60_000);
 

@@ -203,7 +203,7 @@ export class Http1Connection {
  * The header shape undici's request answers with: lower-case names, one value as a string,
  * repeated ones as an array.
  */
-function headersOf(raw: string[]): Answer['headers'] {
+export function headersOf(raw: string[]): Answer['headers'] {
   const headers: Answer['headers'] = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
