@@ -5,12 +5,9 @@
 // stays inert. Screenshots of both widths are written next to this file (shown in docs/status-page.md).
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
-import { exporterRoutes } from '../../src/http/routes.js';
 import { STATUSES } from '../../src/status.js';
-import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { clusterImages } from '../support/cluster-images.js';
+import { openStatusPageBed, type StatusPageBed } from '../support/status-page-bed.js';
 import { repoRoot } from '../support/tools.js';
 
 const IMAGES = 5000;
@@ -20,7 +17,7 @@ const HOSTILE = `"><img src=x onerror="window.injected=1"><script>window.injecte
 
 describe('status page at scale', () => {
   let browser: Browser;
-  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  let bed: StatusPageBed;
   let url: string;
 
   beforeAll(async () => {
@@ -31,20 +28,11 @@ describe('status page at scale', () => {
     // API-validated in a real cluster, the image string is not, and reasons echo registry text.
     index.upsertWorkload({ kind: 'deployment', namespace: 'evil', name: 'hostile', podSpec: { containers: [{ name: 'c', image: `registry.example.com/${HOSTILE}` }] } });
     results.set('registry.example.com/evil/app:v1', { status: 'unknown_error', message: `registry said ${HOSTILE}`, registry: 'registry.example.com', checkedAt: Date.now(), durationMs: 5, consecutiveFailures: 1 });
-    const metrics = new ExporterMetrics('test', index, results);
-    server = await startHttpServer({ host: '127.0.0.1', port: 0 }, exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }));
-    url = `http://127.0.0.1:${server.port}`;
-    browser = await launchChromium();
+    bed = await openStatusPageBed({ index, results });
+    ({ url, browser } = bed);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => {
-      if (!server) return resolve();
-      server.server.close(() => resolve());
-      server.server.closeAllConnections();
-    });
-  });
+  afterAll(() => bed?.close());
 
   async function layout(page: Page) {
     return page.evaluate(() => {

@@ -3,33 +3,21 @@
 // of the page (part=results), without loading a new document; the address follows, so back and
 // reload show the same; only the latest request's answer is ever shown.
 import type { Browser, Page, Route } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
-import { exporterRoutes } from '../../src/http/routes.js';
-import { startHttpServer } from '../../src/http/server.js';
-import { ExporterMetrics } from '../../src/metrics/metrics.js';
 import { clusterImages } from '../support/cluster-images.js';
+import { openStatusPageBed, type StatusPageBed } from '../support/status-page-bed.js';
 
 describe('status page script', () => {
   let browser: Browser;
-  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  let bed: StatusPageBed;
   let url: string;
 
   beforeAll(async () => {
     const { index, results } = clusterImages(1000);
-    const metrics = new ExporterMetrics('test', index, results);
-    server = await startHttpServer({ host: '127.0.0.1', port: 0 }, exporterRoutes({ version: 'test', index, results, metrics, clusterPlatforms: () => undefined, notReadyReason: () => undefined }));
-    url = `http://127.0.0.1:${server.port}`;
-    browser = await launchChromium();
+    bed = await openStatusPageBed({ index, results });
+    ({ url, browser } = bed);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => {
-      if (!server) return resolve();
-      server.server.close(() => resolve());
-      server.server.closeAllConnections();
-    });
-  });
+  afterAll(() => bed?.close());
 
   /** A page whose document is marked: the mark is gone if a new document was loaded. */
   async function markedPage(path: string): Promise<Page> {
