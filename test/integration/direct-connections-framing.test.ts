@@ -2,35 +2,17 @@
 // on a kept-alive connection (HEAD with a length, 204, 304, 1xx, chunked with trailers, many
 // headers, Connection: close), and how it connects (TLS with SNI and ALPN, IPv6 literals), each
 // against a real server: node:http's own server, or raw bytes where node:http would not send them.
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:tls';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AnswerBody, RequestInit } from '../../src/registry/transport/connections.js';
-import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
+import type { RequestInit } from '../../src/registry/transport/connections.js';
+import { connections, listen, read, stopOpened, TEST_POOL } from '../support/direct-connections-bed.js';
 import { createTestCa, issueCert } from '../support/test-ca.js';
 
-const POOL = { connectionsPerOrigin: 2, requestTimeoutMs: 5000, idleMs: 30_000, maxHeaderBytes: 64 * 1024 };
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(stops.splice(0).map((stop) => stop()));
-});
-
-function connections(trust: ConstructorParameters<typeof DirectConnections>[1] = { rejectUnauthorized: true }): DirectConnections {
-  const opened = new DirectConnections(POOL, trust);
-  stops.push(() => opened.destroy());
-  return opened;
-}
-
-async function listen(server: Server | ReturnType<typeof createServer>, host = '127.0.0.1'): Promise<number> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  stops.push(() => new Promise<void>((resolve) => (sockets.forEach((socket) => socket.destroy()), server.close(() => resolve()))));
-  return (server.address() as AddressInfo).port;
-}
+afterEach(stopOpened);
 
 /** A node:http server answering by `handler`, and how many connections it accepted. */
 async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Promise<{ url: string; connections(): number }> {
@@ -42,7 +24,6 @@ async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Prom
 }
 
 const init = (method: RequestInit['method'], body?: string): RequestInit => ({ method, headers: { accept: '*/*' }, body, signal: AbortSignal.timeout(5000) });
-const read = (body: AnswerBody) => body.text(1024 * 1024, () => new Error('too large'));
 
 test('HEAD answered with a content-length, then 204 and 304 → no body is waited for, and the next answer on the same connection is read right', async () => {
   const server = await httpServer((request, response) => {
@@ -156,7 +137,7 @@ describe('TLS', () => {
       socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok'));
     });
     const port = await listen(server);
-    const pool = connections({ ca: [ca.caPem], rejectUnauthorized: true });
+    const pool = connections(TEST_POOL, { ca: [ca.caPem], rejectUnauthorized: true });
     for (const host of ['localhost', 'localhost', '127.0.0.1']) expect(await read((await pool.request(new URL(`https://${host}:${port}/v2/`), init('GET'))).body)).toBe('ok');
     expect(seen).toEqual([
       { servername: 'localhost', alpn: 'http/1.1', resumed: false },

@@ -2,35 +2,27 @@
 // real registry gives on demand (garbage, an endless header, a body that never ends, a body cut
 // short, two answers to one request), and the pool's own bounds (connections per origin, abort
 // while waiting). Every server here is a real TCP server on loopback.
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { AnswerBody, RequestInit } from '../../src/registry/transport/connections.js';
+import { createServer, type Socket } from 'node:net';
+import type { RequestInit } from '../../src/registry/transport/connections.js';
 import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
+import { connections as openConnections, listen, read, stopOpened, TEST_POOL } from '../support/direct-connections-bed.js';
 
-const POOL = { connectionsPerOrigin: 2, requestTimeoutMs: 5000, idleMs: 30_000, maxHeaderBytes: 16 * 1024 };
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(stops.splice(0).map((stop) => stop()));
-});
+const POOL = { ...TEST_POOL, maxHeaderBytes: 16 * 1024 };
+afterEach(stopOpened);
 
-function connections(pool = POOL): DirectConnections {
-  const opened = new DirectConnections(pool, { rejectUnauthorized: true });
-  stops.push(() => opened.destroy());
-  return opened;
-}
+const connections = (pool = POOL) => openConnections(pool);
 
 type Raw = { url: URL; connections(): number; requests: string[]; bytesWritten(): number; closed(): number };
 
 /** A TCP server that hands each request's head (up to its blank line) and its socket to `answer`. */
 async function rawServer(answer: (socket: Socket, request: string, index: number) => void): Promise<Raw> {
-  const sockets = new Set<Socket>();
   const requests: string[] = [];
   let opened = 0;
   let closed = 0;
   let written = 0;
   const server = createServer((socket) => {
     opened++;
-    sockets.add(socket);
-    socket.on('close', () => (closed++, sockets.delete(socket)));
+    socket.on('close', () => closed++);
     socket.on('error', () => undefined);
     let pending = '';
     socket.on('data', (chunk) => {
@@ -45,15 +37,12 @@ async function rawServer(answer: (socket: Socket, request: string, index: number
     const write = socket.write.bind(socket);
     socket.write = ((data: string | Buffer, ...rest: never[]) => ((written += data.length), write(data, ...rest))) as typeof socket.write;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stops.push(() => new Promise<void>((resolve) => (sockets.forEach((socket) => socket.destroy()), server.close(() => resolve()))));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server);
   return { url: new URL(`http://127.0.0.1:${port}/v2/team/app/manifests/v1`), connections: () => opened, requests, bytesWritten: () => written, closed: () => closed };
 }
 
 const init = (method: RequestInit['method'], signal = AbortSignal.timeout(5000), headers: Record<string, string> = {}): RequestInit => ({ method, headers, signal });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const read = (body: AnswerBody) => body.text(1024 * 1024, () => new Error('too large'));
 
 test('garbage instead of an answer → the request fails with the parser\'s code, the connection is closed', async () => {
   const server = await rawServer((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n\r\n'));

@@ -6,27 +6,17 @@ import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { RequestInit } from '../../src/registry/transport/connections.js';
 import { proxyInEnvironment } from '../../src/registry/transport/open-connections.js';
-import { DirectConnections } from '../../src/registry/transport/direct-connections.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
+import { connections, stopAfterTest, stopOpened, TEST_POOL } from '../support/direct-connections-bed.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { startRegistry } from '../support/registry.js';
 
-const POOL = { connectionsPerOrigin: 2, requestTimeoutMs: 5000, idleMs: 30_000, maxHeaderBytes: 64 * 1024 };
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(stops.splice(0).map((stop) => stop()));
-});
-
-function connections(pool = POOL): DirectConnections {
-  const opened = new DirectConnections(pool, { rejectUnauthorized: true });
-  stops.push(() => opened.destroy());
-  return opened;
-}
+afterEach(stopOpened);
 
 async function serve(handler: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> {
   const server = await startHostileServer(handler);
-  stops.push(() => server.stop());
+  stopAfterTest(() => server.stop());
   return server;
 }
 
@@ -57,7 +47,7 @@ async function countingForwarder(target: string): Promise<{ host: string; connec
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stops.push(
+  stopAfterTest(
     () =>
       new Promise<void>((resolve) => {
         sockets.forEach((socket) => socket.destroy());
@@ -69,11 +59,11 @@ async function countingForwarder(target: string): Promise<{ host: string; connec
 
 test('real registry: its HEAD answers keep the connection → 20 checks after the first share one connection', async () => {
   const registry = await startRegistry({ auth: 'none' });
-  stops.push(() => registry.stop());
+  stopAfterTest(() => registry.stop());
   await registry.pushImage('team/app', 'v1');
   const forwarder = await countingForwarder(registry.host);
   const client = new RegistryClient({ requestTimeoutMs: 5000, caFiles: [], insecureSkipVerifyHosts: [], plainHttpHosts: [forwarder.host], connectionsPerOrigin: 2, userAgent: 't' });
-  stops.push(() => client.close());
+  stopAfterTest(() => client.close());
   const reference = parseReference(`${forwarder.host}/team/app:v1`);
   // The first check also finds the scheme (HTTPS tried first, on a connection of its own).
   expect((await client.check(reference, [])).status).toBe('available');
@@ -116,7 +106,7 @@ test('an answer slower than the idle limit still arrives; an idle connection is 
   const server = await serve((_request, response) => {
     setTimeout(() => response.writeHead(200, { 'content-length': '2' }).end('ok'), 600);
   });
-  const pool = connections({ ...POOL, idleMs: 200 });
+  const pool = connections({ ...TEST_POOL, idleMs: 200 });
   const url = new URL(`http://${server.host}/v2/`);
   const slow = await pool.request(url, init('GET'));
   expect(slow.status).toBe(200);
@@ -152,7 +142,7 @@ test('a body nobody reads: a small one is read to its end and the connection reu
 
 test('answer headers over the limit → the request fails, nothing is buffered beyond it', async () => {
   const server = await serve((_request, response) => response.writeHead(200, { 'x-filler': 'y'.repeat(8 * 1024) }).end());
-  const pool = connections({ ...POOL, maxHeaderBytes: 4 * 1024 });
+  const pool = connections({ ...TEST_POOL, maxHeaderBytes: 4 * 1024 });
   await expect(pool.request(new URL(`http://${server.host}/v2/`), init('GET'))).rejects.toMatchObject({ code: 'HPE_HEADER_OVERFLOW' });
 });
 
