@@ -2,8 +2,9 @@
 // the check results at scrape time: for /metrics from compressed pieces kept between scrapes, so
 // that a scrape after a change costs what changed (availability-pieces.ts); in full, a line at a
 // time, for exposition() (and as the reference the pieces are tested against). A deleted
-// workload's series vanish with it; everything else is prom-client. Per-registry series go once no tracked image uses the registry, and at
-// most MAX_REGISTRY_LABELS registries get a label value of their own (see registry-labels.ts).
+// workload's series vanish with it; everything else is prom-client. Per-registry series go once
+// no tracked image uses the registry, and at most MAX_REGISTRY_LABELS registries get a label
+// value of their own (see registry-labels.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from '../checks/results.js';
