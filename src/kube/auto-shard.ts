@@ -5,7 +5,8 @@
 // being scaled away: it checks and exports nothing, so no image is reported twice meanwhile.
 import type { Shard } from '../index/image-filter.js';
 import type { Logger } from '../log/log.js';
-import { Watch, type KubeConfig } from './client-library.js';
+import { ApiWatch } from './api-watch.js';
+import type { KubeConfig } from './client-library.js';
 import type { StatefulSetPod } from './stateful-set-pod.js';
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -15,7 +16,7 @@ const MAX_REPLICAS = 10_000;
 type StatefulSetObject = { metadata?: { name?: string }; spec?: { replicas?: unknown } };
 
 export class AutoShard {
-  private readonly watcher: Watch;
+  private readonly watcher: ApiWatch;
   private replicas?: number;
   private controller?: AbortController;
   private timer?: NodeJS.Timeout;
@@ -29,7 +30,7 @@ export class AutoShard {
     private readonly onShard: (shard: Shard) => void,
     private readonly log: Logger,
   ) {
-    this.watcher = new Watch(kubeConfig);
+    this.watcher = new ApiWatch(kubeConfig);
   }
 
   /** Until the StatefulSet is read, this pod knows no shard: it checks nothing and is not ready. */

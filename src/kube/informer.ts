@@ -10,7 +10,7 @@ import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client
 import type { KubeApi } from './kube-api.js';
 import type { KubeObject } from './kube-object.js';
 import { watchProblem, type WatchTrouble } from './watch-trouble.js';
-import { watchReportingAccepted, withAcceptHeader } from './watch-requests.js';
+import { informerWatch } from './watch-requests.js';
 
 const PAGE_SIZE = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -98,7 +98,7 @@ export class Informer {
   private connect(): ListWatch<KubeObject> {
     const { spec, context } = this;
     const project = spec.project ?? ((object: KubeObject) => object);
-    const watch = watchReportingAccepted(spec.accept ? withAcceptHeader(context.kubeConfig, spec.accept.watch) : context.kubeConfig, () => this.recovered(), project);
+    const watch = informerWatch(context.kubeConfig, spec.accept?.watch, () => this.recovered(), project);
     const listWatch: ListWatch<KubeObject> = new ListWatch<KubeObject>(spec.path, watch, () => this.listAll(listWatch, project), false);
     // A replaced ListWatch may still deliver what was in flight: only the one in use is heard.
     const current = (handler: (object: KubeObject) => void) => (object: KubeObject) => {

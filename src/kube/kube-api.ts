@@ -2,11 +2,13 @@
 // an Event. Sent with Node's http(s) over the connection options the client library derives from
 // the kubeconfig (applyToHTTPSOptions: CA, client certificate, token or auth plugin, proxy
 // agent), so authentication and TLS stay the library's. Every request has a deadline and a
-// bounded answer; an error carries the HTTP status as `code`, as the library's errors do.
+// bounded answer; an error carries the HTTP status as `code`, as the library's errors do. The
+// connections are shared and kept alive (api-connections.ts).
 import http from 'node:http';
 import https from 'node:https';
 import { readBoundedBody } from '../bounds/bounded-body.js';
 import { printable } from '../bounds/printable.js';
+import { apiRequestOptions } from './api-connections.js';
 import type { KubeConfig } from './client-library.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -66,8 +68,7 @@ export class KubeApi {
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     const headers: Record<string, string | number> = { Accept: options.accept ?? 'application/json' };
     if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    const requestOptions: https.RequestOptions = { method, headers };
-    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const requestOptions = await apiRequestOptions(this.kubeConfig, method, headers);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     requestOptions.signal = AbortSignal.timeout(timeoutMs);
     const what = `${method} ${path}`;
