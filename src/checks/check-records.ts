@@ -30,6 +30,36 @@ export function delayAfter(failures: number, intervalMs: number, retryInitialDel
   return Math.round(backoff * (1 - RETRY_SPREAD * random()));
 }
 
+/**
+ * The record of a check whose outcome is the previous one's (same status, reason, digest and
+ * platforms, no failure counted): the previous record with the new times. A record lives for an
+ * interval, long enough for V8 to move it to the old generation; a new one per recheck left the
+ * old one there as garbage until the next full collection, about 0.2 MiB per 500 checks.
+ */
+export function recheckedRecord(previous: CheckRecord | undefined, result: CheckResult, registry: string, startedAt: number, now: number, failures: number): CheckRecord {
+  if (!previous || failures !== 0 || previous.consecutiveFailures !== 0 || !sameOutcome(previous, result, registry)) return checkedRecord(result, registry, startedAt, now, failures);
+  previous.checkedAt = now;
+  previous.durationMs = now - startedAt;
+  return previous;
+}
+
+function sameOutcome(previous: CheckRecord, result: CheckResult, registry: string): boolean {
+  return (
+    previous.status === result.status &&
+    previous.message === result.message &&
+    previous.registry === registry &&
+    previous.failure === result.failure &&
+    previous.digest === result.digest &&
+    samePlatforms(previous.platforms, result.platforms)
+  );
+}
+
+function samePlatforms(previous: string[] | undefined, now: string[] | undefined): boolean {
+  if (previous === now) return true;
+  if (!previous || !now || previous.length !== now.length) return false;
+  return previous.every((platform, i) => platform === now[i]);
+}
+
 export function checkedRecord(result: CheckResult, registry: string, startedAt: number, now: number, failures: number): CheckRecord {
   return {
     status: result.status,

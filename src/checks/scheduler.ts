@@ -9,7 +9,7 @@ import { apiHost } from '../registry/client.js';
 import type { CheckResult } from '../registry/client.js';
 import type { CheckUnit } from '../index/image-index.js';
 import { DueQueue } from './due-queue.js';
-import { checkedRecord, delayAfter, failuresAfter, INTERVAL_SPREAD, pausedRecord } from './check-records.js';
+import { recheckedRecord, delayAfter, failuresAfter, INTERVAL_SPREAD, pausedRecord } from './check-records.js';
 import type { CheckRecord, CheckResults } from './results.js';
 
 export type SchedulerOptions = {
@@ -50,6 +50,11 @@ export class CheckScheduler {
   private readonly waiting = new Map<string, CheckUnit>();
   private readonly due = new DueQueue();
   private readonly registries = new Map<string, RegistryState>();
+  /**
+   * Tracked units per registry. A registry's state stays while it has units, idle or not: made
+   * anew each time its queue ran empty, it was garbage for the old generation at every recheck.
+   */
+  private readonly unitsPerRegistry = new Map<string, number>();
   private running = 0;
   /** Units whose immediate first check has not started: a burst once they fill every slot. */
   private firstChecksWaiting = 0;
@@ -88,6 +93,7 @@ export class CheckScheduler {
     const state: UnitState = { unit, registry: apiHost(unit.reference.registry), dueAt, running: false, queued: false, inconclusive: 0, firstCheckWaiting: !burst };
     if (!burst) this.firstChecksWaiting++;
     this.units.set(unit.key, state);
+    this.unitsPerRegistry.set(state.registry, (this.unitsPerRegistry.get(state.registry) ?? 0) + 1);
     this.due.push(state.dueAt, unit.key);
     this.markPaused(state, now);
     this.schedulePump();
@@ -99,6 +105,9 @@ export class CheckScheduler {
     const state = this.units.get(key);
     if (!state) return;
     this.units.delete(key);
+    const left = (this.unitsPerRegistry.get(state.registry) ?? 1) - 1;
+    if (left > 0) this.unitsPerRegistry.set(state.registry, left);
+    else this.unitsPerRegistry.delete(state.registry);
     this.firstCheckStarted(state);
     this.options.results.delete(key);
     const next = this.waiting.values().next();
@@ -180,17 +189,18 @@ export class CheckScheduler {
   private pump(): void {
     if (this.stopped) return;
     const now = Date.now();
-    for (let entry = this.due.peek(); entry && entry.dueAt <= now; entry = this.due.peek()) {
+    for (let dueAt = this.due.peekDueAt(); dueAt !== undefined && dueAt <= now; dueAt = this.due.peekDueAt()) {
+      const key = this.due.peekKey()!;
       this.due.pop();
-      const state = this.units.get(entry.key);
-      if (!state || state.dueAt !== entry.dueAt || state.running || state.queued) continue;
+      const state = this.units.get(key);
+      if (!state || state.dueAt !== dueAt || state.running || state.queued) continue;
       state.queued = true;
       // A new image goes ahead of the rechecks its registry has due: a recheck interval's worth of
       // them (all of a large registry's, in the last tenth of the interval) must not hold up the
       // first result of a workload just created.
       const registry = this.registry(state.registry);
-      if (state.firstCheckWaiting) registry.firsts.push(entry.key);
-      else registry.ready.push(entry.key);
+      if (state.firstCheckWaiting) registry.firsts.push(key);
+      else registry.ready.push(key);
     }
     this.startReady(now);
     this.armTimer();
@@ -210,8 +220,10 @@ export class CheckScheduler {
       for (const [name, registry] of this.registries) {
         const limit = this.options.registryConcurrency?.get(name) ?? this.options.perRegistryConcurrency;
         if (registry.running >= limit || registry.pausedUntil > now) continue;
-        if (registry.urgent.size === 0 && this.peekReady(registry) === undefined) {
-          if (registry.running === 0) this.registries.delete(name);
+        // Most registries wait for their next due check: nothing queued, told without a lookup.
+        const nothingQueued = registry.urgent.size === 0 && registry.firsts.length === 0 && registry.head >= registry.ready.length;
+        if (nothingQueued || (registry.urgent.size === 0 && this.peekReady(registry) === undefined)) {
+          if (registry.running === 0 && !this.unitsPerRegistry.has(name)) this.registries.delete(name);
           continue;
         }
         if (!best || before(registry, best)) best = registry;
@@ -299,7 +311,7 @@ export class CheckScheduler {
       state.inconclusive = 0;
       const previous = this.options.results.get(state.unit.key);
       const failures = failuresAfter(result.status, previous);
-      const record = checkedRecord(result, state.registry, started, now, failures);
+      const record = recheckedRecord(previous, result, state.registry, started, now, failures);
       this.options.results.set(state.unit.key, record);
       this.options.onChecked?.(state.unit, record, previous);
       if (result.retryAfterMs !== undefined && now + result.retryAfterMs > registry.pausedUntil) {
@@ -339,9 +351,9 @@ export class CheckScheduler {
   }
 
   private nextLiveDue(): number | undefined {
-    for (let entry = this.due.peek(); entry; entry = this.due.peek()) {
-      const state = this.units.get(entry.key);
-      if (state && state.dueAt === entry.dueAt && !state.running && !state.queued) return entry.dueAt;
+    for (let dueAt = this.due.peekDueAt(); dueAt !== undefined; dueAt = this.due.peekDueAt()) {
+      const state = this.units.get(this.due.peekKey()!);
+      if (state && state.dueAt === dueAt && !state.running && !state.queued) return dueAt;
       this.due.pop();
     }
     for (const registry of this.registries.values()) {

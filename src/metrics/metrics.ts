@@ -5,7 +5,8 @@
 // workload's series vanish with it; everything else is prom-client. Per-registry series go once
 // no tracked image uses the registry, and at most MAX_REGISTRY_LABELS registries get a label
 // value of their own (see registry-labels.ts).
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 import { availabilityFamilies, METRIC_PREFIX, type LabelSet, type MetricsFormat } from './availability-families.js';
 import type { CheckRecord, CheckResults } from '../checks/results.js';
 import type { GzipBody } from '../http/gzip-body.js';
@@ -67,7 +68,7 @@ export class ExporterMetrics {
     health?: ExporterHealth,
   ) {
     this.pieces = new AvailabilityPieces(index, results, metricsFormat);
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
     // Gauges named like counters (promtool's lint refuses them); each is the sum of the
     // per-type gauge of the same name without _total, which stays.
     for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);

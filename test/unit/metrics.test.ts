@@ -114,6 +114,9 @@ describe('availability metric families', () => {
     const body = Buffer.concat(collect(await metrics.exposition(['linux/amd64', 'linux/arm64'])).chunks).toString();
     expect(body).toContain('admission_requests_total');
     expect(body).toContain('nodejs_active_handles');
+    // The standard process metrics, without the two that cost memory and CPU at every GC and every 10 ms.
+    for (const family of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_version_info']) expect(body).toContain(`# TYPE ${family} `);
+    expect(body).not.toMatch(/^# TYPE (nodejs_gc_duration_seconds|nodejs_eventloop_lag_\w+) /m);
     const result = run(promtool(), ['check', 'metrics'], { input: body });
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
