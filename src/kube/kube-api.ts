@@ -82,15 +82,27 @@ export class KubeApi {
   }
 }
 
+/**
+ * The request's listeners reach the answer only through `pending`, emptied once it settles: the
+ * kept-alive socket holds on to its last request and that request's listeners, which would
+ * otherwise keep the whole answer text (a list page: hundreds of KiB) alive until its next use.
+ */
 function send(url: URL, options: https.RequestOptions, body: string | undefined, maxBytes: number, what: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'http:' ? http : https).request(url, options, (response) => {
-      const tooLarge = () => new AnswerTooLargeError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024)} KiB; it was dropped`);
-      readBoundedBody(response, maxBytes, tooLarge).then((text) => resolve({ status: response.statusCode ?? 0, text }), reject);
-    });
-    request.on('error', reject);
-    request.end(body);
+  const pending: { resolve?: (answer: { status: number; text: string }) => void; reject?: (error: unknown) => void } = {};
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => Object.assign(pending, { resolve, reject }));
+  const settle = (outcome: { answer?: { status: number; text: string }; error?: unknown }) => {
+    const { resolve, reject } = pending;
+    pending.resolve = pending.reject = undefined;
+    if (outcome.answer) resolve?.(outcome.answer);
+    else reject?.(outcome.error);
+  };
+  const request = (url.protocol === 'http:' ? http : https).request(url, options, (response) => {
+    const tooLarge = () => new AnswerTooLargeError(`the API server's answer to ${what} is larger than ${Math.round(maxBytes / 1024)} KiB; it was dropped`);
+    readBoundedBody(response, maxBytes, tooLarge).then((text) => settle({ answer: { status: response.statusCode ?? 0, text } }), (error: unknown) => settle({ error }));
   });
+  request.on('error', (error) => settle({ error }));
+  request.end(body);
+  return answer;
 }
 
 /** The message of the API server's Status object, or the start of whatever it sent instead. */
