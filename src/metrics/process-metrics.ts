@@ -4,6 +4,7 @@
 // about a third of the garbage the exporter left for V8's old generation in a steady run) and
 // nodejs_eventloop_lag_* (a histogram sampled by a timer 100 times a second). The Go exporter's
 // go_* metrics have neither.
+/// <reference path="./prom-client-metrics.d.ts" />
 import type { Registry } from 'prom-client';
 import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js';
 import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js';
