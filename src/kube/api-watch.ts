@@ -5,14 +5,15 @@
 // that sends more without a newline is dropped with an error, not buffered without end.
 import http from 'node:http';
 import https from 'node:https';
-import { printable } from '../bounds/printable.js';
 import type { KubeConfig } from './client-library.js';
 import { apiRequestOptions } from './api-connections.js';
+import { statusMessage } from './kube-api.js';
 
 /** One event holds one object, which the API server keeps under about 1.5 MB in etcd; JSON escaping can double it. */
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
-const MAX_ERROR_TEXT = 300;
+/** Enough of a refusal's body for the API server's Status message. */
+const MAX_ERROR_TEXT = 1200;
 
 export type WatchCallback = (phase: string, object: never, event: unknown) => void;
 export type WatchOptions = {
@@ -88,7 +89,7 @@ function refused(response: http.IncomingMessage, path: string, finish: (error: u
   let text = '';
   response.setEncoding('utf8');
   response.on('data', (chunk: string) => {
-    if (text.length < 4 * MAX_ERROR_TEXT) text += chunk;
+    if (text.length < MAX_ERROR_TEXT) text += chunk;
     else response.destroy();
   });
   const report = () => finish(new WatchRefusedError(`HTTP ${status} from the API server for the watch of ${path}: ${statusMessage(text)}`, status));
@@ -137,15 +138,4 @@ function streamEvents(response: http.IncomingMessage, maxEventBytes: number, cal
   response.on('end', () => finish(null));
   response.on('close', () => finish(null));
   response.on('error', finish);
-}
-
-/** The message of the API server's Status object, or the start of whatever it sent instead. */
-function statusMessage(text: string): string {
-  let message: unknown;
-  try {
-    message = (JSON.parse(text) as { message?: unknown })?.message;
-  } catch {
-    message = text;
-  }
-  return printable(String(message ?? ''), MAX_ERROR_TEXT) || 'no message';
 }

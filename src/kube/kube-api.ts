@@ -106,7 +106,7 @@ function send(url: URL, options: https.RequestOptions, body: string | undefined,
 }
 
 /** The message of the API server's Status object, or the start of whatever it sent instead. */
-function statusMessage(text: string): string {
+export function statusMessage(text: string): string {
   let message: unknown;
   try {
     message = (JSON.parse(text) as { message?: unknown })?.message;

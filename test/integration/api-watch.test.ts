@@ -3,12 +3,11 @@
 // watch with its status and message, an abort, a kubeconfig whose proxy-url tunnels to it. Against a hand-written server (no real API server
 // sends these on demand): an event split over many writes, an endless line, and list requests
 // that share one kept-alive connection.
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
 import { KubeConfig } from '../../src/kube/client-library.js';
 import { ApiWatch, WatchRefusedError } from '../../src/kube/api-watch.js';
 import { KubeApi } from '../../src/kube/kube-api.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 
 type Event = { phase: string; object: { metadata?: { name?: string } } };
@@ -63,41 +62,22 @@ describe('ApiWatch against the real API server', () => {
   });
 
   test("a kubeconfig's proxy-url → lists and watches go through the proxy's tunnel (the library's proxy agent stays)", async () => {
-    const tunnels: string[] = [];
-    const sockets = new Set<Socket>();
-    const proxy: Server = createServer((_request, response) => response.writeHead(405).end());
-    proxy.on('connect', (request, client: Socket, head) => {
-      tunnels.push(request.url ?? '');
-      const [host, port] = (request.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client).pipe(upstream);
-      });
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await startConnectProxy();
     try {
       const proxied = new KubeConfig();
       proxied.loadFromFile(server!.kubeconfigPath);
       const cluster = proxied.getCurrentCluster()!;
-      proxied.clusters = proxied.clusters.map((each) => (each.name === cluster.name ? { ...each, proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } : each));
+      proxied.clusters = proxied.clusters.map((each) => (each.name === cluster.name ? { ...each, proxyUrl: proxy.url } : each));
       await new KubeApi(proxied).listPage('/api/v1/namespaces', { limit: 1 });
       const seen = recorder();
       const controller = await new ApiWatch(proxied).watch('/api/v1/namespaces', {}, (phase, object: Event['object']) => seen.events.push({ phase, object }), seen.onDone);
       await until(() => seen.events.some((event) => event.phase === 'ADDED' && event.object.metadata?.name === 'default'), 'the default namespace through the proxy');
       controller.abort();
       await seen.done;
-      const apiHost = new URL(cluster.server).host;
-      expect(tunnels.length).toBeGreaterThanOrEqual(2);
-      expect(new Set(tunnels)).toEqual(new Set([apiHost]));
+      expect(proxy.tunnels.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(proxy.tunnels)).toEqual(new Set([new URL(cluster.server).host]));
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.stop();
     }
   });
 });

@@ -1,39 +1,24 @@
 // Registry traffic honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY, through a small CONNECT proxy of
-// ours (a hand-written stand-in: no proxy server package is installed here) to the real registry.
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+// ours (test/support/connect-proxy.ts, a hand-written stand-in) to the real registry.
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/references/reference.js';
+import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 describe('proxies from the environment', () => {
   let registry: TestRegistry;
-  let proxy: Server;
+  let proxy: ConnectProxy;
   let proxyUrl: string;
-  const tunnels: string[] = [];
-  const sockets = new Set<Socket>();
+  let tunnels: string[];
   const saved = { ...process.env };
 
   beforeAll(async () => {
     registry = await startRegistry({ auth: 'none', tls: true });
     await registry.pushImage('team/app', 'v1');
-    proxy = createServer((_request, response) => response.writeHead(405).end());
-    proxy.on('connect', (request, client: Socket, head) => {
-      tunnels.push(request.url ?? '');
-      const [host, port] = (request.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client).pipe(upstream);
-      });
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    proxy = await startConnectProxy();
+    ({ url: proxyUrl, tunnels } = proxy);
   });
 
   afterEach(() => {
@@ -45,8 +30,7 @@ describe('proxies from the environment', () => {
   });
 
   afterAll(async () => {
-    sockets.forEach((socket) => socket.destroy());
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await proxy.stop();
     await registry.stop();
   });
 
