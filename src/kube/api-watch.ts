@@ -103,13 +103,14 @@ function streamEvents(response: http.IncomingMessage, maxEventBytes: number, cal
   let pendingBytes = 0;
   const deliver = (line: Buffer) => {
     if (line.length === 0) return;
-    let event: { type?: unknown; object?: unknown };
+    // As the library's watch: a line that is not JSON, or an event its handler cannot take, is
+    // skipped; the stream goes on (an exception here would end the process, not the event).
     try {
-      event = JSON.parse(line.toString('utf8')) as typeof event;
+      const event = JSON.parse(line.toString('utf8')) as { type?: unknown; object?: unknown };
+      if (event && typeof event.type === 'string') callback(event.type, event.object as never, event);
     } catch {
-      return; // As the library's watch: a line that is not JSON is skipped.
+      return;
     }
-    if (event && typeof event.type === 'string') callback(event.type, event.object as never, event);
   };
   response.on('data', (chunk: Buffer) => {
     let start = 0;

@@ -119,6 +119,20 @@ describe('ApiWatch and the shared connections against a hand-written server', ()
     expect(server.requests[0].headers.authorization).toBe('Bearer a-token');
   });
 
+  test('a handler that throws on one event → that event is skipped, the next ones arrive, the process goes on', async () => {
+    server = await startHostileServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(['bad', 'good'].map((name) => JSON.stringify({ type: 'ADDED', object: { metadata: { name } } })).join('\n') + '\n');
+    });
+    const seen = recorder();
+    await new ApiWatch(kubeConfigFor(server.host)).watch('/api/v1/pods', {}, (phase, object: Event['object']) => {
+      if (object.metadata?.name === 'bad') throw new Error('a projection that fails on a hostile object');
+      seen.events.push({ phase, object });
+    }, seen.onDone);
+    expect(await seen.done).toBeNull();
+    expect(seen.events.map((event) => event.object.metadata?.name)).toEqual(['good']);
+  });
+
   test('a line without end → the watch is dropped with an error naming the path and the bound', async () => {
     let written = 0;
     server = await startHostileServer((_request, response) => {
