@@ -8,8 +8,8 @@ import type { Logger } from '../log/log.js';
 import { ApiWatch } from './api-watch.js';
 import type { KubeConfig } from './client-library.js';
 import type { StatefulSetPod } from './stateful-set-pod.js';
+import { answerCode, describeError, restartDelay } from './watch-trouble.js';
 
-const MAX_RESTART_DELAY_MS = 30_000;
 /** More shards than this is a typo or a hostile object, not a cluster: beyond it the pod checks nothing and says so. */
 const MAX_REPLICAS = 10_000;
 
@@ -72,7 +72,7 @@ export class AutoShard {
 
   private onEvent(phase: string, object: unknown): void {
     if (phase === 'ERROR') {
-      this.log.warn({ statefulSet: this.pod.statefulSet, error: describe((object as { message?: unknown })?.message) }, 'watch of the exporter\'s own StatefulSet reported an error; resuming');
+      this.log.warn({ statefulSet: this.pod.statefulSet, error: describeError((object as { message?: unknown })?.message) }, 'watch of the exporter\'s own StatefulSet reported an error; resuming');
       return;
     }
     if (phase !== 'ADDED' && phase !== 'MODIFIED') return;
@@ -83,7 +83,7 @@ export class AutoShard {
     const raw = statefulSet.spec?.replicas ?? 1;
     const replicas = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 && raw <= MAX_REPLICAS ? raw : 0;
     if (replicas !== raw) {
-      this.log.error({ statefulSet: this.pod.statefulSet, replicas: describe(raw) }, `StatefulSet replicas is not a whole number from 0 to ${MAX_REPLICAS}: this pod checks nothing until it is`);
+      this.log.error({ statefulSet: this.pod.statefulSet, replicas: describeError(raw) }, `StatefulSet replicas is not a whole number from 0 to ${MAX_REPLICAS}: this pod checks nothing until it is`);
     }
     if (replicas === this.replicas) return;
     const before = this.replicas;
@@ -102,10 +102,10 @@ export class AutoShard {
     // The API server ends every watch after a while: no failure; resume after a second, so a
     // server that ends each watch at once is not asked in a tight loop.
     if (error) this.failures++;
-    const delay = error ? Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(this.failures - 1, 10)) : 1000;
+    const delay = error ? restartDelay(this.failures) : 1000;
     if (error) {
-      const code = (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
-      const detail = { statefulSet: this.pod.statefulSet, namespace: this.namespace, code, retryInSeconds: delay / 1000, error: describe(error) };
+      const code = answerCode(error);
+      const detail = { statefulSet: this.pod.statefulSet, namespace: this.namespace, code, retryInSeconds: delay / 1000, error: describeError(error) };
       if (code === 401 || code === 403) {
         this.log.error(detail, `not allowed to watch the exporter's own StatefulSet: its Role in namespace ${this.namespace} needs get and watch on statefulsets.apps named ${this.pod.statefulSet}`);
       } else {
@@ -117,9 +117,4 @@ export class AutoShard {
       if (!this.stopped) void this.watch();
     }, delay);
   }
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Error) return value.message.split('\n')[0].slice(0, 300);
-  return String(value).slice(0, 300);
 }

@@ -12,7 +12,7 @@ import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-wor
 import { Informer, type InformerSpec } from './informer.js';
 import { KubeApi } from './kube-api.js';
 import { isOutOfShard, outOfShardProjection, ownerProjection, serviceAccountProjection } from './object-projection.js';
-import { WatchTrouble } from './watch-trouble.js';
+import { describeError, WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
 import { leftOut, type NamespaceRule } from './workload-selection.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type WorkloadKind } from './workload-kinds.js';
@@ -204,7 +204,7 @@ export class ClusterWatch {
       kind = extraWorkloadKind(workload, await discoverKind(this.api, workload));
     } catch (error) {
       const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(failures, 10));
-      this.log.error({ extraWorkload: workload.text, retryInSeconds: delay / 1000 }, `cannot watch extra workload ${workload.resource}.${workload.group}: ${describe(error)}`);
+      this.log.error({ extraWorkload: workload.text, retryInSeconds: delay / 1000 }, `cannot watch extra workload ${workload.resource}.${workload.group}: ${describeError(error)}`);
       this.discoveryRetries.set(workload, setTimeout(() => void this.discover(workload, failures + 1), delay));
       return undefined;
     }
@@ -336,9 +336,4 @@ function labelMatches(labels: Record<string, string> | undefined, selector: stri
   const equals = selector.indexOf('=');
   if (equals === -1) return labels?.[selector] !== undefined;
   return labels?.[selector.slice(0, equals)] === selector.slice(equals + 1);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0].slice(0, 300);
-  return String(error).slice(0, 300);
 }

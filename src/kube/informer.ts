@@ -9,11 +9,10 @@ import type { Logger } from '../log/log.js';
 import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubeConfig } from './client-library.js';
 import type { KubeApi } from './kube-api.js';
 import type { KubeObject } from './kube-object.js';
-import { watchProblem, type WatchTrouble } from './watch-trouble.js';
+import { answerCode, describeError, restartDelay, watchProblem, type WatchTrouble } from './watch-trouble.js';
 import { informerWatch } from './watch-requests.js';
 
 const PAGE_SIZE = 500;
-const MAX_RESTART_DELAY_MS = 30_000;
 
 export type InformerSpec = {
   /** For logs and readiness: the plural resource or the kind's name. */
@@ -158,9 +157,9 @@ export class Informer {
     if (this.context.stopped()) return;
     this.failures++;
     const { resource } = this.spec;
-    const code = (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
-    const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(this.failures - 1, 10));
-    const detail = { resource, code, retryInSeconds: delay / 1000, error: describe(error) };
+    const code = answerCode(error);
+    const delay = restartDelay(this.failures);
+    const detail = { resource, code, retryInSeconds: delay / 1000, error: describeError(error) };
     const problem = watchProblem(resource, code, detail.error);
     this.context.trouble.failed(this.spec.name, problem);
     this.context.log[problem.level](detail, problem.message);
@@ -175,12 +174,7 @@ export class Informer {
     try {
       handler();
     } catch (error) {
-      this.context.log.error({ informer: this.spec.name, error: describe(error) }, 'failed to handle a watched object');
+      this.context.log.error({ informer: this.spec.name, error: describeError(error) }, 'failed to handle a watched object');
     }
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0].slice(0, 300);
-  return String(error).slice(0, 300);
 }

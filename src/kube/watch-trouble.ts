@@ -5,6 +5,25 @@
 
 export type WatchProblem = { level: 'error' | 'warn'; message: string };
 
+/** A failed watch is retried after 0.5 s, doubling with each failure in a row, up to this. */
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/** When to retry a watch after `failures` failures in a row (1 or more). */
+export function restartDelay(failures: number): number {
+  return Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** Math.min(failures - 1, 10));
+}
+
+/** The HTTP status an API server error carries, as `code` or as the library's `statusCode`. */
+export function answerCode(error: unknown): number | undefined {
+  return (error as { code?: number; statusCode?: number })?.code ?? (error as { statusCode?: number })?.statusCode;
+}
+
+/** The first line of an error's message (or of the value), for a log field: at most 300 characters. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0].slice(0, 300);
+  return String(error).slice(0, 300);
+}
+
 /** `code`: the HTTP status of the API server's answer; a network error's code (ECONNREFUSED) is no answer. */
 export function watchProblem(resource: string, code: unknown, error: string): WatchProblem {
   if (code === 401) {
