@@ -19,7 +19,7 @@ export async function readBoundedBody(body: Readable, maxBytes: number, tooLarge
 }
 
 /** Small enough to read rather than lose a kept-alive connection over (undici's dump() limit). */
-const DISCARD_LIMIT_BYTES = 128 * 1024;
+export const DISCARD_LIMIT_BYTES = 128 * 1024;
 
 export async function discardBody(body: Readable): Promise<void> {
   let size = 0;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from './client-library.js';
 import { apiRequestOptions } from './api-connections.js';
-import { statusMessage } from './kube-api.js';
+import { apiUrl, statusMessage } from './kube-api.js';
 
 /** One event holds one object, which the API server keeps under about 1.5 MB in etcd; JSON escaping can double it. */
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -56,9 +56,7 @@ export class ApiWatch {
       done(reason ?? error);
     };
     try {
-      const cluster = this.kubeConfig.getCurrentCluster();
-      if (!cluster) throw new Error('the kubeconfig has no current cluster: set its current-context');
-      const url = new URL(cluster.server + path);
+      const url = apiUrl(this.kubeConfig, path);
       url.searchParams.set('watch', 'true');
       for (const [key, value] of Object.entries(queryParams)) if (value !== undefined) url.searchParams.set(key, String(value));
       const options = await apiRequestOptions(this.kubeConfig, 'GET', { Accept: this.options.accept ?? 'application/json' });

@@ -62,9 +62,7 @@ export class KubeApi {
   }
 
   private async request<T>(method: string, path: string, body: string | undefined, options: KubeRequestOptions): Promise<T> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new KubeApiError('the kubeconfig has no current cluster: set its current-context');
-    const url = new URL(cluster.server + path);
+    const url = apiUrl(this.kubeConfig, path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     const headers: Record<string, string | number> = { Accept: options.accept ?? 'application/json' };
     if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
@@ -80,6 +78,13 @@ export class KubeApi {
       throw new KubeApiError(`the API server's answer to ${what} is not JSON (HTTP ${status}); is the kubeconfig's server an API server?`, status);
     }
   }
+}
+
+/** `path` on the kubeconfig's current cluster. */
+export function apiUrl(kubeConfig: KubeConfig, path: string): URL {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new KubeApiError('the kubeconfig has no current cluster: set its current-context');
+  return new URL(cluster.server + path);
 }
 
 /**

@@ -3,10 +3,9 @@
 // request (BENCHMARKS.md, "Side by side with the Go exporter"). Bounded as bounded-body.ts bounds a
 // stream: text() past its limit, or discard() past a small one, closes the connection, and bytes
 // nobody has asked for yet pause it.
+import { DISCARD_LIMIT_BYTES } from '../../bounds/bounded-body.js';
 import type { AnswerBody } from './connections.js';
 
-/** Small enough to read rather than lose a kept-alive connection over (undici's dump() limit). */
-const DISCARD_LIMIT_BYTES = 128 * 1024;
 /** Bytes that arrive before the body is asked for: beyond this the connection waits. */
 const UNCLAIMED_LIMIT_BYTES = 64 * 1024;
 

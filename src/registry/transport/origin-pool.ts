@@ -16,7 +16,6 @@ export class OriginPool {
    * request made V8 rebuild the set's table every few requests, garbage for the old generation.
    */
   private readonly connections = new Set<Http1Connection>();
-  private open = 0;
   private closed = false;
 
   constructor(
@@ -31,7 +30,7 @@ export class OriginPool {
     if (this.closed) return Promise.reject(poolClosed());
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
-    if (this.open < this.options.connectionsPerOrigin) return Promise.resolve(this.newConnection());
+    if (this.connections.size < this.options.connectionsPerOrigin) return Promise.resolve(this.newConnection());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -59,7 +58,6 @@ export class OriginPool {
   }
 
   private newConnection(): Http1Connection {
-    this.open++;
     const connection = new Http1Connection(this.connect(), this.options.maxHeaderBytes, (freed) => this.release(freed), (gone) => this.forget(gone));
     this.connections.add(connection);
     return connection;
@@ -80,13 +78,12 @@ export class OriginPool {
   }
 
   private forget(connection: Http1Connection): void {
-    this.open--;
     this.connections.delete(connection);
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
     clearTimeout(this.idleTimers.get(connection));
     // A freed slot serves the next waiting request on a new connection.
-    const waiter = !this.closed && this.open < this.options.connectionsPerOrigin ? this.waiters.shift() : undefined;
+    const waiter = !this.closed && this.connections.size < this.options.connectionsPerOrigin ? this.waiters.shift() : undefined;
     if (waiter) {
       waiter.signal.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(this.newConnection());
