@@ -121,7 +121,7 @@ export class ImageIndex {
 
   /**
    * Whether any image of the pod (init containers included) is this replica's, by its shard alone.
-   * When none is, the workload is another replica's: the watch keeps only a stub of it.
+   * When none is, the workload is another replica's: the watch keeps nothing of it.
    */
   inShard(podSpec: k8s.V1PodSpec): boolean {
     if (!this.filter.sharded) return true;

@@ -22,8 +22,12 @@ export type InformerSpec = {
   resource: string;
   onChange(object: KubeObject): void;
   onDelete(object: KubeObject): void;
-  /** What of each object is kept, taken as it arrives; undefined: all of it. */
-  project?(object: KubeObject): KubeObject;
+  /**
+   * What of each object is kept, taken as it arrives (all of it when not given). Undefined: nothing
+   * (another shard's workload): left out of a list, and a watch event of it takes it out of the
+   * cache, as deleted, if it was there.
+   */
+  project?(object: KubeObject): KubeObject | undefined;
   /** Accept headers for another form than the whole objects (metadata only). */
   accept?: { list: string; watch: string };
 };
@@ -96,7 +100,7 @@ export class Informer {
 
   private connect(): ListWatch<KubeObject> {
     const { spec, context } = this;
-    const project = spec.project ?? ((object: KubeObject) => object);
+    const project = spec.project ?? ((object: KubeObject): KubeObject | undefined => object);
     const watch = informerWatch(context.kubeConfig, spec.accept?.watch, () => this.recovered(), project);
     const listWatch: ListWatch<KubeObject> = new ListWatch<KubeObject>(spec.path, watch, () => this.listAll(listWatch, project), false);
     // A replaced ListWatch may still deliver what was in flight: only the one in use is heard.
@@ -114,14 +118,17 @@ export class Informer {
     void listWatch.start().catch((error) => this.listWatch === listWatch && this.restartLater(error));
   }
 
-  private async listAll(listWatch: ListWatch<KubeObject>, project: (object: KubeObject) => KubeObject): Promise<k8s.KubernetesListObject<KubeObject>> {
+  private async listAll(listWatch: ListWatch<KubeObject>, project: (object: KubeObject) => KubeObject | undefined): Promise<k8s.KubernetesListObject<KubeObject>> {
     const { path, accept, resource } = this.spec;
     const items: KubeObject[] = [];
     let resourceVersion: string | undefined;
     let next: string | undefined;
     do {
       const page = await this.context.api.listPage(path, { limit: PAGE_SIZE, continue: next }, accept?.list);
-      for (const item of page.items) items.push(project(item as KubeObject));
+      for (const item of page.items) {
+        const kept = project(item as KubeObject);
+        if (kept) items.push(kept);
+      }
       resourceVersion = page.metadata?.resourceVersion;
       next = page.metadata?.continue;
     } while (next);

@@ -2,8 +2,9 @@
 // arrive from a list or a watch: the informer caches hold these small copies, not the API server's
 // objects with their status, managedFields and the rest of the spec. A pod keeps what decides its
 // checks: names, uid and controller, container names and images, pull secrets, service account,
-// phase. A workload none of whose images is this replica's (another shard's) is kept as a stub:
-// enough to key the cache, resume the watch and handle its deletion, nothing of its pod spec.
+// phase. A workload none of whose images is this replica's (another shard's) is not kept, but for
+// a Job whose pods are checked: its stub keeps enough to key the cache and say what controls it,
+// nothing of its pod spec.
 import type * as k8s from '@kubernetes/client-node';
 import { CHECK_ANNOTATION } from './workload-selection.js';
 import type { KubeObject, OwnerReference } from './kube-object.js';

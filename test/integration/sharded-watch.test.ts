@@ -1,8 +1,9 @@
-// A sharded replica's watch against a real API server: it keeps whole only the workloads with an
-// image in its shard (init containers count), a stub of the others and no index record for them;
-// an update that brings an image into its shard is noticed from the stub; and a reshard from 2
-// shards to 1 (a `kubectl scale` of the StatefulSet from 2 to 1) gives the survivor every
-// workload, without those deleted meanwhile.
+// A sharded replica's watch against a real API server: it keeps only the workloads with an image
+// in its shard (init containers count), nothing of the others and no index record for them; an
+// update that brings an image into its shard is noticed, one that takes every image out drops the
+// workload; a reshard from 2 shards to 1 (a `kubectl scale` of the StatefulSet from 2 to 1) gives
+// the survivor every workload, without those deleted meanwhile, and one back to 2 drops the other
+// shard's again.
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { ImageFilter, shardOf } from '../../src/index/image-filter.js';
@@ -10,7 +11,6 @@ import { ImageIndex } from '../../src/index/image-index.js';
 import { ImageResolver } from '../../src/index/image-resolver.js';
 import { ClusterWatch } from '../../src/kube/cluster-watch.js';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.js';
-import { isOutOfShard } from '../../src/kube/object-projection.js';
 import { createLogger } from '../../src/log/log.js';
 import { startApiServer, type ApiServer } from '../support/apiserver.js';
 import { eventually } from '../support/metrics-text.js';
@@ -43,6 +43,7 @@ describe('a sharded replica watches the workloads of its shard', () => {
   const filter = new ImageFilter([], [], resolver, { index: 0, total: 2 });
   const logged: string[] = [];
   const indexed = () => new Set([...index.usages()].map((usage) => `${usage.kind}/${usage.workload}`));
+  const kept = (kind: string) => watch.kept(kind).map((object) => object.metadata?.name).sort();
 
   beforeAll(async () => {
     api = await startApiServer();
@@ -57,6 +58,7 @@ describe('a sharded replica watches the workloads of its shard', () => {
     await create(deployment('mine-by-init', [theirs[1]], [ours[2]]));
     await create(deployment('other', [theirs[2]]));
     await create(deployment('moves-in', [theirs[3]]));
+    await create(deployment('moves-out', [ours[0]]));
     await create(deployment('deleted', [theirs[0]]));
     await create(deployment('deleted-while-relisting', [theirs[1]]));
     await batch.createNamespacedCronJob({
@@ -75,20 +77,21 @@ describe('a sharded replica watches the workloads of its shard', () => {
     await api?.stop();
   });
 
-  test('workloads with no image of the shard are stubs, without index records', async () => {
-    await eventually(async () => indexed(), (names) => names.size === 3, 10_000, 'the three workloads of shard 0 in the index');
-    expect([...indexed()].sort()).toEqual(['deployment/both', 'deployment/mine', 'deployment/mine-by-init']);
-    expect(index.workloadCount).toBe(3);
-    const stubs = (kind: string) => watch.kept(kind).filter(isOutOfShard).map((object) => object.metadata?.name).sort();
-    expect(stubs('deployment')).toEqual(['deleted', 'deleted-while-relisting', 'moves-in', 'other']);
-    expect(stubs('cronjob')).toEqual(['nightly']);
-    for (const stub of watch.kept('deployment').filter(isOutOfShard)) expect(JSON.stringify(stub)).not.toContain('registry.example');
+  test('workloads with no image of the shard are neither kept nor in the index', async () => {
+    await eventually(async () => indexed(), (names) => names.size === 4, 10_000, 'the four workloads of shard 0 in the index');
+    expect([...indexed()].sort()).toEqual(['deployment/both', 'deployment/mine', 'deployment/mine-by-init', 'deployment/moves-out']);
+    expect(index.workloadCount).toBe(4);
+    expect(kept('deployment')).toEqual(['both', 'mine', 'mine-by-init', 'moves-out']);
+    expect(kept('cronjob')).toEqual([]);
   });
 
-  test('an update that brings an image into the shard is noticed from the stub', async () => {
+  test('an update that brings an image into the shard is noticed; one that takes every image out drops the workload', async () => {
     await apps.replaceNamespacedDeployment({ namespace: NS, name: 'moves-in', body: { ...deployment('moves-in', [theirs[3], ours[3]]), metadata: { name: 'moves-in' } } });
     await eventually(async () => indexed(), (names) => names.has('deployment/moves-in'), 10_000, 'moves-in to enter the index');
-    expect(isOutOfShard(watch.kept('deployment').find((object) => object.metadata?.name === 'moves-in')!)).toBe(false);
+    expect(JSON.stringify(watch.kept('deployment').find((object) => object.metadata?.name === 'moves-in'))).toContain(ours[3]);
+    await apps.replaceNamespacedDeployment({ namespace: NS, name: 'moves-out', body: { ...deployment('moves-out', [theirs[2]]), metadata: { name: 'moves-out' } } });
+    await eventually(async () => indexed(), (names) => !names.has('deployment/moves-out'), 10_000, 'moves-out to leave the index');
+    expect(kept('deployment')).toEqual(['both', 'mine', 'mine-by-init', 'moves-in']);
   });
 
   test('scaled from 2 shards to 1: the survivor gets every workload back, without the deleted ones', async () => {
@@ -97,13 +100,22 @@ describe('a sharded replica watches the workloads of its shard', () => {
     index.refilter();
     watch.reshard();
     await apps.deleteNamespacedDeployment({ namespace: NS, name: 'deleted-while-relisting' });
-    const every = ['cronjob/nightly', 'deployment/both', 'deployment/mine', 'deployment/mine-by-init', 'deployment/moves-in', 'deployment/other'];
+    const every = ['cronjob/nightly', 'deployment/both', 'deployment/mine', 'deployment/mine-by-init', 'deployment/moves-in', 'deployment/moves-out', 'deployment/other'];
     await eventually(async () => [...indexed()].sort(), (names) => JSON.stringify(names) === JSON.stringify(every), 20_000, 'every workload but the deleted ones in the index');
-    expect(watch.kept('deployment').filter(isOutOfShard)).toEqual([]);
-    expect(watch.kept('cronjob').filter(isOutOfShard)).toEqual([]);
+    expect(kept('deployment')).toEqual(['both', 'mine', 'mine-by-init', 'moves-in', 'moves-out', 'other']);
+    expect(kept('cronjob')).toEqual(['nightly']);
     // The replaced watches end quietly: no watch is taken for failing, none restarted.
     expect(logged.filter((line) => /"level":"(warn|error)"/.test(line))).toEqual([]);
     expect(logged.filter((line) => line.includes('re-listed')).length).toBe(4);
     expect(watch.failingWatches()).toBe(0);
+  });
+
+  test('scaled back to 2 shards: the workloads of the other shard leave the cache and the index', async () => {
+    filter.setShard({ index: 0, total: 2 });
+    index.refilter();
+    watch.reshard();
+    await eventually(async () => kept('deployment'), (names) => JSON.stringify(names) === JSON.stringify(['both', 'mine', 'mine-by-init', 'moves-in']), 20_000, 'only shard 0 deployments in the cache');
+    await eventually(async () => kept('cronjob'), (names) => names.length === 0, 20_000, 'the cronjob of shard 1 out of the cache');
+    expect([...indexed()].sort()).toEqual(['deployment/both', 'deployment/mine', 'deployment/mine-by-init', 'deployment/moves-in']);
   });
 });
