@@ -1,7 +1,7 @@
 // --image-mirror original=mirror: check the mirror instead of the original, as a cluster whose
 // runtime pulls through a mirror would. The longest matching prefix wins; prefixes match whole
 // path components ("docker.io/library" matches docker.io/library/nginx, not docker.io/libraryx).
-import { DOCKER_HUB, type ImageReference } from './reference.js';
+import { DOCKER_HUB, normalizedName, type ImageReference } from './reference.js';
 
 type Mirror = { from: string; to: string };
 
@@ -29,8 +29,7 @@ export class Mirrors {
     const slash = mirrored.indexOf('/');
     const registry = mirrored.slice(0, slash);
     const repository = mirrored.slice(slash + 1);
-    const suffix = `${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
-    return { ...reference, registry, repository, normalized: `${registry}/${repository}${suffix}` };
+    return { ...reference, registry, repository, normalized: normalizedName(registry, repository, reference.tag, reference.digest) };
   }
 }
 

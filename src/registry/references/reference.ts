@@ -63,11 +63,16 @@ export function parseReference(original: string, defaultRegistry: string = DOCKE
   const { registry, repository } = splitName(rest, defaultRegistry);
   // distribution/reference limits the path (after "library/" is added), not host plus path.
   if (repository.length > MAX_NAME_LENGTH) throw new ReferenceError(`repository path is longer than ${MAX_NAME_LENGTH} characters`);
-  const name = `${registry}/${repository}`;
-
   if (!tag && !digest) tag = 'latest';
-  const normalized = `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
-  return { original, registry, repository, tag, digest, normalized };
+  return { original, registry, repository, tag, digest, normalized: normalizedName(registry, repository, tag, digest) };
+}
+
+/**
+ * `registry/repository[:tag][@digest]`, joined into one flat string: every resolved image keeps
+ * it, and a concatenation would stay a chain of cons strings (image-index.ts workloadKey).
+ */
+export function normalizedName(registry: string, repository: string, tag: string | undefined, digest: string | undefined): string {
+  return [registry, '/', repository, tag ? ':' : '', tag ?? '', digest ? '@' : '', digest ?? ''].join('');
 }
 
 /** The manifest reference the runtime pulls: the digest wins over the tag when both are given. */
