@@ -269,7 +269,8 @@ export function unitFor(reference: ResolvedImage['checked'], namespace: string, 
     return { key: `${reference.normalized} ${namespace}/(${overLimit} pull secrets)`, reference, namespace, pullSecrets: [], pullSecretsOverLimit: overLimit };
   }
   if (pullSecrets.length === 0) return { key: reference.normalized, reference, pullSecrets };
-  return { key: `${reference.normalized} ${namespace}/${pullSecrets.join(',')}`, reference, namespace, pullSecrets };
+  // Joined into a flat string, as workloadKey below: the unit keeps it for as long as it is used.
+  return { key: [reference.normalized, ' ', namespace, '/', pullSecrets.join(',')].join(''), reference, namespace, pullSecrets };
 }
 
 /**
