@@ -13,13 +13,12 @@ import { discoverKind, extraWorkloadKind, type ExtraWorkload } from './extra-wor
 import { Informer, type InformerSpec } from './informer.js';
 import { KubeApi } from './kube-api.js';
 import { isOutOfShard, outOfShardProjection, ownerProjection, serviceAccountProjection } from './object-projection.js';
-import { describeError, WatchTrouble } from './watch-trouble.js';
+import { describeError, restartDelay, WatchTrouble } from './watch-trouble.js';
 import { groupKind, PodOwners } from './pod-owners.js';
 import { leftOut, type NamespaceRule } from './workload-selection.js';
 import { JOB_KIND, POD_KIND, WORKLOAD_KINDS, type KindName, type WorkloadKind } from './workload-kinds.js';
 import type { KubeObject } from './kube-object.js';
 
-const MAX_RESTART_DELAY_MS = 30_000;
 /**
  * Metadata only (PartialObjectMetadata): of a ReplicaSet, only its controller matters. A list and
  * a watch each need their own form: the API server ends a watch asked for the list form at once.
@@ -207,7 +206,8 @@ export class ClusterWatch {
     try {
       kind = extraWorkloadKind(workload, await discoverKind(this.api, workload));
     } catch (error) {
-      const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(failures, 10));
+      // The watches' backoff one step on: 1 s after the first failure, doubling up to the same 30 s.
+      const delay = restartDelay(failures + 2);
       this.log.error({ extraWorkload: workload.text, retryInSeconds: delay / 1000 }, `cannot watch extra workload ${workload.resource}.${workload.group}: ${describeError(error)}`);
       this.discoveryRetries.set(workload, setTimeout(() => void this.discover(workload, failures + 1), delay));
       return undefined;
